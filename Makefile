@@ -1,0 +1,77 @@
+# LLM usage warehouse. `make help` lists the targets.
+# Every target honours WAREHOUSE_SOURCES (sources file) and WAREHOUSE_DATA_DIR
+# (where everything generated lives; default data/).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_SYS ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+WAREHOUSE_DATA_DIR ?= data
+override WAREHOUSE_DATA_DIR := $(abspath $(WAREHOUSE_DATA_DIR))
+export WAREHOUSE_DATA_DIR
+ifdef WAREHOUSE_SOURCES
+override WAREHOUSE_SOURCES := $(abspath $(WAREHOUSE_SOURCES))
+export WAREHOUSE_SOURCES
+endif
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+DBT := cd dbt_project && dbt
+
+DEMO_DAYS ?= 30
+DEMO_CALLS_PER_DAY ?= 500
+
+.PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON_SYS) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	# make the repo's packages (ingest) importable, also from dbt's Python models
+	$(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' | \
+	  xargs -I{} sh -c 'echo "$(CURDIR)" > {}/llm_usage_warehouse.pth'
+	touch $(STAMP)
+
+setup: $(STAMP) ## Install everything into .venv (nothing global)
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	$(VENV)/bin/uv pip compile --quiet --python $(PY) --extra dev pyproject.toml -o requirements.lock
+
+run: $(STAMP) ## The main job: demo sources if none configured, ingest, build, notebooks
+	$(PY) -m ingest run
+
+demo: $(STAMP) ## Generate the demo source databases (DEMO_DAYS, DEMO_CALLS_PER_DAY)
+	$(PY) -m ingest demo --days $(DEMO_DAYS) --calls-per-day $(DEMO_CALLS_PER_DAY)
+
+ingest: $(STAMP) ## Extract every configured source into the Parquet landing zone
+	$(PY) -m ingest extract
+
+build: $(STAMP) ## dbt build (models + tests) into the DuckDB warehouse
+	$(DBT) build
+
+notebooks: $(STAMP) ## Write the notebook reports under $WAREHOUSE_DATA_DIR/reports
+	$(PY) -m ingest notebooks
+
+docs: $(STAMP) ## dbt docs generate
+	$(DBT) docs generate
+
+test: $(STAMP) ## Run every test
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP) ## ruff + sqlfluff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd dbt_project && sqlfluff lint models
+
+format: $(STAMP) ## ruff format + sqlfluff fix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean: ## Remove generated data and build output (keeps .venv)
+	rm -rf "$(WAREHOUSE_DATA_DIR)" dbt_project/target dbt_project/logs

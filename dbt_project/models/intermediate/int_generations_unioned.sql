@@ -1,0 +1,26 @@
+-- Every source system's calls in one shape. Adding a system: add its
+-- int_<system>__generations model to this list.
+{%- set systems = [
+    'ai_process_log', 'trip_planner', 'text2sql', 'instagram_feed', 'ml_gateway'
+] %}
+
+with
+
+{% for system in systems %}
+{{ system }}_generations as (
+
+    select * from {{ ref('int_' ~ system ~ '__generations') }}
+
+),
+
+{% endfor %}
+unioned as (
+
+    {% for system in systems %}
+        select * from {{ system }}_generations
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+)
+
+select * from unioned

@@ -1,0 +1,96 @@
+-- One generation per instagram_feeds row. Token counts come from the token columns,
+-- else from the token_usage JSON, else from gpt_response_raw.usage (token_source says
+-- which). The app's own cost: tokens at its llm_models per-1M prices.
+with
+
+feeds as (
+
+    select * from {{ ref('stg_instagram_feed__instagram_feeds') }}
+
+),
+
+llm_models as (
+
+    select * from {{ ref('stg_instagram_feed__llm_models') }}
+
+),
+
+feeds_with_json_tokens as (
+
+    select
+        *,
+        {{ json_bigint('token_usage', '$.prompt_tokens') }} as usage_input_tokens,
+        {{ json_bigint('token_usage', '$.completion_tokens') }} as usage_output_tokens,
+        {{ json_bigint('gpt_response_raw', '$.usage.prompt_tokens') }}
+            as raw_input_tokens,
+        {{ json_bigint('gpt_response_raw', '$.usage.completion_tokens') }}
+            as raw_output_tokens
+    from feeds
+
+),
+
+feeds_joined_to_models as (
+
+    select
+        ----------  ids
+        feeds.source_name
+        || ':instagram_feeds:'
+        || feeds.instagram_feed_key as generation_id,
+        'instagram_feed' as source_system,
+        feeds.source_name,
+        'instagram_feeds' as source_table,
+        feeds.instagram_feed_key as source_key,
+        feeds.tenant_id,
+        cast(null as varchar) as user_id,
+        feeds.source_name || ':' || feeds.job_key as session_id,
+
+        ---------- strings
+        'instagram_feed_copy' as operation,
+        llm_models.provider_raw,
+        llm_models.model_name as model_raw,
+        'success' as status,  -- the app saves a row only when the call succeeded
+        cast(null as varchar) as error_message,
+        case
+            when feeds.input_tokens is not null or feeds.output_tokens is not null
+                then 'columns'
+            when
+                feeds.usage_input_tokens is not null
+                or feeds.usage_output_tokens is not null
+                then 'token_usage'
+            when feeds.raw_input_tokens is not null or feeds.raw_output_tokens is not null
+                then 'gpt_response_raw'
+        end as token_source,
+
+        ---------- numerics
+        coalesce(
+            feeds.input_tokens, feeds.usage_input_tokens, feeds.raw_input_tokens
+        ) as input_tokens,
+        coalesce(
+            feeds.output_tokens, feeds.usage_output_tokens, feeds.raw_output_tokens
+        ) as output_tokens,
+        feeds.total_tokens as reported_total_tokens,
+        feeds.latency_ms,
+        coalesce(
+            feeds.input_tokens, feeds.usage_input_tokens, feeds.raw_input_tokens
+        )
+        * llm_models.input_cost_per_1m_usd
+        / 1000000.0
+        + coalesce(
+            feeds.output_tokens, feeds.usage_output_tokens, feeds.raw_output_tokens
+        )
+        * llm_models.output_cost_per_1m_usd
+        / 1000000.0 as reported_cost_usd,
+
+        ---------- timestamps
+        feeds.created_at as started_at,
+        feeds.loaded_at
+
+    from feeds_with_json_tokens as feeds
+    left join llm_models
+        on
+            feeds.source_name = llm_models.source_name
+            and feeds.llm_model_key = llm_models.llm_model_key
+
+)
+
+select * from feeds_joined_to_models

@@ -1,0 +1,47 @@
+-- One generation per chat_logs row; a non-NULL error marks a failed call. The gateway
+-- logs no tokens, so tokens and cost are NULL (no estimate is made).
+with
+
+chat_logs as (
+
+    select * from {{ ref('stg_ml_gateway__chat_logs') }}
+
+),
+
+calls as (
+
+    select
+        ----------  ids
+        source_name || ':chat_logs:' || chat_log_key as generation_id,
+        'ml_gateway' as source_system,
+        source_name,
+        'chat_logs' as source_table,
+        chat_log_key as source_key,
+        cast(null as varchar) as tenant_id,
+        cast(null as varchar) as user_id,
+        cast(null as varchar) as session_id,
+
+        ---------- strings
+        'chat' as operation,
+        cast(null as varchar) as provider_raw,
+        model_raw,
+        case when error_message is null then 'success' else 'error' end as status,
+        error_message,
+        cast(null as varchar) as token_source,
+
+        ---------- numerics
+        cast(null as bigint) as input_tokens,
+        cast(null as bigint) as output_tokens,
+        cast(null as bigint) as reported_total_tokens,
+        latency_ms,
+        cast(null as double) as reported_cost_usd,
+
+        ---------- timestamps
+        created_at as started_at,
+        loaded_at
+
+    from chat_logs
+
+)
+
+select * from calls

@@ -1,0 +1,76 @@
+-- One generation per trip_planner generations row. A call failed when its node failed
+-- and it produced no output; the node's error message is the call's.
+with
+
+generations as (
+
+    select * from {{ ref('stg_trip_planner__generations') }}
+
+),
+
+nodes as (
+
+    select * from {{ ref('stg_trip_planner__nodes') }}
+
+),
+
+workflows as (
+
+    select * from {{ ref('stg_trip_planner__workflows') }}
+
+),
+
+generations_joined as (
+
+    select
+        ----------  ids
+        generations.source_name
+        || ':generations:'
+        || generations.generation_key as generation_id,
+        'trip_planner' as source_system,
+        generations.source_name,
+        'generations' as source_table,
+        generations.generation_key as source_key,
+        cast(null as varchar) as tenant_id,
+        generations.source_name || ':' || workflows.user_key as user_id,
+        generations.source_name || ':' || generations.workflow_key as session_id,
+
+        ---------- strings
+        nodes.node_name as operation,
+        generations.provider_raw,
+        generations.model_raw,
+        case
+            when generations.output is null and nodes.node_status = 'failed'
+                then 'error'
+            else 'success'
+        end as status,
+        case
+            when generations.output is null and nodes.node_status = 'failed'
+                then nodes.error_message
+        end as error_message,
+        'columns' as token_source,
+
+        ---------- numerics
+        generations.input_tokens,
+        generations.output_tokens,
+        generations.total_tokens as reported_total_tokens,
+        generations.latency_ms,
+        cast(null as double) as reported_cost_usd,
+
+        ---------- timestamps
+        generations.created_at as started_at,
+        generations.loaded_at
+
+    from generations
+    left join nodes
+        on
+            generations.source_name = nodes.source_name
+            and generations.node_key = nodes.node_key
+    left join workflows
+        on
+            generations.source_name = workflows.source_name
+            and generations.workflow_key = workflows.workflow_key
+
+)
+
+select * from generations_joined

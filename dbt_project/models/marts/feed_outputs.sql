@@ -1,0 +1,57 @@
+-- One generated Instagram feed post, with its copy, hashtags, tokens, latency and cost.
+with
+
+feeds as (
+
+    select * from {{ ref('stg_instagram_feed__instagram_feeds') }}
+
+),
+
+generations as (
+
+    select * from {{ ref('generations') }}
+    where source_system = 'instagram_feed'
+
+),
+
+final as (
+
+    select
+        ----------  ids
+        generations.generation_id as feed_output_id,
+        feeds.source_name,
+        feeds.instagram_feed_key,
+        feeds.job_key,
+        feeds.overlay_key,
+        feeds.tenant_id,
+
+        ---------- strings
+        generations.provider,
+        generations.model,
+        feeds.tone_style,
+        feeds.instagram_ad_copy,
+        feeds.hashtags,
+
+        ---------- numerics
+        coalesce(
+            len(regexp_extract_all(feeds.hashtags, '#[^\s#]+')), 0
+        ) as hashtag_count,
+        generations.input_tokens,
+        generations.output_tokens,
+        generations.total_tokens,
+        generations.latency_ms,
+        generations.cost_usd,
+        generations.reported_cost_usd,
+
+        ---------- timestamps
+        generations.started_at as created_at
+
+    from feeds
+    inner join generations
+        on
+            feeds.source_name = generations.source_name
+            and feeds.instagram_feed_key = generations.source_key
+
+)
+
+select * from final

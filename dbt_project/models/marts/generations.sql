@@ -1,0 +1,60 @@
+with
+
+priced as (
+
+    select * from {{ ref('int_generations_priced') }}
+
+),
+
+final as (
+
+    select
+        ----------  ids
+        generation_id,
+        source_system,
+        source_name,
+        source_table,
+        source_key,
+        tenant_id,
+        user_id,
+        session_id,
+
+        ---------- strings
+        operation,
+        provider,
+        model,
+        model_raw,
+        status,
+        error_message,
+        cost_status,
+        price_source,
+        token_source,
+
+        ---------- numerics
+        input_tokens,
+        output_tokens,
+        case
+            when input_tokens is not null or output_tokens is not null
+                then coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
+        end as total_tokens,
+        reported_total_tokens,
+        latency_ms,
+        cost_usd,
+        cast(reported_cost_usd as decimal(38, 12)) as reported_cost_usd,
+
+        ---------- booleans
+        is_known_model,
+        is_local_model,
+
+        ---------- dates
+        started_date as started_on,
+
+        ---------- timestamps
+        started_at,
+        loaded_at
+
+    from priced
+
+)
+
+select * from final

@@ -1,0 +1,50 @@
+with
+
+source as (
+
+    {{ latest_rows(source('instagram_feed', 'instagram_feeds'), ['instagram_feed_id']) }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        _source_name as source_name,
+        instagram_feed_id as instagram_feed_key,
+        job_id as job_key,
+        overlay_id as overlay_key,
+        llm_model_id as llm_model_key,
+        tenant_id,
+
+        ---------- strings
+        refined_ad_copy_eng,
+        tone_style,
+        product_description,
+        store_information,
+        gpt_prompt,
+        instagram_ad_copy,
+        hashtags,
+        gpt_prompt_used,
+        gpt_response_raw,
+        token_usage,
+
+        ---------- numerics
+        used_temperature,
+        used_max_tokens,
+        latency_ms,
+        prompt_tokens as input_tokens,
+        completion_tokens as output_tokens,
+        total_tokens,
+
+        ---------- timestamps
+        -- TIMESTAMPTZ in the source: already an instant, landed in UTC
+        created_at,
+        updated_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,34 @@
+with
+
+source as (
+
+    {{ latest_rows(source('text2sql', 'chat_messages'), ['id']) }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        _source_name as source_name,
+        id as chat_message_key,
+        session_id as chat_session_key,
+        query_id as query_key,
+
+        ---------- strings
+        message_type,
+        content,
+        error_message,
+
+        ---------- numerics
+        sequence_number,
+
+        ---------- timestamps
+        {{ to_utc('"timestamp"') }} as sent_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,46 @@
+with
+
+source as (
+
+    {{ latest_rows(source('text2sql', 'query_analytics'), ['id']) }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        _source_name as source_name,
+        id as query_analytics_key,
+        query_id as query_key,
+        user_id as user_key,
+
+        ---------- strings
+        question,
+        sql_query,
+        error_message,
+        chart_type,
+        llm_model as model_raw,
+
+        ---------- numerics
+        -- execution_time is the generated SQL's run time in seconds, not LLM latency
+        execution_time as sql_execution_seconds,
+        row_count,
+        prompt_tokens as input_tokens,
+        completion_tokens as output_tokens,
+        total_tokens,
+        llm_cost_estimate as reported_cost_usd,
+
+        ---------- booleans
+        success as is_success,
+
+        ---------- timestamps
+        {{ to_utc('"timestamp"') }} as executed_at,
+        {{ to_utc('created_at') }} as created_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

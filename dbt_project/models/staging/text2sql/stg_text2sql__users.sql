@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    {{ latest_rows(source('text2sql', 'users'), ['id']) }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        _source_name as source_name,
+        id as user_key,
+
+        ---------- strings
+        full_name,
+        company,
+        role as user_role,
+
+        ---------- numerics
+        token_usage as reported_token_usage,
+
+        ---------- booleans
+        is_active,
+
+        ---------- timestamps
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('last_login') }} as last_login_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

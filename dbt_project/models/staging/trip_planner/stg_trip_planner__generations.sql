@@ -1,0 +1,41 @@
+with
+
+source as (
+
+    {{ latest_rows(source('trip_planner', 'generations'), ['id']) }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        _source_name as source_name,
+        cast(id as varchar) as generation_key,
+        cast(workflow_id as varchar) as workflow_key,
+        cast(node_id as varchar) as node_key,
+
+        ---------- strings
+        model_name as model_raw,
+        model_provider as provider_raw,
+        system_prompt,
+        user_prompt,
+        output,
+
+        ---------- numerics
+        temperature,
+        max_tokens,
+        prompt_tokens as input_tokens,
+        completion_tokens as output_tokens,
+        total_tokens,
+        cast(latency_ms as double) as latency_ms,
+
+        ---------- timestamps
+        {{ to_utc('created_at') }} as created_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

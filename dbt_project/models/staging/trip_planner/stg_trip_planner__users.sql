@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    {{ latest_rows(source('trip_planner', 'users'), ['id']) }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        _source_name as source_name,
+        cast(id as varchar) as user_key,
+
+        ---------- strings
+        username,
+
+        ---------- timestamps
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,39 @@
+with
+
+source as (
+
+    {{ latest_rows(source('trip_planner', 'workflows'), ['id']) }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        _source_name as source_name,
+        cast(id as varchar) as workflow_key,
+        cast(user_id as varchar) as user_key,
+
+        ---------- strings
+        status as workflow_status,
+        user_input,
+        input_type,
+        time_settings,
+        date_theme,
+        user_intent,
+        final_itinerary,
+
+        ---------- numerics
+        search_radius,
+
+        ---------- timestamps
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('completed_at') }} as completed_at,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

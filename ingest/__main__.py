@@ -1,0 +1,138 @@
+"""``python -m ingest``: the warehouse's command line.
+
+run        demo sources if none are configured, extract, dbt build, notebook reports
+demo       generate the demo source databases
+extract    land every configured source as Parquet (``make ingest``)
+build      dbt build in dbt_project/
+notebooks  export the notebook reports
+prices     refresh the price seed from genai-prices
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from ingest import config
+from ingest.extract import Progress, extract_all, format_summary
+
+DBT_DIR = config.REPO_ROOT / "dbt_project"
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["WAREHOUSE_DATA_DIR"] = str(data_dir)
+    env["DBT_PROFILES_DIR"] = str(DBT_DIR)
+    return env
+
+
+def _sources(data_dir: Path) -> list[config.Source]:
+    path = config.sources_file(data_dir)
+    if path is None:
+        raise click.ClickException(
+            "no sources configured: set WAREHOUSE_SOURCES, write sources.toml "
+            "(see sources.example.toml), or run `make demo`"
+        )
+    try:
+        return config.load_sources(path)
+    except config.ConfigError as e:
+        raise click.ClickException(str(e)) from e
+
+
+@click.group()
+def cli() -> None:
+    """LLM usage warehouse."""
+
+
+@cli.command()
+@click.option("--days", default=30, show_default=True)
+@click.option("--calls-per-day", default=500, show_default=True)
+@click.option("--end-date", default="2025-06-24", show_default=True, help="last UTC day")
+@click.option("--seed", default=42, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="default: DATA/demo")
+def demo(days: int, calls_per_day: int, end_date: str, seed: int, out: Path | None) -> None:
+    """Generate the demo source databases and their ground truth."""
+    from ingest.demo import DemoOptions, generate
+
+    out = out or config.demo_dir(config.data_dir())
+    options = DemoOptions(
+        days=days,
+        calls_per_day=calls_per_day,
+        end_date=dt.date.fromisoformat(end_date),
+        seed=seed,
+    )
+    manifest = generate(out, options)
+    total = sum(manifest.get("truth_rows_per_source", {}).values()) or "?"
+    click.echo(f"demo sources written to {out} ({total} calls)")
+
+
+@cli.command()
+def extract() -> None:
+    """Land every configured source as Parquet under DATA/landing."""
+    data_dir = config.data_dir()
+    results = extract_all(_sources(data_dir), data_dir, Progress())
+    click.echo(format_summary(results))
+    if any(r.status != "ok" for r in results):
+        sys.exit(1)
+
+
+def _dbt(data_dir: Path, *args: str) -> None:
+    cmd = ["dbt", *args]
+    bindir = Path(sys.executable).parent
+    if (bindir / "dbt").exists():
+        cmd[0] = str(bindir / "dbt")
+    proc = subprocess.run(cmd, cwd=DBT_DIR, env=_env(data_dir), check=False)
+    if proc.returncode != 0:
+        raise click.ClickException(f"dbt {' '.join(args)} failed (exit {proc.returncode})")
+
+
+@cli.command()
+def build() -> None:
+    """dbt build: seeds, models and tests into DATA/warehouse.duckdb."""
+    _dbt(config.data_dir(), "build")
+
+
+def _notebooks(data_dir: Path) -> None:
+    from ingest.reports import export_notebooks
+
+    for path in export_notebooks(data_dir):
+        click.echo(f"report: {path}")
+
+
+@cli.command()
+def notebooks() -> None:
+    """Export every notebook to HTML under DATA/reports."""
+    _notebooks(config.data_dir())
+
+
+@cli.command()
+def prices() -> None:
+    """Refresh dbt_project/seeds/model_prices.csv from the pinned genai-prices."""
+    from ingest.prices import export_prices, library_version
+
+    n = export_prices(DBT_DIR / "seeds" / "model_prices.csv")
+    click.echo(f"{n} price rows from {library_version()}")
+
+
+@cli.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """The main job: demo if nothing is configured, then extract, build, notebooks."""
+    data_dir = config.data_dir()
+    if config.sources_file(data_dir) is None:
+        click.echo("no sources configured: generating the demo sources")
+        ctx.invoke(demo, days=30, calls_per_day=500, end_date="2025-06-24", seed=42, out=None)
+    click.echo(f"sources: {config.sources_file(data_dir)}")
+    ctx.invoke(extract)
+    _dbt(data_dir, "build")
+    _notebooks(data_dir)
+    click.echo(f"warehouse: {data_dir / 'warehouse.duckdb'}")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,269 @@
+"""instagram_feed (seed 003): Instagram ad copy by GPT (PostgreSQL in production).
+
+UUID text keys, TIMESTAMPTZ text with an explicit offset ('+00:00' or '+09:00'), JSONB as
+JSON text. ~10 % of rows have NULL token columns: half keep the counts in token_usage, half
+only in gpt_response_raw.usage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from . import _texts as tx
+from ._util import (
+    KST_OFFSET_US,
+    US_PER_DAY,
+    US_PER_S,
+    DbWriter,
+    Table,
+    choice_idx,
+    fmt_us,
+    hex_strings,
+    js,
+    json_escape,
+    lognormal_ms,
+    pick,
+    truth_chunk,
+    uuid4s,
+    with_nulls,
+)
+
+SYSTEM = "instagram_feed"
+TABLES = (
+    Table(
+        "llm_models",
+        "CREATE TABLE llm_models (llm_model_id UUID PRIMARY KEY, model_name VARCHAR(255) NOT NULL, "
+        "model_version VARCHAR(255), provider VARCHAR(255) NOT NULL, default_temperature FLOAT, "
+        "default_max_tokens INTEGER, prompt_token_cost_per_1m FLOAT, "
+        "completion_token_cost_per_1m FLOAT, description TEXT, is_active VARCHAR(10), "
+        "pk INTEGER, created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ)",
+    ),
+    Table(
+        "jobs",
+        "CREATE TABLE jobs (job_id UUID PRIMARY KEY, status VARCHAR(50), created_at TIMESTAMPTZ)",
+    ),
+    Table(
+        "overlay_layouts",
+        "CREATE TABLE overlay_layouts (overlay_id UUID PRIMARY KEY, job_id UUID, "
+        "created_at TIMESTAMPTZ)",
+    ),
+    Table(
+        "instagram_feeds",
+        "CREATE TABLE instagram_feeds (instagram_feed_id UUID PRIMARY KEY, job_id UUID, "
+        "overlay_id UUID, llm_model_id UUID, tenant_id VARCHAR(255) NOT NULL, "
+        "refined_ad_copy_eng TEXT NOT NULL, tone_style TEXT NOT NULL, "
+        "product_description TEXT NOT NULL, store_information TEXT NOT NULL, "
+        "gpt_prompt TEXT NOT NULL, instagram_ad_copy TEXT NOT NULL, hashtags TEXT NOT NULL, "
+        "used_temperature FLOAT, used_max_tokens INTEGER, gpt_prompt_used TEXT, "
+        "gpt_response_raw JSONB, latency_ms FLOAT, prompt_tokens INTEGER, "
+        "completion_tokens INTEGER, total_tokens INTEGER, token_usage JSONB, pk INTEGER, "
+        "created_at TIMESTAMPTZ, updated_at TIMESTAMPTZ)",
+        (
+            "CREATE INDEX idx_instagram_feeds_job_id ON instagram_feeds(job_id)",
+            "CREATE INDEX idx_instagram_feeds_tenant_id ON instagram_feeds(tenant_id)",
+            "CREATE INDEX idx_instagram_feeds_created_at ON instagram_feeds(created_at)",
+        ),
+    ),
+)
+
+# name, version, provider, share, $/1M in, $/1M out, median latency ms, response model string
+MODELS = [
+    ("gpt-4o-mini", "2024-07-18", "openai", 0.60, 0.15, 0.60, 900.0, "gpt-4o-mini-2024-07-18"),
+    ("gpt-4o", "2024-08-06", "openai", 0.25, 2.50, 10.00, 1800.0, "gpt-4o-2024-08-06"),
+    (
+        "claude-3-5-sonnet-20241022",
+        None,
+        "anthropic",
+        0.15,
+        3.00,
+        15.00,
+        2200.0,
+        "claude-3-5-sonnet-20241022",
+    ),
+]
+PRICE_IN = np.array([m[4] for m in MODELS])
+PRICE_OUT = np.array([m[5] for m in MODELS])
+N_HASHTAG_SETS = 256
+
+
+def _ts(us: np.ndarray, kst: np.ndarray) -> list[str]:
+    """TIMESTAMPTZ text: the instant in UTC ('+00:00') or in KST ('+09:00')."""
+    body = fmt_us(us + np.where(kst, KST_OFFSET_US, 0))
+    return [b + ("+09:00" if k else "+00:00") for b, k in zip(body, kst.tolist(), strict=True)]
+
+
+class Generator:
+    def __init__(self, writer: DbWriter, rng: np.random.Generator, start_us: int, **_: object):
+        self.w, self.rng, self.start_us = writer, rng, start_us
+        self.model_ids = uuid4s(rng, len(MODELS))
+        self.pk = 1
+        # hashtag strings: 3-8 distinct tags each
+        sets = []
+        for _i in range(N_HASHTAG_SETS):
+            k = int(rng.integers(3, 9))
+            sets.append(" ".join(tx.IG_TAGS[j] for j in rng.permutation(len(tx.IG_TAGS))[:k]))
+        self.hashtags = sets
+        self.hashtags_esc = [json_escape(js(s)) for s in sets]
+        # ad copy per (copy template, product)
+        self.copies = [c.format(p=p[0]) for c in tx.IG_COPIES for p in tx.IG_PRODUCTS]
+        self.copies_esc = [json_escape(js(s)) for s in self.copies]
+
+    def setup(self) -> None:
+        n = len(MODELS)
+        c = np.full(n, self.start_us - 90 * US_PER_DAY)
+        kst = np.zeros(n, dtype=bool)
+        self.w.insert(
+            "llm_models",
+            [
+                self.model_ids,
+                [m[0] for m in MODELS],
+                [m[1] for m in MODELS],
+                [m[2] for m in MODELS],
+                [0.7, 0.7, 0.8],
+                [1024, 1024, 1024],
+                [m[4] for m in MODELS],
+                [m[5] for m in MODELS],
+                [f"{m[0]} for Instagram copy" for m in MODELS],
+                ["true"] * n,
+                list(range(1, n + 1)),
+                _ts(c, kst),
+                _ts(c, kst),
+            ],
+        )
+
+    def day(self, day_start_us: int, n: int) -> pa.Table:
+        rng = self.rng
+        t = np.sort(day_start_us + rng.integers(0, US_PER_DAY - 60 * US_PER_S, n))
+        kst = rng.random(n) < 0.30
+        ids = uuid4s(rng, n)
+        model = choice_idx(rng, n, [m[3] for m in MODELS])
+        tenant = rng.integers(0, len(tx.TENANTS), n)
+        prod = rng.integers(0, len(tx.IG_PRODUCTS), n)
+        tmpl = rng.integers(0, len(tx.IG_COPIES), n)
+        copy_i = tmpl * len(tx.IG_PRODUCTS) + prod
+        tags_i = rng.integers(0, N_HASHTAG_SETS, n)
+        tone = rng.integers(0, len(tx.IG_TONES), n)
+        store = tenant  # one store per tenant
+        p_tok = rng.integers(350, 1400, n)
+        c_tok = rng.integers(80, 600, n)
+        tot = p_tok + c_tok
+        lat = np.clip(lognormal_ms(rng, np.array([m[6] for m in MODELS])[model], 0.5, n), 800, 9000)
+        lat = np.round(lat + rng.random(n), 3)
+        cost = p_tok * PRICE_IN[model] / 1e6 + c_tok * PRICE_OUT[model] / 1e6
+
+        # jobs: ~80 % of feeds belong to a pipeline job; 1-3 consecutive feeds share a job
+        in_job = rng.random(n) < 0.80
+        ji = np.flatnonzero(in_job)
+        sizes = rng.integers(1, 4, size=len(ji) + 1)
+        grp = np.repeat(np.arange(len(sizes)), sizes)[: len(ji)]
+        nj = int(grp[-1]) + 1 if len(ji) else 0
+        job_ids = uuid4s(rng, nj)
+        job_first = np.full(nj, np.iinfo(np.int64).max)
+        np.minimum.at(job_first, grp, t[ji])
+        job_created = job_first - rng.integers(1 * US_PER_S, 30 * US_PER_S, nj)
+        job_kst = rng.random(nj) < 0.30
+        self.w.insert(
+            "jobs",
+            [
+                job_ids,
+                pick(["completed", "completed", "completed", "failed"], rng.integers(0, 4, nj)),
+                _ts(job_created, job_kst),
+            ],
+        )
+        feed_job = np.full(n, None, dtype=object)
+        feed_job[ji] = np.array(job_ids, dtype=object)[grp] if nj else []
+        feed_job_l = feed_job.tolist()
+
+        has_ov = rng.random(n) < 0.5
+        oi = np.flatnonzero(has_ov)
+        ov_ids = uuid4s(rng, len(oi))
+        self.w.insert(
+            "overlay_layouts",
+            [
+                ov_ids,
+                [feed_job_l[i] for i in oi.tolist()],
+                _ts(t[oi] - rng.integers(500_000, 10 * US_PER_S, len(oi)), kst[oi]),
+            ],
+        )
+        feed_ov = np.full(n, None, dtype=object)
+        if len(oi):
+            feed_ov[oi] = np.array(ov_ids, dtype=object)
+
+        # token quirk
+        q = rng.random(n)
+        cols_null = q < 0.10
+        usage_null = q < 0.05  # half of the NULL-column rows lose token_usage as well
+        usage = [
+            None if u else f'{{"prompt_tokens": {a}, "completion_tokens": {b}, "total_tokens": {c}}}'
+            for a, b, c, u in zip(p_tok.tolist(), c_tok.tolist(), tot.tolist(), usage_null.tolist(), strict=True)
+        ]
+        created_s = (t // US_PER_S + (lat // 1000).astype(np.int64) + 1 - 0).tolist()
+        chat_ids = hex_strings(rng, n, 29, prefix="chatcmpl-")
+        resp_model = [m[7] for m in MODELS]
+        raw = [
+            f'{{"id": "{cid}", "object": "chat.completion", "created": {cr}, '
+            f'"model": "{resp_model[mo]}", "choices": [{{"index": 0, "message": '
+            f'{{"role": "assistant", "content": "{{\\"instagram_ad_copy\\": {self.copies_esc[ci]}'
+            f', \\"hashtags\\": {self.hashtags_esc[hi]}}}"}}, "finish_reason": "stop"}}], '
+            f'"usage": {{"prompt_tokens": {a}, "completion_tokens": {b}, "total_tokens": {c}}}}}'
+            for cid, cr, mo, ci, hi, a, b, c in zip(
+                chat_ids, created_s, model.tolist(), copy_i.tolist(), tags_i.tolist(),
+                p_tok.tolist(), c_tok.tolist(), tot.tolist(), strict=True,
+            )
+        ]  # fmt: skip
+        prompts = [
+            f"제품: {tx.IG_PRODUCTS[p][0]}\n톤: {tx.IG_TONES[o]}\n매장: {tx.IG_STORES[s]}\n"
+            "인스타그램 피드 글과 해시태그를 JSON으로 작성해줘."
+            for p, o, s in zip(prod.tolist(), tone.tolist(), store.tolist(), strict=True)
+        ]
+        pks = np.arange(self.pk, self.pk + n)
+        self.pk += n
+        updated = t + (lat * 1000).astype(np.int64) + rng.integers(1000, 200_000, n)
+        self.w.insert(
+            "instagram_feeds",
+            [
+                ids,
+                feed_job_l,
+                feed_ov.tolist(),
+                pick(self.model_ids, model),
+                pick(tx.TENANTS, tenant),
+                pick([p[1] for p in tx.IG_PRODUCTS], prod),
+                pick(tx.IG_TONES, tone),
+                pick([p[0] for p in tx.IG_PRODUCTS], prod),
+                pick(tx.IG_STORES, store),
+                ["매장 정보와 제품 설명을 바탕으로 인스타그램 피드 글을 작성하세요."] * n,
+                pick(self.copies, copy_i),
+                pick(self.hashtags, tags_i),
+                pick([0.7, 0.8, 0.9], rng.integers(0, 3, n)),
+                [1024] * n,
+                prompts,
+                raw,
+                lat.tolist(),
+                with_nulls(p_tok, cols_null),
+                with_nulls(c_tok, cols_null),
+                with_nulls(tot, cols_null),
+                usage,
+                pks.tolist(),
+                _ts(t, kst),
+                _ts(updated, kst),
+            ],
+        )
+        return truth_chunk(
+            SYSTEM,
+            "instagram_feeds",
+            source_key=ids,
+            started_at_us=t,
+            status_error=np.zeros(n, dtype=bool),
+            session_key=feed_job_l,
+            tenant_id=pick(tx.TENANTS, tenant),
+            provider=pick([m[2] for m in MODELS], model),
+            model_raw=pick([m[0] for m in MODELS], model),
+            input_tokens=p_tok,
+            output_tokens=c_tok,
+            latency_ms=lat,
+            reported_cost_usd=cost,
+        )
+
+    def finish(self) -> None:
+        pass

@@ -1,0 +1,88 @@
+"""What a source system module declares: its tables, their allowlisted columns and keys.
+
+Nothing outside these declarations is ever selected from a source, so a secret column
+that is not listed here cannot land (SPEC §6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import pyarrow as pa
+
+
+class Kind(Enum):
+    """Logical column kinds; each maps to one Arrow type in the landing zone."""
+
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    TEXT = "text"
+    JSON = "json"  # JSON/JSONB documents, landed as their text
+    UUID = "uuid"  # landed as canonical text
+    TS = "ts"  # naive timestamp, read in the source's timezone by dbt
+    TSTZ = "tstz"  # instant, landed in UTC
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return _ARROW[self]
+
+
+_ARROW = {
+    Kind.INT: pa.int64(),
+    Kind.FLOAT: pa.float64(),
+    Kind.BOOL: pa.bool_(),
+    Kind.TEXT: pa.string(),
+    Kind.JSON: pa.string(),
+    Kind.UUID: pa.string(),
+    Kind.TS: pa.timestamp("us"),
+    Kind.TSTZ: pa.timestamp("us", tz="UTC"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = True
+    # An SQL expression (written by the system module, never taken from config) that
+    # replaces the plain column, e.g. to blank a value in rows flagged sensitive.
+    expression: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    optional: bool = False  # a missing optional table is a warning, not an error
+    description: str = ""
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.kind.arrow_type) for c in self.columns])
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    default_timezone: str
+    tables: tuple[Table, ...]
+    description: str = ""
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def table(self, name: str) -> Table:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+def cols(spec: str, *, required: bool = True) -> tuple[Column, ...]:
+    """Compact column lists: ``cols("id:int name:text created_at:ts")``."""
+    out = []
+    for item in spec.split():
+        name, kind = item.split(":")
+        out.append(Column(name, Kind(kind), required=required))
+    return tuple(out)
