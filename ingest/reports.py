@@ -26,9 +26,7 @@ _CHART_FAILURE = "Failed to get mimebundle"
 def notebook_paths(notebooks: list[str] | None = None) -> list[Path]:
     """The notebooks to export: the named ones (with or without ``.py``), else all."""
     if notebooks is None:
-        return sorted(
-            p for p in NOTEBOOKS_DIR.glob("*.py") if not p.name.startswith(("_", "."))
-        )
+        return sorted(p for p in NOTEBOOKS_DIR.glob("*.py") if not p.name.startswith(("_", ".")))
     paths = []
     for name in notebooks:
         path = NOTEBOOKS_DIR / (name if name.endswith(".py") else f"{name}.py")
@@ -61,22 +59,7 @@ def _export_one(notebook: Path, target: Path, env: dict[str, str]) -> Path:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        cmd = [sys.executable, "-m", "marimo", "export", "html", str(notebook)]
-        cmd += ["-o", str(tmp), "--force", "--no-sandbox"]
-        try:
-            result = subprocess.run(
-                cmd,
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=EXPORT_TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise RuntimeError(
-                f"exporting notebook {notebook.name} timed out after {EXPORT_TIMEOUT_S} s"
-            ) from exc
+        result = _run_export(notebook, tmp, env)
         stderr = _without_exit_noise(result.stderr)
         if result.returncode != 0:
             raise RuntimeError(
@@ -94,6 +77,31 @@ def _export_one(notebook: Path, target: Path, env: dict[str, str]) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def _run_export(
+    notebook: Path, output: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "marimo", "export", "html", str(notebook)]
+    cmd += ["-o", str(output), "--force", "--no-sandbox"]
+    # `marimo export` also saves a session snapshot to notebooks/__marimo__/session/,
+    # with no flag to turn it off; it honours sys.pycache_prefix, so send it (and the
+    # .pyc files) to a throwaway directory instead of the source tree.
+    with tempfile.TemporaryDirectory(prefix="marimo-export-") as scratch:
+        try:
+            return subprocess.run(
+                cmd,
+                cwd=REPO_ROOT,
+                env={**env, "PYTHONPYCACHEPREFIX": scratch},
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=EXPORT_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(
+                f"exporting notebook {notebook.name} timed out after {EXPORT_TIMEOUT_S} s"
+            ) from exc
 
 
 def _without_exit_noise(stderr: str) -> str:

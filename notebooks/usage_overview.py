@@ -35,14 +35,14 @@ def _(Path, duckdb, os):
     _data_dir = Path(
         os.environ.get("WAREHOUSE_DATA_DIR") or Path(__file__).resolve().parents[1] / "data"
     )
-    warehouse_path = _data_dir / "warehouse.duckdb"
-    if not warehouse_path.is_file():
+    _warehouse_path = _data_dir / "warehouse.duckdb"
+    if not _warehouse_path.is_file():
         raise FileNotFoundError(
-            f"No warehouse at {warehouse_path}: build it first (`make build`), "
+            f"No warehouse at {_warehouse_path}: build it first (`make build`), "
             "or point WAREHOUSE_DATA_DIR at the directory holding warehouse.duckdb."
         )
     # Read-only, so an open notebook never blocks a refresh of the warehouse.
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = duckdb.connect(str(_warehouse_path), read_only=True)
     return (con,)
 
 

@@ -15,6 +15,7 @@ import altair as alt
 import duckdb
 import pytest
 
+from ingest import reports
 from ingest.reports import export_notebooks, notebook_paths
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -183,7 +184,24 @@ def test_export_notebooks_writes_html(warehouse_dir: Path) -> None:
     assert [p.name for p in report.parent.iterdir()] == ["usage_overview.html"]  # no temp
 
 
-def test_export_failure_names_the_notebook(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match=r"usage_overview\.py[\s\S]*No warehouse at"):
+@pytest.mark.parametrize(
+    ("returncode", "stderr", "message"),
+    [
+        (1, "FileNotFoundError: No warehouse at /x\nnanobind: leaked 2 types!", "No warehouse at"),
+        (0, "Failed to get mimebundle from chart: Decimal", "a chart could not be rendered"),
+    ],
+)
+def test_export_failure_names_the_notebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, returncode: int, stderr: str, message: str
+) -> None:
+    # marimo itself is stubbed: a real failing export costs ~10 s and shows nothing more.
+    def fake_export(notebook: Path, output: Path, env: dict[str, str]):
+        output.write_text("<html>half</html>")
+        return subprocess.CompletedProcess([], returncode, stdout="", stderr=stderr)
+
+    monkeypatch.setattr(reports, "_run_export", fake_export)
+    with pytest.raises(RuntimeError, match=r"usage_overview\.py") as raised:
         export_notebooks(tmp_path, ["usage_overview"])
+    assert message in str(raised.value)
+    assert "nanobind" not in str(raised.value)
     assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written left

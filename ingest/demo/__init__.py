@@ -20,6 +20,8 @@ import json
 import os
 import pathlib
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +32,7 @@ import pyarrow.parquet as pq
 from . import _ai_process_log, _instagram_feed, _ml_gateway, _text2sql, _trip_planner
 from ._util import TRUTH_SCHEMA, US_PER_DAY, DbWriter
 
-__all__ = ["SHARES", "SYSTEMS", "DemoOptions", "daily_counts", "generate"]
+__all__ = ["SHARES", "SYSTEMS", "DemoOptions", "daily_counts", "generate", "options_from_manifest"]
 
 # system -> (generator module, share of calls in percent, timezone written to sources.toml)
 SYSTEMS: dict[str, tuple[Any, int, str]] = {
@@ -42,6 +44,17 @@ SYSTEMS: dict[str, tuple[Any, int, str]] = {
 }
 SHARES = {name: share for name, (_, share, _) in SYSTEMS.items()}
 GENERATOR_VERSION = 1
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+# rough relative cost per call of each generator, for scheduling the biggest first
+_COST_WEIGHT = {
+    "ai_process_log": 1.0,
+    "trip_planner": 3.0,
+    "text2sql": 3.0,
+    "instagram_feed": 2.5,
+    "ml_gateway": 0.6,
+}
+# below this many calls, worker processes cost more than they save
+_PARALLEL_MIN_CALLS = 200_000
 _DEMO_FILES = {f"{s}.db" for s in SYSTEMS} | {"sources.toml", "truth"}
 
 
@@ -53,6 +66,10 @@ class DemoOptions:
     seed: int = 42
 
     def __post_init__(self) -> None:
+        if isinstance(self.end_date, str):  # CLI / JSON convenience
+            object.__setattr__(self, "end_date", datetime.date.fromisoformat(self.end_date))
+        if isinstance(self.end_date, datetime.datetime):
+            object.__setattr__(self, "end_date", self.end_date.date())
         if self.days < 1:
             raise ValueError("days must be >= 1")
         if self.calls_per_day < 0:
@@ -108,34 +125,94 @@ def _check_replaceable(out_dir: pathlib.Path) -> None:
         )
 
 
-def _generate_into(tmp: pathlib.Path, final_dir: pathlib.Path, options: DemoOptions) -> dict:
+def _epoch_us(day: datetime.date) -> int:
+    delta = datetime.datetime.combine(day, datetime.time(), datetime.UTC) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000
+
+
+def _run_system(system: str, tmp: pathlib.Path, options: DemoOptions) -> dict[str, int]:
+    """Write one system's database and its truth part (Arrow IPC file); return row counts.
+
+    Each system draws from its own child of SeedSequence(seed), so systems can run in any
+    order or in parallel processes with identical results.
+    """
+    module = SYSTEMS[system][0]
+    seed = np.random.SeedSequence(options.seed).spawn(len(SYSTEMS))[list(SYSTEMS).index(system)]
+    n = daily_counts(options.calls_per_day)[system]
+    start_us = _epoch_us(options.start_date)
+    writer = DbWriter(str(tmp / f"{system}.db"), module.TABLES)
+    gen = module.Generator(writer, np.random.default_rng(seed), options=options, start_us=start_us)
+    gen.setup()
+    path = str(tmp / f".truth-{system}.arrow")
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, TRUTH_SCHEMA) as ipc:
+        for d in range(options.days if n else 0):
+            ipc.write_table(gen.day(start_us + d * US_PER_DAY, n))
+    gen.finish()
+    writer.close()
+    return dict(sorted(writer.counts.items()))
+
+
+def _run_parallel(tmp: pathlib.Path, options: DemoOptions, workers: int) -> dict:
+    """Run _run_system for every system in `workers` subprocesses (python -m ...._worker).
+
+    Subprocesses rather than multiprocessing: no fork after polars started its threads, and
+    no re-import of the caller's __main__ (which breaks scripts without a main guard).
+    """
     counts = daily_counts(options.calls_per_day)
-    root = np.random.SeedSequence(options.seed)
-    children = root.spawn(len(SYSTEMS))
-    start_us = int(
-        (
-            datetime.datetime.combine(options.start_date, datetime.time(), datetime.UTC)
-            - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-        ).total_seconds()
-    ) * 1_000_000
+    todo = sorted(SYSTEMS, key=lambda s: -counts[s] * _COST_WEIGHT[s])  # biggest first
+    opts = json.dumps(
+        {
+            "days": options.days,
+            "calls_per_day": options.calls_per_day,
+            "end_date": options.end_date.isoformat(),
+            "seed": options.seed,
+        }
+    )
+    env = dict(os.environ)
+    root = str(pathlib.Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    running: list[tuple[str, subprocess.Popen]] = []
+    failed: list[str] = []
+    while todo or running:
+        while todo and len(running) < workers and not failed:
+            system = todo.pop(0)
+            cmd = [sys.executable, "-m", "ingest.demo._worker", system, str(tmp), opts]
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            running.append((system, proc))
+        system, proc = running.pop(0)
+        _, err = proc.communicate()
+        if proc.returncode:
+            failed.append(f"{system}: exit {proc.returncode}\n{err.decode(errors='replace')}")
+        if failed:
+            todo.clear()
+    if failed:
+        raise RuntimeError("demo generation failed in a worker:\n" + "\n".join(failed))
+    return {s: json.loads((tmp / f".counts-{s}.json").read_text(encoding="utf-8")) for s in SYSTEMS}
 
-    truth_parts: list[pa.Table] = []
-    row_counts: dict[str, dict[str, int]] = {}
-    for (system, (module, _, _)), ss in zip(SYSTEMS.items(), children, strict=True):
-        rng = np.random.default_rng(ss)
-        writer = DbWriter(str(tmp / f"{system}.db"), module.TABLES)
-        gen = module.Generator(writer, rng, options=options, start_us=start_us)
-        gen.setup()
-        for d in range(options.days):
-            truth_parts.append(gen.day(start_us + d * US_PER_DAY, counts[system]))
-        gen.finish()
-        writer.close()
-        row_counts[f"demo_{system}"] = dict(sorted(writer.counts.items()))
 
-    truth = pa.concat_tables(truth_parts) if truth_parts else TRUTH_SCHEMA.empty_table()
+def _generate_into(
+    tmp: pathlib.Path, final_dir: pathlib.Path, options: DemoOptions, workers: int
+) -> dict:
+    counts = daily_counts(options.calls_per_day)
+    if workers <= 1:
+        row_counts = {s: _run_system(s, tmp, options) for s in SYSTEMS}
+    else:
+        row_counts = _run_parallel(tmp, options, workers)
+    row_counts = {f"demo_{s}": c for s, c in row_counts.items()}
+
+    parts = []
+    for system in SYSTEMS:
+        with pa.OSFile(str(tmp / f".truth-{system}.arrow"), "rb") as src:
+            parts.append(pa.ipc.open_file(src).read_all())
+    truth = pa.concat_tables(parts)
     truth = truth.sort_by([("source_name", "ascending"), ("source_key", "ascending")])
     (tmp / "truth").mkdir()
     pq.write_table(truth, tmp / "truth" / "generations.parquet", compression="zstd")
+    n_truth = truth.num_rows
+    del truth, parts
+    for system in SYSTEMS:
+        (tmp / f".truth-{system}.arrow").unlink()
+        (tmp / f".counts-{system}.json").unlink(missing_ok=True)
 
     (tmp / "sources.toml").write_text(_sources_toml(final_dir), encoding="utf-8")
     manifest = {
@@ -151,7 +228,7 @@ def _generate_into(tmp: pathlib.Path, final_dir: pathlib.Path, options: DemoOpti
             "end_date": options.end_date.isoformat(),
         },
         "calls_per_day_by_system": counts,
-        "truth_rows": truth.num_rows,
+        "truth_rows": n_truth,
         "row_counts": row_counts,
     }
     (tmp / "truth" / "manifest.json").write_text(
@@ -160,12 +237,23 @@ def _generate_into(tmp: pathlib.Path, final_dir: pathlib.Path, options: DemoOpti
     return manifest
 
 
-def generate(out_dir: pathlib.Path, options: DemoOptions = DemoOptions()) -> dict:  # noqa: B008
+def generate(
+    out_dir: pathlib.Path,
+    options: DemoOptions = DemoOptions(),
+    *,
+    workers: int | None = None,
+) -> dict:
     """Write the five SQLite databases, sources.toml, truth/generations.parquet and
     truth/manifest.json into out_dir, replacing earlier demo output, and return the manifest.
 
     The output is built in a temporary folder next to out_dir and renamed into place.
+    workers: processes generating systems in parallel (default: half the CPUs, at most 5,
+    for runs of 200k calls or more; 1 otherwise). The output does not depend on it.
     """
+    if workers is None:
+        big = options.days * options.calls_per_day >= _PARALLEL_MIN_CALLS
+        # half the CPUs: the SQLite writers are CPU-bound and share the box with other work
+        workers = max(1, min(len(SYSTEMS), (os.cpu_count() or 1) // 2)) if big else 1
     out_dir = pathlib.Path(out_dir).resolve()
     _check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -174,7 +262,7 @@ def generate(out_dir: pathlib.Path, options: DemoOptions = DemoOptions()) -> dic
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        manifest = _generate_into(tmp, out_dir, options)
+        manifest = _generate_into(tmp, out_dir, options, workers)
         if out_dir.exists():
             out_dir.rename(old)
         tmp.rename(out_dir)

@@ -48,8 +48,8 @@ IS_RAG = np.array([False, True, True, False, False])
 TOKENS = np.array(
     [[80, 400, 3, 30], [0, 0, 0, 0], [0, 0, 0, 0], [1200, 6000, 120, 900], [600, 3000, 60, 350]]
 )
-MODELS = ["gpt-4o-mini", "gpt-4o"]
-MODEL_MEDIAN_MS = np.array([900.0, 1800.0])
+MODELS = ["gpt-4o-mini", "gpt-4o", "o3"]
+MODEL_MEDIAN_MS = np.array([900.0, 1800.0, 6000.0])
 RAG_MEDIAN_MS = 150.0
 
 
@@ -67,16 +67,19 @@ class Generator:
         # Two sessions pinned around 15:00 UTC (00:00 KST): one starting up to 30 s
         # before, one up to 30 s after, so the KST->UTC day boundary is exercised.
         at15 = 15 * 3600 * US_PER_S
-        forced = [at15 - int(rng.integers(1, 30 * US_PER_S)), at15 + int(rng.integers(0, 30 * US_PER_S))]
-        t, sess, pos, sizes = grouped_times(
-            rng, day_start_us, n, 3, 8, 2, 90, 900, forced
-        )
+        forced = [
+            at15 - int(rng.integers(1, 30 * US_PER_S)),
+            at15 + int(rng.integers(0, 30 * US_PER_S)),
+        ]
+        t, sess, pos, sizes = grouped_times(rng, day_start_us, n, 3, 8, 2, 90, 900, forced)
         n_sess = len(sizes)
         node = PATTERN[np.minimum(pos, len(PATTERN) - 1)]
         last = pos == sizes[sess] - 1
         node = np.where(last & (IS_RAG[node] | (node == 0)), 3, node)
         rag = IS_RAG[node]
-        model_i = (rng.random(n) < 0.30).astype(np.int64)  # 70 % mini, 30 % 4o
+        # 62 % mini, 30 % 4o, 8 % o3 (whose list price changed on 2025-06-10)
+        u = rng.random(n)
+        model_i = (u >= 0.62).astype(np.int64) + (u >= 0.92).astype(np.int64)
         tok = TOKENS[node]
         tin = rng.integers(tok[:, 0], tok[:, 1] + 1)
         tout = rng.integers(tok[:, 2], tok[:, 3] + 1)

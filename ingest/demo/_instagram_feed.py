@@ -195,8 +195,12 @@ class Generator:
         cols_null = q < 0.10
         usage_null = q < 0.05  # half of the NULL-column rows lose token_usage as well
         usage = [
-            None if u else f'{{"prompt_tokens": {a}, "completion_tokens": {b}, "total_tokens": {c}}}'
-            for a, b, c, u in zip(p_tok.tolist(), c_tok.tolist(), tot.tolist(), usage_null.tolist(), strict=True)
+            None
+            if u
+            else f'{{"prompt_tokens": {a}, "completion_tokens": {b}, "total_tokens": {c}}}'
+            for a, b, c, u in zip(
+                p_tok.tolist(), c_tok.tolist(), tot.tolist(), usage_null.tolist(), strict=True
+            )
         ]
         created_s = (t // US_PER_S + (lat // 1000).astype(np.int64) + 1 - 0).tolist()
         chat_ids = hex_strings(rng, n, 29, prefix="chatcmpl-")

@@ -62,7 +62,9 @@ class Generator:
         prompt_i = rng.integers(0, len(tx.GW_PROMPTS), n)
         fail = rng.random(n) < 0.08
         kind = (rng.random(n) < 0.5).astype(np.int64)  # 0: 429, 1: timeout
-        ok_ms = np.clip(lognormal_ms(rng, np.array([m[3] for m in MODELS])[model], 0.5, n), 60, 29_000)
+        ok_ms = np.clip(
+            lognormal_ms(rng, np.array([m[3] for m in MODELS])[model], 0.5, n), 60, 29_000
+        )
         err_ms = np.where(kind == 0, rng.integers(15, 400, n), 30_000 + rng.integers(0, 60, n))
         dur = np.rint(np.where(fail, err_ms, ok_ms)).astype(np.int64)
         err = with_nulls(pick(ERRORS, kind), ~fail)

@@ -195,7 +195,7 @@ class Generator:
 
     def day(self, day_start_us: int, n: int) -> pa.Table:
         rng = self.rng
-        t, sess, pos, sizes = grouped_times(rng, day_start_us, n, 1, 6, 20, 600, 3600)
+        t, sess, _, sizes = grouped_times(rng, day_start_us, n, 1, 6, 20, 600, 3600)
         ns = len(sizes)
         s_user = rng.choice(N_USERS, size=ns, p=self.user_w)
         user = s_user[sess]
@@ -207,9 +207,13 @@ class Generator:
         cost = (p_tok / 1000.0) * PRICE_IN_1K[model] + (c_tok / 1000.0) * PRICE_OUT_1K[model]
         fail = rng.random(n) < 0.06
         q = rng.integers(0, len(tx.T2S_QUESTIONS), n)
-        exec_s = np.round(np.where(fail, rng.uniform(0.001, 0.02, n), lognormal_ms(rng, 0.05, 0.9, n)), 6)
+        exec_s = np.round(
+            np.where(fail, rng.uniform(0.001, 0.02, n), lognormal_ms(rng, 0.05, 0.9, n)), 6
+        )
         rows = np.where(fail, 0, rng.integers(1, 500, n))
-        llm_ms = np.clip(lognormal_ms(rng, np.array([m[4] for m in MODELS])[model], 0.5, n), 150, 15_000)
+        llm_ms = np.clip(
+            lognormal_ms(rng, np.array([m[4] for m in MODELS])[model], 0.5, n), 150, 15_000
+        )
         done = t + (llm_ms * 1000).astype(np.int64) + (exec_s * US_PER_S).astype(np.int64)
         err = with_nulls(pick(tx.T2S_ERRORS, rng.integers(0, len(tx.T2S_ERRORS), n)), ~fail)
         sql = pick(tx.T2S_SQL, q)
@@ -269,15 +273,25 @@ class Generator:
         a_ids = uuid4s(rng, m)
         q_list = pick(tx.T2S_QUESTIONS, q[mi])
         answers = [
-            tx.T2S_ANSWERS[int(i) % 2].format(n=r) if not f else f"SQL 실행 중 오류가 발생했습니다: {e}"
+            tx.T2S_ANSWERS[tx.T2S_QUESTION_LANG[i]].format(n=r)
+            if not f
+            else f"SQL 실행 중 오류가 발생했습니다: {e}"
             for i, r, f, e in zip(
-                q[mi].tolist(), rows[mi].tolist(), fail[mi].tolist(), [err[i] for i in mi.tolist()],
+                q[mi].tolist(),
+                rows[mi].tolist(),
+                fail[mi].tolist(),
+                [err[i] for i in mi.tolist()],
                 strict=True,
             )
         ]
         results = [
-            None if f else js({"columns": ["value"], "row_count": r, "truncated": r > 100})
-            for r, f in zip(rows[mi].tolist(), fail[mi].tolist(), strict=True)
+            None if f else f'{{"columns": ["value"], "row_count": {r}, "truncated": {tr}}}'
+            for r, f, tr in zip(
+                rows[mi].tolist(),
+                fail[mi].tolist(),
+                np.where(rows[mi] > 100, "true", "false").tolist(),
+                strict=True,
+            )
         ]
         sess_of = pick(s_ids, sess[mi])
         user_ts = t[mi] - rng.integers(50_000, 500_000, m)
@@ -380,7 +394,12 @@ class Generator:
                 with_nulls(fmt_us(c + rng.integers(1, 7 * US_PER_DAY, k)), ~revoked),
                 (~revoked).astype(np.int64).tolist(),
                 revoked.astype(np.int64).tolist(),
-                [js({"user_agent": a, "ip": ip}) for a, ip in zip(pick(USER_AGENTS, rng.integers(0, 3, k)), _ips(rng, k), strict=True)],
+                [
+                    js({"user_agent": a, "ip": ip})
+                    for a, ip in zip(
+                        pick(USER_AGENTS, rng.integers(0, 3, k)), _ips(rng, k), strict=True
+                    )
+                ],
             ],
         )
         k = 20
@@ -394,7 +413,10 @@ class Generator:
                 pick(["ci-pipeline", "dashboard", "notebook", "slack-bot"], rng.integers(0, 4, k)),
                 hex_strings(rng, k, 64),
                 prefixes,
-                pick([js(["query:read"]), js(["query:read", "query:write"]), js(["admin"])], rng.integers(0, 3, k)),
+                pick(
+                    [js(["query:read"]), js(["query:read", "query:write"]), js(["admin"])],
+                    rng.integers(0, 3, k),
+                ),
                 (rng.random(k) < 0.85).astype(np.int64).tolist(),
                 fmt_us(c),
                 with_nulls(fmt_us(c + 365 * US_PER_DAY), rng.random(k) < 0.5),
@@ -466,7 +488,17 @@ class Generator:
                 uuid4s(rng, k),
                 pick(conn_ids, rng.integers(0, len(conn_ids), k)),
                 hex_strings(rng, k, 64),
-                [js({"tables": {"orders": ["id", "amount", "ordered_at"], "products": ["id", "name", "stock"]}})] * k,
+                [
+                    js(
+                        {
+                            "tables": {
+                                "orders": ["id", "amount", "ordered_at"],
+                                "products": ["id", "name", "stock"],
+                            }
+                        }
+                    )
+                ]
+                * k,
                 ["orders: 주문 내역. products: 상품 마스터." for _ in range(k)],
                 rng.integers(2, 40, k).tolist(),
                 rng.integers(10, 400, k).tolist(),
@@ -487,7 +519,10 @@ class Generator:
             [
                 uuid4s(rng, k),
                 u(k),
-                pick(["login", "create_connection", "update_profile", "create_api_key", "export"], rng.integers(0, 5, k)),
+                pick(
+                    ["login", "create_connection", "update_profile", "create_api_key", "export"],
+                    rng.integers(0, 5, k),
+                ),
                 pick(["user", "database_connection", "api_key"], rng.integers(0, 3, k)),
                 uuid4s(rng, k),
                 [None] * k,
@@ -504,7 +539,10 @@ class Generator:
             "events",
             [
                 uuid4s(rng, k),
-                pick(["login", "query_executed", "export_csv", "chart_rendered"], rng.integers(0, 4, k)),
+                pick(
+                    ["login", "query_executed", "export_csv", "chart_rendered"],
+                    rng.integers(0, 4, k),
+                ),
                 u(k),
                 [js({"source": "web"})] * k,
                 fmt_us(self._in_window(k)),

@@ -22,7 +22,17 @@ _AI_TOPICS = [
 AI_SESSION_TITLES = [f"{t} 문의" for t in _AI_TOPICS] + [f"{t} 관련 질문" for t in _AI_TOPICS]
 
 # ---------------------------------------------------------------- trip_planner (Korean)
-_PLACES = ["성수동", "연남동", "익선동", "을지로", "한남동", "서촌", "부산 해운대", "제주 애월", "강릉"]
+_PLACES = [
+    "성수동",
+    "연남동",
+    "익선동",
+    "을지로",
+    "한남동",
+    "서촌",
+    "부산 해운대",
+    "제주 애월",
+    "강릉",
+]
 _TRIP_ASKS = [
     "에서 데이트 코스 추천해줘",
     "에서 반나절 동안 갈 만한 곳 알려줘",
@@ -48,7 +58,8 @@ TRIP_OUTPUTS = {
         '{"region": "%s", "theme": "야경", "mood": "감성", "duration_hours": 3}',
     ],
     "recommend_places": [
-        '[{"name": "%s 카페 A", "reason": "조용한 분위기"}, {"name": "%s 파스타", "reason": "평점 4.6"}]',
+        '[{"name": "%s 카페 A", "reason": "조용한 분위기"}, '
+        '{"name": "%s 파스타", "reason": "평점 4.6"}]',
         '[{"name": "%s 갤러리", "reason": "실내 전시"}, {"name": "%s 와인바", "reason": "야경"}]',
     ],
     "generate_itinerary": [
@@ -77,18 +88,40 @@ TRIP_TRACEBACK = (
 # ---------------------------------------------------------------- text2sql
 _T2S_Q = [
     ("지난달 지역별 매출 합계를 보여줘", "SELECT region, SUM(amount) FROM sales GROUP BY region"),
-    ("이번 주 신규 가입자 수는?", "SELECT COUNT(*) FROM members WHERE joined_at >= DATE('now', '-7 day')"),
+    (
+        "이번 주 신규 가입자 수는?",
+        "SELECT COUNT(*) FROM members WHERE joined_at >= DATE('now', '-7 day')",
+    ),
     ("재고가 10개 미만인 상품 목록", "SELECT name, stock FROM products WHERE stock < 10"),
-    ("월별 주문 건수 추이를 알려줘", "SELECT strftime('%Y-%m', ordered_at) m, COUNT(*) FROM orders GROUP BY m"),
-    ("가장 많이 팔린 상품 5개", "SELECT product_id, SUM(qty) q FROM order_items GROUP BY 1 ORDER BY q DESC LIMIT 5"),
-    ("Show total revenue by month for 2025", "SELECT strftime('%m', ordered_at), SUM(revenue) FROM orders GROUP BY 1"),
-    ("Which customers placed more than 3 orders?", "SELECT customer_id FROM orders GROUP BY 1 HAVING COUNT(*) > 3"),
+    (
+        "월별 주문 건수 추이를 알려줘",
+        "SELECT strftime('%Y-%m', ordered_at) m, COUNT(*) FROM orders GROUP BY m",
+    ),
+    (
+        "가장 많이 팔린 상품 5개",
+        "SELECT product_id, SUM(qty) q FROM order_items GROUP BY 1 ORDER BY q DESC LIMIT 5",
+    ),
+    (
+        "Show total revenue by month for 2025",
+        "SELECT strftime('%m', ordered_at), SUM(revenue) FROM orders GROUP BY 1",
+    ),
+    (
+        "Which customers placed more than 3 orders?",
+        "SELECT customer_id FROM orders GROUP BY 1 HAVING COUNT(*) > 3",
+    ),
     ("Average order value per channel", "SELECT channel, AVG(amount) FROM orders GROUP BY channel"),
-    ("List employees hired after 2023 in the sales team", "SELECT name FROM employees WHERE dept = 'sales' AND hired_at > '2023-12-31'"),
-    ("How many support tickets are still open?", "SELECT COUNT(*) FROM tickets WHERE status = 'open'"),
+    (
+        "List employees hired after 2023 in the sales team",
+        "SELECT name FROM employees WHERE dept = 'sales' AND hired_at > '2023-12-31'",
+    ),
+    (
+        "How many support tickets are still open?",
+        "SELECT COUNT(*) FROM tickets WHERE status = 'open'",
+    ),
 ]
 T2S_QUESTIONS = [q for q, _ in _T2S_Q]
 T2S_SQL = [s for _, s in _T2S_Q]
+T2S_QUESTION_LANG = [0 if any("가" <= ch <= "힣" for ch in q) else 1 for q, _ in _T2S_Q]
 T2S_ERRORS = [
     "no such column: revenue",
     "no such table: members",
@@ -99,7 +132,14 @@ T2S_ANSWERS = [
     "요청하신 결과입니다. 총 {n}개의 행이 조회되었습니다.",
     "Here are the results: {n} rows returned.",
 ]
-T2S_SESSION_TITLES = ["매출 분석", "회원 현황", "재고 점검", "Revenue review", "Ops metrics", "주문 통계"]
+T2S_SESSION_TITLES = [
+    "매출 분석",
+    "회원 현황",
+    "재고 점검",
+    "Revenue review",
+    "Ops metrics",
+    "주문 통계",
+]
 
 # ---------------------------------------------------------------- instagram_feed (Korean)
 TENANTS = [

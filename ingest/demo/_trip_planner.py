@@ -103,9 +103,12 @@ N_IN = len(tx.TRIP_USER_INPUTS)
 
 def _key_pools() -> dict[str, list[str | None]]:
     pools: dict[str, list[str | None]] = {
-        k: [None] * (N_IN * 5) for k in ("state", "input", "output_data", "prompt", "out", "out2")
+        k: [None] * (N_IN * 5)
+        for k in ("state", "input", "output_data", "prompt", "out", "out2", "parsed", "parsed2")
     }
-    for i, (text, place) in enumerate(zip(tx.TRIP_USER_INPUTS, tx.TRIP_PLACE_OF_INPUT, strict=True)):
+    for i, (text, place) in enumerate(
+        zip(tx.TRIP_USER_INPUTS, tx.TRIP_PLACE_OF_INPUT, strict=True)
+    ):
         for k, name in enumerate(K_NAME):
             key = i * 5 + k
             pools["state"][key] = js(
@@ -120,6 +123,8 @@ def _key_pools() -> dict[str, list[str | None]]:
                 outs = tx.TRIP_OUTPUTS[name]
                 pools["out"][key] = outs[0].replace("%s", place)
                 pools["out2"][key] = outs[1].replace("%s", place)
+                pools["parsed"][key] = js(json.loads(pools["out"][key]))
+                pools["parsed2"][key] = js(json.loads(pools["out2"][key]))
                 pools["output_data"][key] = js({"result": json.loads(pools["out"][key])})
             else:
                 pools["output_data"][key] = js(
@@ -129,18 +134,36 @@ def _key_pools() -> dict[str, list[str | None]]:
 
 
 POOLS = _key_pools()
-ITINERARIES = [js(json.loads(tx.TRIP_OUTPUTS["generate_itinerary"][0].replace("%s", p))) for p in tx.TRIP_PLACE_OF_INPUT]
+ITINERARIES = [
+    js(json.loads(tx.TRIP_OUTPUTS["generate_itinerary"][0].replace("%s", p)))
+    for p in tx.TRIP_PLACE_OF_INPUT
+]
 TIME_SETTINGS = [
     js({"start_time": s, "end_time": e, "duration_hours": d})
-    for s, e, d in [("10:00", "16:00", 6), ("14:00", "20:00", 6), ("18:00", "23:00", 5), ("12:00", "18:00", 6)]
+    for s, e, d in [
+        ("10:00", "16:00", 6),
+        ("14:00", "20:00", 6),
+        ("18:00", "23:00", 5),
+        ("12:00", "18:00", 6),
+    ]
 ]
 DATE_THEMES = [
     js({"theme": t, "mood": m})
-    for t, m in [("카페 투어", "로맨틱"), ("맛집 탐방", "캐주얼"), ("야경", "감성"), ("전시", "차분한")]
+    for t, m in [
+        ("카페 투어", "로맨틱"),
+        ("맛집 탐방", "캐주얼"),
+        ("야경", "감성"),
+        ("전시", "차분한"),
+    ]
 ]
 USER_INTENTS = [
     js({"purpose": p, "companions": c, "budget": b})
-    for p, c, b in [("데이트", 2, "보통"), ("친구 모임", 4, "저렴"), ("기념일", 2, "여유"), ("혼자 여행", 1, "보통")]
+    for p, c, b in [
+        ("데이트", 2, "보통"),
+        ("친구 모임", 4, "저렴"),
+        ("기념일", 2, "여유"),
+        ("혼자 여행", 1, "보통"),
+    ]
 ]
 
 
@@ -169,8 +192,6 @@ class Generator:
 
     def day(self, day_start_us: int, n: int) -> pa.Table:
         rng = self.rng
-        if n == 0:
-            return truth_chunk(SYSTEM, "generations", source_key=[], started_at_us=np.zeros(0), status_error=np.zeros(0))
         # ---- workflows: plans whose LLM-node counts add up to exactly n
         plans = rng.choice(len(PLANS), size=n, p=PLAN_P)
         cum = np.cumsum(PLAN_GENS[plans])
@@ -299,7 +320,11 @@ class Generator:
             np.array(POOLS["out2"], dtype=object)[g_key],
             np.array(POOLS["out"], dtype=object)[g_key],
         )
-        parsed = [None if o is None else js(json.loads(o)) for o in out.tolist()]
+        parsed = np.where(
+            out_variant,
+            np.array(POOLS["parsed2"], dtype=object)[g_key],
+            np.array(POOLS["parsed"], dtype=object)[g_key],
+        ).tolist()
         sys_prompt = pick([tx.TRIP_SYSTEM_PROMPTS.get(nm) for nm in K_NAME], g_kind)
         self.w.insert(
             "generations",

@@ -1,5 +1,5 @@
--- One generation per ai_process_log row. RAG steps (model NULL) are kept: they are
--- calls that took time, even without a priced model.
+-- One generation per ai_process_log row. RAG steps (model NULL) are kept: they
+-- are calls that took time, even without a priced model.
 with
 
 logs as (
@@ -33,7 +33,10 @@ logs_joined_to_sessions as (
         logs.model_raw,
         'success' as status,  -- the table has no error column
         cast(null as varchar) as error_message,
-        'columns' as token_source,
+        case
+            when logs.input_tokens is not null or logs.output_tokens is not null
+                then 'columns'
+        end as token_source,
 
         ---------- numerics
         logs.input_tokens,

@@ -1,6 +1,7 @@
--- Each call priced at the list price in force on its UTC date. An override (seed
--- model_price_overrides; model '*' covers a whole provider) wins over the library's list
--- price. No price known: cost_usd is NULL, never 0; cost_status says why.
+-- Each call priced at the list price in force on its UTC date. An override
+-- (seed model_price_overrides; model '*' covers a whole provider) wins over the
+-- library's list price. No price known: cost_usd is NULL, never 0; cost_status
+-- says why.
 with
 
 generations as (
@@ -34,12 +35,15 @@ generations_resolved as (
         models_resolved.provider,
         models_resolved.model,
         models_resolved.is_known_model,
-        cast(generations.started_at as date) as started_date
+        -- the UTC date whatever the session's time zone
+        cast(timezone('UTC', generations.started_at) as date) as started_date
     from generations
     left join models_resolved
         on
-            generations.provider_raw is not distinct from models_resolved.provider_raw
-            and generations.model_raw is not distinct from models_resolved.model_raw
+            generations.provider_raw
+            is not distinct from models_resolved.provider_raw
+            and generations.model_raw
+            is not distinct from models_resolved.model_raw
 
 ),
 
@@ -78,10 +82,12 @@ generations_joined_to_prices as (
         on
             generations_resolved.provider = provider_override.provider
             and provider_override.model = '*'
-            and generations_resolved.started_date >= provider_override.valid_from
+            and generations_resolved.started_date
+            >= provider_override.valid_from
             and (
                 provider_override.valid_to is null
-                or generations_resolved.started_date < provider_override.valid_to
+                or generations_resolved.started_date
+                < provider_override.valid_to
             )
     left join list_prices
         on
@@ -114,7 +120,9 @@ priced as (
         case
             when model_raw is null then 'no_model'
             when is_local_model then 'local'
-            when input_per_1m is null or output_per_1m is null then 'unpriced_model'
+            when
+                input_per_1m is null or output_per_1m is null
+                then 'unpriced_model'
             when input_tokens is null and output_tokens is null then 'no_tokens'
             else 'priced'
         end as cost_status

@@ -7,11 +7,11 @@
 with
 
 {% for system in systems %}
-{{ system }}_generations as (
+    {{ system }}_generations as (
 
-    select * from {{ ref('int_' ~ system ~ '__generations') }}
+        select * from {{ ref('int_' ~ system ~ '__generations') }}
 
-),
+    ),
 
 {% endfor %}
 unioned as (

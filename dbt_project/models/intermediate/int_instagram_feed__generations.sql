@@ -1,6 +1,7 @@
--- One generation per instagram_feeds row. Token counts come from the token columns,
--- else from the token_usage JSON, else from gpt_response_raw.usage (token_source says
--- which). The app's own cost: tokens at its llm_models per-1M prices.
+-- One generation per instagram_feeds row. Token counts come from the token
+-- columns, else from the token_usage JSON, else from gpt_response_raw.usage
+-- (token_source says which). The app's own cost: tokens at its llm_models
+-- per-1M prices.
 with
 
 feeds as (
@@ -19,8 +20,10 @@ feeds_with_json_tokens as (
 
     select
         *,
-        {{ json_bigint('token_usage', '$.prompt_tokens') }} as usage_input_tokens,
-        {{ json_bigint('token_usage', '$.completion_tokens') }} as usage_output_tokens,
+        {{ json_bigint('token_usage', '$.prompt_tokens') }}
+            as usage_input_tokens,
+        {{ json_bigint('token_usage', '$.completion_tokens') }}
+            as usage_output_tokens,
         {{ json_bigint('gpt_response_raw', '$.usage.prompt_tokens') }}
             as raw_input_tokens,
         {{ json_bigint('gpt_response_raw', '$.usage.completion_tokens') }}
@@ -48,16 +51,21 @@ feeds_joined_to_models as (
         'instagram_feed_copy' as operation,
         llm_models.provider_raw,
         llm_models.model_name as model_raw,
-        'success' as status,  -- the app saves a row only when the call succeeded
+        -- the app saves a row only when the call succeeded
+        'success' as status,
         cast(null as varchar) as error_message,
         case
-            when feeds.input_tokens is not null or feeds.output_tokens is not null
+            when
+                feeds.input_tokens is not null
+                or feeds.output_tokens is not null
                 then 'columns'
             when
                 feeds.usage_input_tokens is not null
                 or feeds.usage_output_tokens is not null
                 then 'token_usage'
-            when feeds.raw_input_tokens is not null or feeds.raw_output_tokens is not null
+            when
+                feeds.raw_input_tokens is not null
+                or feeds.raw_output_tokens is not null
                 then 'gpt_response_raw'
         end as token_source,
 
@@ -66,7 +74,9 @@ feeds_joined_to_models as (
             feeds.input_tokens, feeds.usage_input_tokens, feeds.raw_input_tokens
         ) as input_tokens,
         coalesce(
-            feeds.output_tokens, feeds.usage_output_tokens, feeds.raw_output_tokens
+            feeds.output_tokens,
+            feeds.usage_output_tokens,
+            feeds.raw_output_tokens
         ) as output_tokens,
         feeds.total_tokens as reported_total_tokens,
         feeds.latency_ms,
@@ -76,7 +86,9 @@ feeds_joined_to_models as (
         * llm_models.input_cost_per_1m_usd
         / 1000000.0
         + coalesce(
-            feeds.output_tokens, feeds.usage_output_tokens, feeds.raw_output_tokens
+            feeds.output_tokens,
+            feeds.usage_output_tokens,
+            feeds.raw_output_tokens
         )
         * llm_models.output_cost_per_1m_usd
         / 1000000.0 as reported_cost_usd,

@@ -1,5 +1,5 @@
--- One generation per chat_logs row; a non-NULL error marks a failed call. The gateway
--- logs no tokens, so tokens and cost are NULL (no estimate is made).
+-- One generation per chat_logs row; a non-NULL error marks a failed call. The
+-- gateway logs no tokens, so tokens and cost are NULL (no estimate is made).
 with
 
 chat_logs as (
@@ -25,7 +25,8 @@ calls as (
         'chat' as operation,
         cast(null as varchar) as provider_raw,
         model_raw,
-        case when error_message is null then 'success' else 'error' end as status,
+        case when error_message is null then 'success' else 'error' end
+            as status,
         error_message,
         cast(null as varchar) as token_source,
 

@@ -1,6 +1,6 @@
--- One generation per query_analytics row. The conversation is found through the chat
--- message that carries the call's query_id. text2sql logs no LLM latency: its
--- execution_time is the generated SQL's run time, so latency_ms is NULL.
+-- One generation per query_analytics row. The conversation is found through the
+-- chat message that carries the call's query_id. text2sql logs no LLM latency:
+-- its execution_time is the generated SQL's run time, so latency_ms is NULL.
 with
 
 query_analytics as (
@@ -39,7 +39,9 @@ calls_joined_to_sessions as (
         'query_analytics' as source_table,
         query_analytics.query_analytics_key as source_key,
         cast(null as varchar) as tenant_id,
-        query_analytics.source_name || ':' || query_analytics.user_key as user_id,
+        query_analytics.source_name
+        || ':'
+        || query_analytics.user_key as user_id,
         query_analytics.source_name
         || ':'
         || sessions_by_query.chat_session_key as session_id,

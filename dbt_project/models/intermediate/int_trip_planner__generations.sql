@@ -1,5 +1,5 @@
--- One generation per trip_planner generations row. A call failed when its node failed
--- and it produced no output; the node's error message is the call's.
+-- One generation per trip_planner generations row. A call failed when its node
+-- failed and it produced no output; the node's error message is the call's.
 with
 
 generations as (
@@ -33,7 +33,9 @@ generations_joined as (
         generations.generation_key as source_key,
         cast(null as varchar) as tenant_id,
         generations.source_name || ':' || workflows.user_key as user_id,
-        generations.source_name || ':' || generations.workflow_key as session_id,
+        generations.source_name
+        || ':'
+        || generations.workflow_key as session_id,
 
         ---------- strings
         nodes.node_name as operation,

@@ -1,5 +1,6 @@
--- Grain: UTC day x source x tenant x user x model. cost_usd is NULL when no call of the
--- group has a known cost; unpriced_requests counts the calls without one.
+-- Grain: UTC day x source x tenant x user x model. cost_usd is NULL when no
+-- call of the group has a known cost; unpriced_requests counts the calls
+-- without one.
 with
 
 generations as (
@@ -13,7 +14,8 @@ daily as (
     select
         ----------  ids
         {{ surrogate_key([
-            'started_on', 'source_name', 'tenant_id', 'user_id', 'provider', 'model'
+            'started_on', 'source_name', 'tenant_id', 'user_id',
+            'provider', 'model'
         ]) }} as daily_usage_id,
         source_system,
         source_name,
@@ -38,7 +40,13 @@ daily as (
 
     from generations
     group by
-        started_on, source_system, source_name, tenant_id, user_id, provider, model
+        started_on,
+        source_system,
+        source_name,
+        tenant_id,
+        user_id,
+        provider,
+        model
 
 )
 

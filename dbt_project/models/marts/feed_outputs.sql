@@ -1,4 +1,5 @@
--- One generated Instagram feed post, with its copy, hashtags, tokens, latency and cost.
+-- One generated Instagram feed post, with its copy, hashtags, tokens, latency
+-- and cost.
 with
 
 feeds as (

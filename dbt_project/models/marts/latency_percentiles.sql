@@ -1,6 +1,7 @@
--- Grain: UTC day x source x model. Exact percentiles (linear interpolation, as numpy's
--- default) over successful calls that have a latency: failed calls say nothing about
--- the model's speed and are counted in daily_usage.errors instead.
+-- Grain: UTC day x source x model. Exact percentiles (linear interpolation, as
+-- numpy's default) over successful calls that have a latency: failed calls say
+-- nothing about the model's speed and are counted in daily_usage.errors
+-- instead.
 with
 
 generations as (

@@ -1,5 +1,5 @@
--- Grain: UTC day x provider x model. share_of_day_cost is the model's part of the
--- day's known cost (NULL when the model's cost is unknown).
+-- Grain: UTC day x provider x model. share_of_day_cost is the model's part of
+-- the day's known cost (NULL when the model's cost is unknown).
 with
 
 generations as (

@@ -1,5 +1,6 @@
--- One conversation (ai_process_log chat session, text2sql chat session), workflow run
--- (trip_planner) or job (instagram_feed), as seen through its calls.
+-- One conversation (ai_process_log chat session, text2sql chat session),
+-- workflow run (trip_planner) or job (instagram_feed), as seen through its
+-- calls.
 with
 
 generations as (

@@ -1,5 +1,5 @@
--- One user of one source: every user seen in a source's user table or in its calls.
--- user_id is '<source_name>:<source user id>', unique across sources.
+-- One user of one source: every user seen in a source's user table or in its
+-- calls. user_id is '<source_name>:<source user id>', unique across sources.
 with
 
 generations as (
@@ -38,19 +38,19 @@ known_users as (
     where user_key is not null
     union all
     select
-        source_name || ':' || user_key,
-        'trip_planner',
+        source_name || ':' || user_key as user_id,
+        'trip_planner' as source_system,
         source_name,
         user_key,
-        created_at
+        created_at as registered_at
     from trip_planner_users
     union all
     select
-        source_name || ':' || user_key,
-        'text2sql',
+        source_name || ':' || user_key as user_id,
+        'text2sql' as source_system,
         source_name,
         user_key,
-        created_at
+        created_at as registered_at
     from text2sql_users
 
 ),
@@ -92,8 +92,8 @@ all_users as (
         activity.user_id,
         activity.source_system,
         activity.source_name,
-        substr(activity.user_id, length(activity.source_name) + 2),
-        cast(null as timestamptz)
+        substr(activity.user_id, length(activity.source_name) + 2) as user_key,
+        cast(null as timestamptz) as registered_at
     from activity
     where activity.user_id not in (select known_users.user_id from known_users)
 

@@ -24,7 +24,8 @@ renamed as (
         cast(latency_ms as double) as latency_ms,
 
         ---------- timestamps
-        -- created_at is naive Korean time (get_kst_now()); read in the source's zone
+        -- created_at is naive Korean time (get_kst_now()); read in the source's
+        -- zone
         {{ to_utc('created_at') }} as created_at,
         _loaded_at as loaded_at
 

@@ -2,7 +2,9 @@ with
 
 source as (
 
-    {{ latest_rows(source('instagram_feed', 'instagram_feeds'), ['instagram_feed_id']) }}
+    {{ latest_rows(
+        source('instagram_feed', 'instagram_feeds'), ['instagram_feed_id']
+    ) }}
 
 ),
 

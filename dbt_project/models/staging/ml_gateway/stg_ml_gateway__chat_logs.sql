@@ -23,7 +23,8 @@ renamed as (
         cast(duration as double) as latency_ms,
 
         ---------- timestamps
-        -- Prisma DateTime without zone: naive UTC unless the source says otherwise
+        -- Prisma DateTime without zone: naive UTC unless the source says
+        -- otherwise
         {{ to_utc('"createdAt"') }} as created_at,
         _loaded_at as loaded_at
 

@@ -23,7 +23,8 @@ renamed as (
         llm_model as model_raw,
 
         ---------- numerics
-        -- execution_time is the generated SQL's run time in seconds, not LLM latency
+        -- execution_time is the generated SQL's run time in seconds, not LLM
+        -- latency
         execution_time as sql_execution_seconds,
         row_count,
         prompt_tokens as input_tokens,

@@ -1,0 +1,8 @@
+-- A group cannot fail more calls than it made, nor lack a price for more.
+select
+    daily_usage_id,
+    requests,
+    errors,
+    unpriced_requests
+from {{ ref('daily_usage') }}
+where errors > requests or unpriced_requests > requests or requests < 1

@@ -1,0 +1,14 @@
+-- An unknown cost is NULL, never 0: cost_usd is 0 only for a local model, and NULL
+-- whenever cost_status says the call could not be priced.
+select
+    generation_id,
+    cost_status,
+    is_local_model,
+    cost_usd
+from {{ ref('generations') }}
+where
+    (cost_usd = 0 and not is_local_model)
+    or (
+        cost_status in ('unpriced_model', 'no_tokens', 'no_model')
+        and cost_usd is not null
+    )
