@@ -28,6 +28,9 @@ def _env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["WAREHOUSE_DATA_DIR"] = str(data_dir)
     env["DBT_PROFILES_DIR"] = str(DBT_DIR)
+    # dbt's compiled files and logs belong to this warehouse, not to the checkout
+    env["DBT_TARGET_PATH"] = str(data_dir / "dbt" / "target")
+    env["DBT_LOG_PATH"] = str(data_dir / "dbt" / "logs")
     return env
 
 
