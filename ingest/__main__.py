@@ -70,7 +70,7 @@ def demo(days: int, calls_per_day: int, end_date: str, seed: int, out: Path | No
         seed=seed,
     )
     manifest = generate(out, options)
-    total = sum(manifest.get("truth_rows_per_source", {}).values()) or "?"
+    total = manifest.get("truth_rows", "?")
     click.echo(f"demo sources written to {out} ({total} calls)")
 
 
