@@ -61,6 +61,9 @@ build: $(STAMP) ## dbt build (models + tests) into the DuckDB warehouse
 notebooks: $(STAMP) ## Write the notebook reports under $WAREHOUSE_DATA_DIR/reports
 	$(PY) -m ingest notebooks
 
+prices: $(STAMP) ## Refresh dbt_project/seeds/model_prices.csv from the pinned genai-prices
+	$(PY) -m ingest prices
+
 docs: $(STAMP) ## dbt docs generate
 	$(DBT) docs generate
 
