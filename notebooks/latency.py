@@ -1,0 +1,312 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="LLM latency")
+
+
+@app.cell
+def _():
+    import datetime as dt
+
+    import altair as alt
+    import marimo as mo
+
+    from ingest import notebook_support as wh
+
+    return alt, dt, mo, wh
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    # Latency
+
+    How long an LLM call takes, per model, and whether that is getting worse.
+    Percentiles are exact (linear interpolation) over **successful** calls that
+    have a latency, per UTC day, source and model (`marts.latency_percentiles`);
+    failed calls are shown as an error rate beside them, since a fast 429 or a
+    long timeout says nothing about the model's speed. `text2sql` logs no LLM
+    latency, so it is absent here.
+    """)
+    return
+
+
+@app.cell
+def _(dt, mo, wh):
+    _first, _last = wh.date_bounds()
+    models = wh.model_names()
+    _timed = wh.query(
+        """
+        select model, sum(requests_with_latency) as n
+        from marts.latency_percentiles
+        where model is not null
+        group by model
+        order by n desc, model
+        """
+    )
+    _choices = _timed["model"].to_list() or [wh.NO_MODEL]
+    date_range = mo.ui.date_range(
+        start=_first,
+        stop=_last,
+        value=(max(_first, _last - dt.timedelta(days=13)), _last),
+        label="Days (UTC)",
+    )
+    percentile = mo.ui.dropdown(
+        {"p50": "p50_ms", "p90": "p90_ms", "p95": "p95_ms", "p99": "p99_ms"},
+        value="p95",
+        label="Percentile",
+    )
+    chosen_model = mo.ui.dropdown(_choices, value=_choices[0], label="Model for the histogram")
+    mo.hstack([date_range, percentile, chosen_model], justify="start")
+    return chosen_model, date_range, models, percentile
+
+
+@app.cell
+def _(chosen_model, date_range, wh):
+    filters = {
+        "start": date_range.value[0],
+        "end": date_range.value[1],
+        "model": chosen_model.value,
+        "no_model": wh.NO_MODEL,
+    }
+    # Per day and model across sources. Where several sources serve a model on a
+    # day, their percentiles are averaged weighted by requests: an approximation,
+    # not a recomputed percentile (the per-source figures are exact).
+    by_model = wh.query(
+        """
+        select
+            usage_date,
+            model,
+            cast(sum(requests_with_latency) as bigint) as requests_with_latency,
+            sum(p50_ms * requests_with_latency) / sum(requests_with_latency) as p50_ms,
+            sum(p90_ms * requests_with_latency) / sum(requests_with_latency) as p90_ms,
+            sum(p95_ms * requests_with_latency) / sum(requests_with_latency) as p95_ms,
+            sum(p99_ms * requests_with_latency) / sum(requests_with_latency) as p99_ms,
+            max(max_ms) as max_ms
+        from marts.latency_percentiles
+        where usage_date between $start and $end
+            and model is not null and requests_with_latency > 0
+        group by all
+        order by all
+        """,
+        filters,
+    )
+    return by_model, filters
+
+
+@app.cell(hide_code=True)
+def _(mo, percentile):
+    mo.md(f"""
+    ## {percentile.selected_key} latency per model, per day
+    """)
+    return
+
+
+@app.cell
+def _(alt, by_model, models, percentile, wh):
+    alt.Chart(by_model).mark_line(point=True).encode(
+        x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
+        y=alt.Y(f"{percentile.value}:Q", title=f"{percentile.selected_key} latency (ms)"),
+        color=wh.model_color(models),
+        tooltip=[
+            alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
+            alt.Tooltip("model:N", title="Model"),
+            alt.Tooltip(f"{percentile.value}:Q", title="ms", format=",.0f"),
+            alt.Tooltip("requests_with_latency:Q", title="Calls timed", format=","),
+        ],
+    ).properties(width="container", height=260)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Error rate per model, per day
+
+    Failed calls over all calls of the model that day (`marts.model_costs`).
+    """)
+    return
+
+
+@app.cell
+def _(alt, filters, models, wh):
+    error_rate = wh.query(
+        """
+        select
+            usage_date,
+            model,
+            cast(sum(requests) as bigint) as requests,
+            cast(sum(errors) as bigint) as errors,
+            cast(100.0 * sum(errors) / sum(requests) as double) as error_rate_pct
+        from marts.model_costs
+        where usage_date between $start and $end and model is not null
+        group by all
+        order by all
+        """,
+        filters,
+    )
+    alt.Chart(error_rate).mark_line(point=True).encode(
+        x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
+        y=alt.Y("error_rate_pct:Q", title="Failed calls (% of requests)"),
+        color=wh.model_color(models),
+        tooltip=[
+            alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
+            alt.Tooltip("model:N", title="Model"),
+            alt.Tooltip("error_rate_pct:Q", title="% failed", format=".1f"),
+            alt.Tooltip("errors:Q", title="Failed", format=","),
+            alt.Tooltip("requests:Q", title="Requests", format=","),
+        ],
+    ).properties(width="container", height=200)
+    return (error_rate,)
+
+
+@app.cell(hide_code=True)
+def _(chosen_model, mo):
+    mo.md(f"""
+    ## `{chosen_model.value}`: all four percentiles, and the distribution
+
+    The lines are the exact per-day percentiles; the histogram counts the
+    window's successful calls in bins of equal width on a log scale (ten per
+    factor of ten), so a slow tail is as visible as the bulk.
+    """)
+    return
+
+
+@app.cell
+def _(alt, by_model, chosen_model):
+    _one = by_model.filter(by_model["model"] == chosen_model.value).unpivot(
+        index=["usage_date"],
+        on=["p50_ms", "p90_ms", "p95_ms", "p99_ms"],
+        variable_name="percentile",
+        value_name="latency_ms",
+    )
+    alt.Chart(_one).mark_line(point=True).encode(
+        x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
+        y=alt.Y("latency_ms:Q", title="Latency (ms, log scale)", scale=alt.Scale(type="log")),
+        color=alt.Color("percentile:N", title="Percentile"),
+        tooltip=[
+            alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
+            alt.Tooltip("percentile:N"),
+            alt.Tooltip("latency_ms:Q", title="ms", format=",.0f"),
+        ],
+    ).properties(width="container", height=220)
+    return
+
+
+@app.cell
+def _(filters, wh):
+    # The only raw read of this notebook: one model's successful calls in the window,
+    # binned in the database (no marts hold a distribution yet).
+    histogram = wh.query(
+        """
+        with timed as (
+            select greatest(latency_ms, 1) as latency_ms
+            from marts.generations
+            where started_on between $start and $end
+                and coalesce(model, $no_model) = $model
+                and status = 'success' and latency_ms is not null
+        )
+        select
+            power(10, floor(log10(latency_ms) * 10) / 10) as bin_start_ms,
+            power(10, (floor(log10(latency_ms) * 10) + 1) / 10) as bin_end_ms,
+            count(*) as calls
+        from timed
+        group by all
+        order by bin_start_ms
+        """,
+        filters,
+    )
+    window_p = wh.query(
+        """
+        select
+            count(*) as calls,
+            quantile_cont(latency_ms, [0.5, 0.9, 0.95, 0.99]) as pcts
+        from marts.generations
+        where started_on between $start and $end
+            and coalesce(model, $no_model) = $model
+            and status = 'success' and latency_ms is not null
+        """,
+        filters,
+    )
+    window_calls, _pcts = window_p.row(0)
+    window_p50_ms, _p90, window_p95_ms, window_p99_ms = _pcts or [None] * 4
+    return histogram, window_calls, window_p50_ms, window_p95_ms, window_p99_ms
+
+
+@app.cell
+def _(mo, window_calls, window_p50_ms, window_p95_ms, window_p99_ms):
+    def _ms(v):
+        return "–" if v is None else f"{v:,.0f} ms"
+
+    mo.hstack(
+        [
+            mo.stat(f"{window_calls:,}", label="Successful calls timed"),
+            mo.stat(_ms(window_p50_ms), label="p50 in the window"),
+            mo.stat(_ms(window_p95_ms), label="p95 in the window"),
+            mo.stat(_ms(window_p99_ms), label="p99 in the window"),
+        ],
+        justify="start",
+    )
+    return
+
+
+@app.cell
+def _(alt, histogram):
+    alt.Chart(histogram).mark_bar().encode(
+        x=alt.X(
+            "bin_start_ms:Q",
+            title="Latency (ms, log scale)",
+            scale=alt.Scale(type="log"),
+        ),
+        x2="bin_end_ms:Q",
+        y=alt.Y("calls:Q", title="Successful calls"),
+        tooltip=[
+            alt.Tooltip("bin_start_ms:Q", title="from ms", format=",.0f"),
+            alt.Tooltip("bin_end_ms:Q", title="to ms", format=",.0f"),
+            alt.Tooltip("calls:Q", title="Calls", format=","),
+        ],
+    ).properties(width="container", height=220)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Slowest steps
+
+    Per source and step (`operation`: a workflow node, a pipeline step), the
+    window's exact p95 over successful calls, slowest first, with the step's
+    error rate beside it. Steps with fewer than 20 timed calls are left out.
+    """)
+    return
+
+
+@app.cell
+def _(filters, mo, wh):
+    slowest_steps = wh.query(
+        """
+        select
+            source_name,
+            coalesce(operation, '(none)') as operation,
+            count(*) as calls,
+            count(*) filter (where status = 'success' and latency_ms is not null)
+                as calls_timed,
+            quantile_cont(latency_ms, 0.5) filter (where status = 'success') as p50_ms,
+            quantile_cont(latency_ms, 0.95) filter (where status = 'success') as p95_ms,
+            round(100.0 * count(*) filter (where status = 'error') / count(*), 1)
+                as error_rate_pct
+        from marts.generations
+        where started_on between $start and $end
+        group by all
+        having calls_timed >= 20
+        order by p95_ms desc, source_name, operation
+        limit 15
+        """,
+        filters,
+    )
+    mo.ui.table(slowest_steps, selection=None)
+    return (slowest_steps,)
+
+
+if __name__ == "__main__":
+    app.run()
