@@ -1,13 +1,26 @@
-"""Notebook reports: each marimo notebook under notebooks/ exported to static HTML.
+"""Notebook reports: each marimo notebook under notebooks/ as one self-contained HTML page
+that opens offline.
 
-`marimo export html` runs the notebook top to bottom and exits non-zero when a cell
-raises, so an export is also the notebook's smoke test. Each export runs in its own
-subprocess against the warehouse in ``data_dir`` and is written to a temporary file that
-is renamed into place, so ``reports/`` never holds a half-written page.
+marimo's own ``export html`` page loads marimo's frontend from a CDN, so it shows nothing
+on a machine without internet. A report is therefore built here from the same cells: the
+notebook runs top to bottom as a script (``app.run()``; a cell that raises fails the
+report, so a report is also the notebook's smoke test), every cell's output is turned into
+HTML by marimo itself (``mo.as_html``), and the page carries everything it needs inline:
+the Vega, Vega-Lite and vega-embed JavaScript from ``vl-convert-python`` (the bundle
+altair uses for offline HTML) and a few lines of script that draw marimo's output
+elements (stats, callouts, tables, the current value of each control) without marimo's
+frontend. Charts keep their tooltips; controls show the values the report was made with.
+
+Each notebook renders in its own subprocess against the warehouse in ``data_dir`` and is
+written to a temporary file that is renamed into place, so ``reports/`` never holds a
+half-written page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import importlib.util
 import os
 import subprocess
 import sys
@@ -82,12 +95,9 @@ def _export_one(notebook: Path, target: Path, env: dict[str, str]) -> Path:
 def _run_export(
     notebook: Path, output: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "marimo", "export", "html", str(notebook)]
-    cmd += ["-o", str(output), "--force", "--no-sandbox"]
-    # `marimo export` also saves a session snapshot to notebooks/__marimo__/session/,
-    # with no flag to turn it off; it honours sys.pycache_prefix, so send it (and the
-    # .pyc files) to a throwaway directory instead of the source tree.
-    with tempfile.TemporaryDirectory(prefix="marimo-export-") as scratch:
+    cmd = [sys.executable, "-m", "ingest.reports", str(notebook), str(output)]
+    # marimo may cache compiled cells next to the notebook; keep the source tree clean.
+    with tempfile.TemporaryDirectory(prefix="notebook-report-") as scratch:
         try:
             return subprocess.run(
                 cmd,
@@ -104,6 +114,181 @@ def _run_export(
             ) from exc
 
 
+def render_report(notebook: Path) -> str:
+    """Run ``notebook`` as a script and return its outputs as one offline HTML page."""
+    import altair as alt
+    import marimo as mo
+
+    spec = importlib.util.spec_from_file_location(f"report_{notebook.stem}", notebook)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = module.app
+    outputs, _ = app.run()
+    cells = []
+    for output in outputs:
+        if output is None:
+            continue
+        if isinstance(output, alt.TopLevelMixin):
+            output.to_json()  # raise here, naming the problem, rather than drop the chart
+        cells.append(f'<section class="cell">{mo.as_html(output).text}</section>')
+    title = app._config.app_title or notebook.stem
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        _PAGE.replace("%TITLE%", html.escape(title))
+        .replace("%GENERATED%", html.escape(f"{notebook.name}, {generated}"))
+        .replace("%VEGA%", _vega_bundle().replace("</script", "<\\/script"))
+        .replace("%RENDER%", _RENDER_JS)
+        .replace("%BODY%", "\n".join(cells))
+    )
+
+
+def _vega_bundle() -> str:
+    """vega + vega-lite + vega-embed as one script, for the Vega-Lite version altair writes."""
+    import altair as alt
+    import vl_convert
+
+    wanted = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+    available = vl_convert.get_vegalite_versions()
+    version = wanted if wanted in available else available[-1]
+    bundle: str = vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;", vl_version=version)
+    return bundle
+
+
+_RENDER_JS = r"""
+// Draw marimo's output elements without marimo's frontend. Their data-* attributes
+// hold JSON; data-data of a chart or a table is itself a JSON string.
+const parse = (v) => { try { return JSON.parse(v); } catch (e) { return v; } };
+const deep = (v) => (typeof v === "string" ? parse(v) : v);
+const text = (v) => (v === null || v === undefined ? "" : String(v));
+function esc(v) {
+  const d = document.createElement("div");
+  d.textContent = text(v);
+  return d.innerHTML;
+}
+function table(rows) {
+  if (!Array.isArray(rows) || rows.length === 0) return "<p class=empty>No rows.</p>";
+  const cols = Object.keys(rows[0]).filter((c) => !c.startsWith("_marimo"));
+  const cell = (v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : v);
+  return "<div class=table><table><thead><tr>" + cols.map((c) => `<th>${esc(c)}</th>`).join("") +
+    "</tr></thead><tbody>" + rows.map((r) => "<tr>" + cols.map((c) =>
+      `<td>${esc(cell(r[c]))}</td>`).join("") + "</tr>").join("") + "</tbody></table></div>";
+}
+function control(el) {
+  const label = parse(el.dataset.label) || "";
+  let value = parse(el.dataset.initialValue);
+  if (el.tagName === "MARIMO-DATE-RANGE") value = value.join(" → ");
+  else if (Array.isArray(value)) value = value.length ? value.join(", ") : "all";
+  return `<div class=control><span class=label>${label}</span> <b>${esc(value)}</b></div>`;
+}
+function draw(el) {
+  const tag = el.tagName.toLowerCase();
+  if (tag === "marimo-mime-renderer") {
+    const mime = parse(el.dataset.mime), data = parse(el.dataset.data);
+    if (mime.startsWith("application/vnd.vegalite") || mime.startsWith("application/vnd.vega")) {
+      const div = document.createElement("div");
+      div.className = "chart";
+      el.replaceWith(div);
+      vegaEmbed(div, deep(data), { renderer: "svg", actions: false }).catch((e) => {
+        div.className = "chart chart-error";
+        div.textContent = "chart failed: " + e;
+      });
+      return;
+    }
+    if (mime === "text/html") { el.outerHTML = data; return; }
+    el.outerHTML = `<pre>${esc(data)}</pre>`;
+    return;
+  }
+  if (tag === "marimo-stat") {
+    const cap = parse(el.dataset.caption);
+    el.outerHTML = `<div class=stat><div class=stat-label>${esc(parse(el.dataset.label))}</div>` +
+      `<div class=stat-value>${esc(parse(el.dataset.value))}</div>` +
+      (cap ? `<div class=stat-caption>${esc(cap)}</div>` : "") + "</div>";
+    return;
+  }
+  if (tag === "marimo-callout-output") {
+    const kind = esc(parse(el.dataset.kind));
+    el.outerHTML = `<div class="callout ${kind}">${parse(el.dataset.html)}</div>`;
+    return;
+  }
+  if (tag === "marimo-table") { el.outerHTML = table(deep(parse(el.dataset.data))); return; }
+  if (["marimo-date-range", "marimo-dropdown", "marimo-multiselect", "marimo-date",
+       "marimo-slider", "marimo-checkbox", "marimo-radio", "marimo-text"].includes(tag)) {
+    el.outerHTML = control(el);
+    return;
+  }
+}
+function drawAll() {
+  // Callouts and stacks hold further elements: repeat until none is left.
+  for (let pass = 0; pass < 10; pass++) {
+    const todo = [...document.querySelectorAll("main *")].filter(
+      (e) => e.tagName.startsWith("MARIMO-") && e.tagName !== "MARIMO-UI-ELEMENT" &&
+             !e.dataset.drawn);
+    if (!todo.length) break;
+    for (const el of todo) { el.dataset.drawn = "1"; if (el.isConnected) draw(el); }
+  }
+}
+drawAll();
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>%TITLE%</title>
+<style>
+  body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
+         margin: 0; background: #fafafa; }
+  main { max-width: 1100px; margin: 0 auto; padding: 1.5rem 2rem 4rem; background: #fff; }
+  header.report { color: #6a737d; font-size: 0.8rem; border-bottom: 1px solid #eee;
+                  margin-bottom: 1rem; padding-bottom: 0.3rem; }
+  section.cell { margin: 0.8rem 0; }
+  h1 { font-size: 1.8rem; margin: 0.3rem 0; } h2 { font-size: 1.3rem; margin-top: 1.8rem; }
+  code { background: #f3f4f6; padding: 0 0.25em; border-radius: 3px; font-size: 0.9em; }
+  .paragraph { display: block; margin: 0.4rem 0; line-height: 1.5; }
+  .stat { border: 1px solid #e5e7eb; border-radius: 8px; padding: 0.6rem 1rem;
+          min-width: 10rem; }
+  .stat-label { color: #6a737d; font-size: 0.85rem; }
+  .stat-value { font-size: 1.5rem; font-weight: 600; }
+  .stat-caption { color: #6a737d; font-size: 0.75rem; }
+  .callout { border-left: 4px solid #4c78a8; background: #f0f6ff; padding: 0.4rem 1rem;
+             margin: 0.5rem 0; }
+  .callout.warn { border-color: #eeca3b; background: #fffbea; }
+  .callout.danger { border-color: #e45756; background: #fff0f0; }
+  .control { display: inline-block; border: 1px dashed #ccc; border-radius: 6px;
+             padding: 0.2rem 0.6rem; margin: 0.2rem 0.4rem 0.2rem 0; font-size: 0.85rem; }
+  .control .label, .control .label * { display: inline; }
+  .chart { width: 100%; min-height: 60px; }
+  .chart-error { color: #b00; }
+  .table { overflow-x: auto; max-width: 100%; }
+  table { border-collapse: collapse; font-size: 0.85rem; }
+  th, td { border-bottom: 1px solid #eee; padding: 0.25rem 0.6rem; text-align: left;
+           white-space: nowrap; }
+  th { background: #f6f8fa; }
+  .empty { color: #6a737d; }
+</style>
+<script>%VEGA%</script>
+</head>
+<body>
+<main>
+<header class="report">Report from %GENERATED% (offline copy: the controls show the values it was
+made with; open the notebook with <code>marimo run</code> to change them)</header>
+%BODY%
+</main>
+<script>%RENDER%</script>
+</body>
+</html>
+"""
+
+
+def main(argv: list[str]) -> int:
+    """``python -m ingest.reports NOTEBOOK OUTPUT``: render one report (one per process)."""
+    notebook, output = Path(argv[0]), Path(argv[1])
+    output.write_text(render_report(notebook), encoding="utf-8")
+    return 0
+
+
 def _without_exit_noise(stderr: str) -> str:
     """marimo's stderr without duckdb's harmless ``nanobind: leaked ...`` lines at exit."""
     lines = [
@@ -112,3 +297,7 @@ def _without_exit_noise(stderr: str) -> str:
         if not line.startswith(("nanobind:", " - leaked", " - ... skipped", "See https://nanobind"))
     ]
     return "\n".join(lines).strip()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -129,12 +129,14 @@ def _(date_range, mo, total_errors, total_requests, total_tokens, wh):
 @app.cell
 def _(alt, models, stack_by, wh):
     # The colour channel for the chosen stacking: models keep their colour everywhere.
-    if stack_by.value == "model":
-        stack_color = wh.model_color(models)
-    elif stack_by.value == "source_name":
-        stack_color = alt.Color("source_name:N", title="Source")
-    else:
-        stack_color = alt.Color("tenant:N", title="Tenant")
+    _field, _title = {
+        "model": ("model", "Model"),
+        "source_name": ("source_name", "Source"),
+        "tenant": ("tenant", "Tenant"),
+    }[stack_by.value]
+    stack_color = (
+        wh.model_color(models) if _field == "model" else alt.Color(f"{_field}:N", title=_title)
+    )
 
     def daily_bars(frame, field, title):
         """Bars per UTC day, stacked by the chosen dimension."""
@@ -147,7 +149,7 @@ def _(alt, models, stack_by, wh):
                 color=stack_color,
                 tooltip=[
                     alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
-                    alt.Tooltip(stack_color.shorthand, title=stack_color.title),
+                    alt.Tooltip(f"{_field}:N", title=_title),
                     alt.Tooltip(f"sum({field}):Q", title=title, format=","),
                 ],
             )
