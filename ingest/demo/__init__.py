@@ -43,7 +43,7 @@ SYSTEMS: dict[str, tuple[Any, int, str]] = {
     "ml_gateway": (_ml_gateway, 15, "UTC"),
 }
 SHARES = {name: share for name, (_, share, _) in SYSTEMS.items()}
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # rough relative cost per call of each generator, for scheduling the biggest first
 _COST_WEIGHT = {

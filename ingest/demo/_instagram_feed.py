@@ -3,6 +3,14 @@
 UUID text keys, TIMESTAMPTZ text with an explicit offset ('+00:00' or '+09:00'), JSONB as
 JSON text. ~10 % of rows have NULL token columns: half keep the counts in token_usage, half
 only in gpt_response_raw.usage.
+
+OpenAI responses carry OpenAI's usage details: ``prompt_tokens_details.cached_tokens`` (part
+of prompt_tokens, ~half of the prompts of 1,024+ tokens hit the cache, in 128-token steps)
+and ``completion_tokens_details.reasoning_tokens`` (part of completion_tokens; non-zero for
+the reasoning model o4-mini only). The app's own cost ignores both. One model is a
+fine-tuned gpt-4o-mini (``ft:...``, which genai-prices prices as such); another, NAVER's
+HCX-003, is unknown to the price library: its calls have tokens and a reported cost but no
+list price.
 """
 
 from __future__ import annotations
@@ -68,20 +76,29 @@ TABLES = (
 )
 
 # name, version, provider, share, $/1M in, $/1M out, median latency ms, response model string
+FT_MODEL = "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd"
 MODELS = [
-    ("gpt-4o-mini", "2024-07-18", "openai", 0.60, 0.15, 0.60, 900.0, "gpt-4o-mini-2024-07-18"),
-    ("gpt-4o", "2024-08-06", "openai", 0.25, 2.50, 10.00, 1800.0, "gpt-4o-2024-08-06"),
+    ("gpt-4o-mini", "2024-07-18", "openai", 0.46, 0.15, 0.60, 900.0, "gpt-4o-mini-2024-07-18"),
+    ("gpt-4o", "2024-08-06", "openai", 0.20, 2.50, 10.00, 1800.0, "gpt-4o-2024-08-06"),
     (
         "claude-3-5-sonnet-20241022",
         None,
         "anthropic",
-        0.15,
+        0.12,
         3.00,
         15.00,
         2200.0,
         "claude-3-5-sonnet-20241022",
     ),
+    ("o4-mini", "2025-04-16", "openai", 0.10, 1.10, 4.40, 4500.0, "o4-mini-2025-04-16"),
+    # fine-tuned gpt-4o-mini: OpenAI bills its inference at twice the base model's price
+    (FT_MODEL, None, "openai", 0.07, 0.30, 1.20, 950.0, FT_MODEL),
+    # NAVER HyperCLOVA X for Korean copy: unknown to the price library, so unpriced
+    ("HCX-003", None, "naver", 0.05, 3.50, 3.50, 1600.0, "HCX-003"),
 ]
+# responses in OpenAI's shape with usage details (prompt/completion_tokens_details)
+HAS_DETAILS = np.array([m[2] == "openai" for m in MODELS])
+IS_REASONING = np.array([m[0] == "o4-mini" for m in MODELS])
 PRICE_IN = np.array([m[4] for m in MODELS])
 PRICE_OUT = np.array([m[5] for m in MODELS])
 N_HASHTAG_SETS = 256
@@ -120,8 +137,8 @@ class Generator:
                 [m[0] for m in MODELS],
                 [m[1] for m in MODELS],
                 [m[2] for m in MODELS],
-                [0.7, 0.7, 0.8],
-                [1024, 1024, 1024],
+                [0.7, 0.7, 0.8, 1.0, 0.7, 0.7][:n],
+                [1024] * n,
                 [m[4] for m in MODELS],
                 [m[5] for m in MODELS],
                 [f"{m[0]} for Instagram copy" for m in MODELS],
@@ -147,6 +164,14 @@ class Generator:
         store = tenant  # one store per tenant
         p_tok = rng.integers(350, 1400, n)
         c_tok = rng.integers(80, 600, n)
+        # OpenAI usage details: o4-mini's reasoning tokens are part of completion_tokens;
+        # cached prompt tokens (prompts of 1,024+ tokens, 128-token steps) of prompt_tokens
+        details = HAS_DETAILS[model]
+        reasoning = np.where(IS_REASONING[model], 64 * rng.integers(2, 20, n), 0)
+        c_tok = c_tok + reasoning
+        cache_hit = details & (p_tok >= 1024) & (rng.random(n) < 0.5)
+        steps = rng.integers(0, 1 << 20, n) % (np.maximum(p_tok - 1024, 0) // 128 + 1)
+        cached = np.where(cache_hit, 1024 + 128 * steps, 0)
         tot = p_tok + c_tok
         lat = np.clip(lognormal_ms(rng, np.array([m[6] for m in MODELS])[model], 0.5, n), 800, 9000)
         lat = np.round(lat + rng.random(n), 3)
@@ -205,15 +230,24 @@ class Generator:
         created_s = (t // US_PER_S + (lat // 1000).astype(np.int64) + 1 - 0).tolist()
         chat_ids = hex_strings(rng, n, 29, prefix="chatcmpl-")
         resp_model = [m[7] for m in MODELS]
+        usage_details = [
+            f', "prompt_tokens_details": {{"cached_tokens": {ca}, "audio_tokens": 0}}, '
+            f'"completion_tokens_details": {{"reasoning_tokens": {re}, "audio_tokens": 0, '
+            '"accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}'
+            if d
+            else ""
+            for d, ca, re in zip(details.tolist(), cached.tolist(), reasoning.tolist(), strict=True)
+        ]
         raw = [
             f'{{"id": "{cid}", "object": "chat.completion", "created": {cr}, '
             f'"model": "{resp_model[mo]}", "choices": [{{"index": 0, "message": '
             f'{{"role": "assistant", "content": "{{\\"instagram_ad_copy\\": {self.copies_esc[ci]}'
             f', \\"hashtags\\": {self.hashtags_esc[hi]}}}"}}, "finish_reason": "stop"}}], '
-            f'"usage": {{"prompt_tokens": {a}, "completion_tokens": {b}, "total_tokens": {c}}}}}'
-            for cid, cr, mo, ci, hi, a, b, c in zip(
+            f'"usage": {{"prompt_tokens": {a}, "completion_tokens": {b}, "total_tokens": {c}'
+            f'{ud}}}}}'
+            for cid, cr, mo, ci, hi, a, b, c, ud in zip(
                 chat_ids, created_s, model.tolist(), copy_i.tolist(), tags_i.tolist(),
-                p_tok.tolist(), c_tok.tolist(), tot.tolist(), strict=True,
+                p_tok.tolist(), c_tok.tolist(), tot.tolist(), usage_details, strict=True,
             )
         ]  # fmt: skip
         prompts = [
@@ -265,6 +299,9 @@ class Generator:
             model_raw=pick([m[0] for m in MODELS], model),
             input_tokens=p_tok,
             output_tokens=c_tok,
+            cache_read_tokens=cached,
+            reasoning_tokens=reasoning,
+            token_details_null=~details,
             latency_ms=lat,
             reported_cost_usd=cost,
         )

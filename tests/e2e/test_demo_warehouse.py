@@ -32,6 +32,11 @@ CANONICAL = {
     (None, "openai/gpt-4o"): ("openai", "gpt-4o"),
     (None, "claude-3-5-sonnet-20241022"): ("anthropic", "claude-3-5-sonnet"),
     (None, "o3"): ("openai", "o3"),
+    (None, "o4-mini"): ("openai", "o4-mini"),
+    # OpenAI fine-tunes have their own list price in genai-prices
+    (None, "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd"): ("openai", "ft:gpt-4o-mini"),
+    # unknown to the library: the app's provider, the lower-cased string
+    (None, "HCX-003"): ("naver", "hcx-003"),
     (None, "acme-llm-7b"): (None, "acme-llm-7b"),
     ("ollama", "llama3.2"): ("ollama", "llama3.2"),
     ("openai", "gpt-4o-mini"): ("openai", "gpt-4o-mini"),
@@ -65,7 +70,7 @@ def con(warehouse):
 
 
 def _list_price(row: dict) -> Decimal | None:
-    """What the call should cost, by genai-prices' own calculator."""
+    """What the call should cost, by genai-prices' own calculator (None: unknown model)."""
     provider, model = CANONICAL.get((row["provider_raw"], row["model_raw"]), (None, None))
     if row["model_raw"] is None or model is None:
         return None
@@ -73,12 +78,17 @@ def _list_price(row: dict) -> Decimal | None:
         return Decimal(0)
     if provider is None or row["input_tokens"] is None:
         return None
-    price = calc_price(
-        Usage(input_tokens=row["input_tokens"], output_tokens=row["output_tokens"]),
-        row["model_raw"],
-        provider_id=provider,
-        genai_request_timestamp=row["started_at"],
+    usage = Usage(
+        input_tokens=row["input_tokens"],
+        cache_read_tokens=row["cache_read_tokens"] or 0,
+        output_tokens=row["output_tokens"],
     )
+    try:
+        price = calc_price(
+            usage, row["model_raw"], provider_id=provider, genai_request_timestamp=row["started_at"]
+        )
+    except LookupError:
+        return None
     return price.total_price
 
 
@@ -124,15 +134,17 @@ def test_every_call_lands_once(con, truth):
 def test_generation_rows_equal_truth(con, truth):
     g = con.sql(
         """select source_name, source_key, started_at, input_tokens, output_tokens,
-                  latency_ms, status, error_message, user_id, session_id, tenant_id,
+                  cache_read_tokens, reasoning_tokens, latency_ms, status, error_message,
+                  user_id, session_id, tenant_id,
                   provider, model, cost_usd::double as cost_usd,
                   reported_cost_usd::double as reported_cost_usd
            from marts.generations"""
     ).pl()
     j = truth.join(g, on=["source_name", "source_key"], suffix="_wh")
     assert j.height == truth.height
-    for col in ["input_tokens", "output_tokens", "latency_ms", "status", "error_message",
-                "user_id", "session_id", "tenant_id"]:  # fmt: skip
+    for col in ["input_tokens", "output_tokens", "cache_read_tokens", "reasoning_tokens",
+                "latency_ms", "status", "error_message", "user_id", "session_id",
+                "tenant_id"]:  # fmt: skip
         bad = j.filter(~pl.col(col).eq_missing(pl.col(f"{col}_wh")))
         assert bad.height == 0, (col, bad.select("source_name", col, f"{col}_wh").head(5))
     same_instant = j["started_at"].dt.epoch("us") == j["started_at_wh"].dt.epoch("us")

@@ -108,6 +108,8 @@ TRUTH_TYPES = {
     "model_raw": pa.string(),
     "input_tokens": pa.int64(),
     "output_tokens": pa.int64(),
+    "cache_read_tokens": pa.int64(),
+    "reasoning_tokens": pa.int64(),
     "latency_ms": pa.float64(),
     "status": pa.string(),
     "error_message": pa.string(),
@@ -403,6 +405,10 @@ def test_text2sql_cost_sessions_and_secrets(demo: Path, truth: list[dict]) -> No
 def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> None:
     per_1m = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00)}
     per_1m["claude-3-5-sonnet-20241022"] = (3.00, 15.00)
+    per_1m["o4-mini"] = (1.10, 4.40)
+    # OpenAI's fine-tuned gpt-4o-mini inference: twice the base model's price
+    per_1m["ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd"] = (0.30, 1.20)
+    per_1m["HCX-003"] = (3.50, 3.50)
     t = _by_key(truth, "instagram_feed")
     with _db(demo, "instagram_feed") as c:
         models = {
@@ -418,7 +424,8 @@ def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> Non
             "latency_ms FROM instagram_feeds"
         ).fetchall()
     assert {m[0]: (m[2], m[3]) for m in models.values()} == per_1m
-    null_cols = usage_only_raw = kst = 0
+    null_cols = usage_only_raw = kst = cache_hits = 0
+    reasoning_by_model: dict[str, int] = {}
     for fid, mid, p, comp, tot, usage, raw, created, job, tenant, lat in rows:
         r = t[fid]
         name, provider, pin, pout = models[mid]
@@ -431,11 +438,20 @@ def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> Non
             else:
                 u = json.loads(usage)
             p, comp, tot = u["prompt_tokens"], u["completion_tokens"], u["total_tokens"]
-        assert json.loads(raw)["usage"] == {
-            "prompt_tokens": p,
-            "completion_tokens": comp,
-            "total_tokens": tot,
-        }
+        raw_usage = json.loads(raw)["usage"]
+        details_p = raw_usage.pop("prompt_tokens_details", None)
+        details_c = raw_usage.pop("completion_tokens_details", None)
+        assert raw_usage == {"prompt_tokens": p, "completion_tokens": comp, "total_tokens": tot}
+        if provider == "openai":  # OpenAI's usage details: parts of prompt / completion
+            cached, reasoning = details_p["cached_tokens"], details_c["reasoning_tokens"]
+            assert (r["cache_read_tokens"], r["reasoning_tokens"]) == (cached, reasoning)
+            assert cached == 0 or (p >= cached >= 1024 and cached % 128 == 0)
+            assert 0 <= reasoning < comp
+            cache_hits += cached > 0
+            reasoning_by_model[name] = reasoning_by_model.get(name, 0) + reasoning
+        else:
+            assert details_p is None and details_c is None
+            assert r["cache_read_tokens"] is None and r["reasoning_tokens"] is None
         assert (r["input_tokens"], r["output_tokens"]) == (p, comp) and tot == p + comp
         assert (r["model_raw"], r["provider"]) == (name, provider)
         assert r["reported_cost_usd"] == pytest.approx(p * pin / 1e6 + comp * pout / 1e6)
@@ -445,6 +461,9 @@ def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> Non
         assert (r["session_key"], r["tenant_id"], r["user_key"]) == (job, tenant, None)
         assert r["latency_ms"] == lat and r["status"] == "success"
     assert 0 < usage_only_raw < null_cols < len(rows) * 0.3
+    assert 0 < cache_hits < len(rows) * 0.5
+    assert reasoning_by_model.pop("o4-mini") > 0  # only the reasoning model reasons
+    assert set(reasoning_by_model.values()) == {0}
     assert 0 < kst < len(rows)
 
 

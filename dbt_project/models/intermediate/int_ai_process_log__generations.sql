@@ -41,6 +41,8 @@ logs_joined_to_sessions as (
         ---------- numerics
         logs.input_tokens,
         logs.output_tokens,
+        cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as reasoning_tokens,
         cast(null as bigint) as reported_total_tokens,
         logs.latency_ms,
         cast(null as double) as reported_cost_usd,

@@ -1,7 +1,10 @@
--- Each call priced at the list price in force on its UTC date. An override
--- (seed model_price_overrides; model '*' covers a whole provider) wins over the
--- library's list price. No price known: cost_usd is NULL, never 0; cost_status
--- says why.
+-- Each call priced at the price in force on its UTC date. Prices are chosen
+-- once per (provider, model, day), by priority: an override for the exact
+-- model, then an override for the whole provider (model '*'), then the
+-- library's list price. Cached input tokens (part of input_tokens, OpenAI's
+-- convention) are billed at the cache-read price, as genai-prices does;
+-- reasoning tokens are part of output_tokens and billed as output. No price
+-- known: cost_usd is NULL, never 0; cost_status says why.
 with
 
 generations as (
@@ -47,57 +50,131 @@ generations_resolved as (
 
 ),
 
+model_days as (
+
+    select distinct
+        provider,
+        model,
+        started_date
+    from generations_resolved
+    where provider is not null and model is not null
+
+),
+
+price_candidates as (
+
+    select
+        model_days.*,
+        1 as priority,
+        overrides.input_per_1m,
+        overrides.output_per_1m,
+        overrides.cache_read_per_1m,
+        overrides.is_local,
+        'override' as price_source
+    from model_days
+    inner join overrides
+        on
+            model_days.provider = overrides.provider
+            and model_days.model = overrides.model
+            and model_days.started_date >= overrides.valid_from
+            and (
+                overrides.valid_to is null
+                or model_days.started_date < overrides.valid_to
+            )
+
+    union all
+
+    select
+        model_days.*,
+        2 as priority,
+        overrides.input_per_1m,
+        overrides.output_per_1m,
+        overrides.cache_read_per_1m,
+        overrides.is_local,
+        'override' as price_source
+    from model_days
+    inner join overrides
+        on
+            model_days.provider = overrides.provider
+            and overrides.model = '*'
+            and model_days.started_date >= overrides.valid_from
+            and (
+                overrides.valid_to is null
+                or model_days.started_date < overrides.valid_to
+            )
+
+    union all
+
+    select
+        model_days.*,
+        3 as priority,
+        list_prices.input_per_1m,
+        list_prices.output_per_1m,
+        list_prices.cache_read_per_1m,
+        false as is_local,
+        list_prices.price_source
+    from model_days
+    inner join list_prices
+        on
+            model_days.provider = list_prices.provider
+            and model_days.model = list_prices.model
+            and model_days.started_date >= list_prices.valid_from
+            and (
+                list_prices.valid_to is null
+                or model_days.started_date < list_prices.valid_to
+            )
+
+),
+
+price_candidates_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by provider, model, started_date order by priority
+        ) as price_rank
+    from price_candidates
+
+),
+
+model_day_prices as (
+
+    select * from price_candidates_ranked
+    where price_rank = 1
+
+),
+
 generations_joined_to_prices as (
 
     select
         generations_resolved.*,
-        coalesce(exact_override.is_local, provider_override.is_local, false)
-            as is_local_model,
+        coalesce(model_day_prices.is_local, false) as is_local_model,
+        model_day_prices.input_per_1m,
+        model_day_prices.output_per_1m,
+        -- no cache-read price: cached tokens cost the input price
         coalesce(
-            exact_override.input_per_1m,
-            provider_override.input_per_1m,
-            list_prices.input_per_1m
-        ) as input_per_1m,
-        coalesce(
-            exact_override.output_per_1m,
-            provider_override.output_per_1m,
-            list_prices.output_per_1m
-        ) as output_per_1m,
-        case
-            when exact_override.provider is not null then 'override'
-            when provider_override.provider is not null then 'override'
-            when list_prices.provider is not null then list_prices.price_source
-        end as price_source
+            model_day_prices.cache_read_per_1m, model_day_prices.input_per_1m
+        ) as cache_read_per_1m,
+        model_day_prices.price_source
     from generations_resolved
-    left join overrides as exact_override
+    left join model_day_prices
         on
-            generations_resolved.provider = exact_override.provider
-            and generations_resolved.model = exact_override.model
-            and generations_resolved.started_date >= exact_override.valid_from
-            and (
-                exact_override.valid_to is null
-                or generations_resolved.started_date < exact_override.valid_to
-            )
-    left join overrides as provider_override
-        on
-            generations_resolved.provider = provider_override.provider
-            and provider_override.model = '*'
+            generations_resolved.provider = model_day_prices.provider
+            and generations_resolved.model = model_day_prices.model
             and generations_resolved.started_date
-            >= provider_override.valid_from
-            and (
-                provider_override.valid_to is null
-                or generations_resolved.started_date
-                < provider_override.valid_to
-            )
-    left join list_prices
-        on
-            generations_resolved.provider = list_prices.provider
-            and generations_resolved.model = list_prices.model
-            and generations_resolved.started_date >= list_prices.valid_from
-            and (
-                list_prices.valid_to is null
-                or generations_resolved.started_date < list_prices.valid_to
-            )
+            = model_day_prices.started_date
+
+),
+
+generations_with_billed_tokens as (
+
+    select
+        *,
+        -- never more cached tokens than input tokens
+        least(
+            coalesce(cache_read_tokens, 0), coalesce(input_tokens, 0)
+        ) as billed_cache_read_tokens
+    from generations_joined_to_prices
 
 ),
 
@@ -111,7 +188,9 @@ priced as (
             when input_tokens is null and output_tokens is null then null
             else cast(
                 (
-                    coalesce(input_tokens, 0) * input_per_1m
+                    (coalesce(input_tokens, 0) - billed_cache_read_tokens)
+                    * input_per_1m
+                    + billed_cache_read_tokens * cache_read_per_1m
                     + coalesce(output_tokens, 0) * output_per_1m
                 )
                 * 0.000001 as decimal(38, 12)
@@ -126,7 +205,7 @@ priced as (
             when input_tokens is null and output_tokens is null then 'no_tokens'
             else 'priced'
         end as cost_status
-    from generations_joined_to_prices
+    from generations_with_billed_tokens
 
 )
 

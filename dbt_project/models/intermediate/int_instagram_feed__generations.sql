@@ -1,7 +1,8 @@
 -- One generation per instagram_feeds row. Token counts come from the token
 -- columns, else from the token_usage JSON, else from gpt_response_raw.usage
--- (token_source says which). The app's own cost: tokens at its llm_models
--- per-1M prices.
+-- (token_source says which). Cached and reasoning tokens come from
+-- gpt_response_raw.usage's OpenAI details. The app's own cost: tokens at its
+-- llm_models per-1M prices (it ignores the cache discount).
 with
 
 feeds as (
@@ -27,7 +28,14 @@ feeds_with_json_tokens as (
         {{ json_bigint('gpt_response_raw', '$.usage.prompt_tokens') }}
             as raw_input_tokens,
         {{ json_bigint('gpt_response_raw', '$.usage.completion_tokens') }}
-            as raw_output_tokens
+            as raw_output_tokens,
+        {{ json_bigint(
+            'gpt_response_raw', '$.usage.prompt_tokens_details.cached_tokens'
+        ) }} as raw_cache_read_tokens,
+        {{ json_bigint(
+            'gpt_response_raw',
+            '$.usage.completion_tokens_details.reasoning_tokens'
+        ) }} as raw_reasoning_tokens
     from feeds
 
 ),
@@ -78,6 +86,10 @@ feeds_joined_to_models as (
             feeds.usage_output_tokens,
             feeds.raw_output_tokens
         ) as output_tokens,
+        -- OpenAI's usage details, only in the raw response: parts of the input
+        -- (cached) and output (reasoning) counts above
+        feeds.raw_cache_read_tokens as cache_read_tokens,
+        feeds.raw_reasoning_tokens as reasoning_tokens,
         feeds.total_tokens as reported_total_tokens,
         feeds.latency_ms,
         coalesce(

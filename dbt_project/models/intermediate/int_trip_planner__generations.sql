@@ -55,6 +55,8 @@ generations_joined as (
         ---------- numerics
         generations.input_tokens,
         generations.output_tokens,
+        cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as reasoning_tokens,
         generations.total_tokens as reported_total_tokens,
         generations.latency_ms,
         cast(null as double) as reported_cost_usd,

@@ -33,6 +33,8 @@ final as (
         ---------- numerics
         input_tokens,
         output_tokens,
+        cache_read_tokens,
+        reasoning_tokens,
         case
             when input_tokens is not null or output_tokens is not null
                 then coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
