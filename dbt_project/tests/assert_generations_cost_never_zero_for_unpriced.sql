@@ -1,5 +1,6 @@
--- An unknown cost is NULL, never 0: cost_usd is 0 only for a local model, and NULL
--- whenever cost_status says the call could not be priced.
+-- An unknown cost is NULL, never 0: cost_usd is 0 only for a local model or a
+-- call that used no tokens, and NULL whenever cost_status says the call could
+-- not be priced.
 select
     generation_id,
     cost_status,
@@ -7,7 +8,11 @@ select
     cost_usd
 from {{ ref('generations') }}
 where
-    (cost_usd = 0 and not is_local_model)
+    (
+        cost_usd = 0
+        and not is_local_model
+        and coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0
+    )
     or (
         cost_status in ('unpriced_model', 'no_tokens', 'no_model')
         and cost_usd is not null
