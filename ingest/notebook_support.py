@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -60,21 +61,70 @@ def warehouse_path() -> Path:
     return path
 
 
-@contextmanager
-def connect(wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, closed as soon as the block ends.
+class _SharedConnection:
+    """One read-only connection per process, closed after IDLE_S without a query.
 
-    DuckDB lets one process write a file, or any number read it. A notebook that kept
-    a connection open would stop `dbt build` from opening the warehouse, so each query
-    opens and closes its own (a few ms). While a refresh holds the write lock, retry for
-    ``wait_s`` seconds, then raise WarehouseBusy.
+    DuckDB lets one process write a file, or any number read it: a notebook that kept a
+    connection open would stop the next `dbt build` from opening the warehouse. Opening
+    one per query costs 40-170 ms (the catalog is read each time), which adds up over a
+    notebook's dozen queries; so queries that follow each other (a notebook run) share one
+    connection, each through its own cursor (safe across marimo's session threads), and
+    it is closed as soon as the notebook has been idle for IDLE_S seconds.
     """
-    path = warehouse_path()
+
+    IDLE_S = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._path: Path | None = None
+        self._users = 0
+        self._timer: threading.Timer | None = None
+
+    def acquire(self, path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is not None and self._path != path:
+                if self._users:
+                    raise RuntimeError("one process reads one warehouse at a time")
+                self._con.close()
+                self._con = None
+            if self._con is None:
+                self._con = _open_read_only(path, wait_s)
+                self._con.execute("set TimeZone = 'UTC'")
+                self._path = path
+            self._users += 1
+            return self._con.cursor()
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._timer = threading.Timer(self.IDLE_S, self.close_if_idle)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def close_if_idle(self) -> None:
+        with self._lock:
+            if self._users == 0 and self._con is not None:
+                self._con.close()
+                self._con = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
+
+
+_SHARED = _SharedConnection()
+
+
+def _open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=True)
-            break
+            return duckdb.connect(str(path), read_only=True)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
@@ -83,11 +133,22 @@ def connect(wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
                     f"{path} is being written (a refresh is running); try again when it ends"
                 ) from exc
             time.sleep(0.2)
+
+
+@contextmanager
+def connect(wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only cursor on the warehouse; the connection closes when the notebook idles.
+
+    While a refresh holds the write lock, retry for ``wait_s`` seconds, then raise
+    WarehouseBusy.
+    """
+    cursor = _SHARED.acquire(warehouse_path(), wait_s)
     try:
-        con.execute("set TimeZone = 'UTC'")
-        yield con
+        cursor.execute("set TimeZone = 'UTC'")
+        yield cursor
     finally:
-        con.close()
+        cursor.close()
+        _SHARED.release()
 
 
 def query(sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:

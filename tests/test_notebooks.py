@@ -254,7 +254,9 @@ def test_marimo_run_serves_on_localhost_in_chromium(
             drawn, marks = _chart_stats(dom)
             assert drawn >= 1 and all(m > 0 for m in marks), f"{name}: {drawn} charts {marks}"
             assert "marimo-error" not in dom and "Traceback" not in dom
-            # An open notebook holds no lock: a refresh can write the warehouse now.
+            # An open, idle notebook holds no lock (its connection closes after 1 s idle):
+            # a refresh can write the warehouse while the page stays open.
+            time.sleep(1.5)
             writer = duckdb.connect(str(warehouse / "warehouse.duckdb"))
             writer.close()
         finally:
