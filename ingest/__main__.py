@@ -75,10 +75,11 @@ def demo(days: int, calls_per_day: int, end_date: str, seed: int, out: Path | No
 
 
 @cli.command()
-def extract() -> None:
+@click.option("--full-refresh", is_flag=True, help="re-read everything, ignoring cursors")
+def extract(full_refresh: bool = False) -> None:
     """Land every configured source as Parquet under DATA/landing."""
     data_dir = config.data_dir()
-    results = extract_all(_sources(data_dir), data_dir, Progress())
+    results = extract_all(_sources(data_dir), data_dir, Progress(), full_refresh=full_refresh)
     click.echo(format_summary(results))
     if any(r.status != "ok" for r in results):
         sys.exit(1)

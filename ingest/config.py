@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingest.systems import SYSTEMS
 
@@ -58,6 +59,8 @@ class Source:
     url: str
     timezone: str
     password_env: str | None = None
+    # how far back each incremental run re-reads timestamp cursors, for late or updated rows
+    lookback_hours: float = 24.0
 
     @property
     def scheme(self) -> str:
@@ -72,6 +75,9 @@ class Source:
         if not self.url.startswith("sqlite:///"):
             raise ConfigError(f"source {self.name}: not a sqlite URL")
         return Path(self.url[len("sqlite:///") :])
+
+    def folder_path(self) -> Path:
+        return Path(self.url[len("file://") :] if self.url.startswith("file://") else self.url)
 
     def __repr__(self) -> str:  # never show a password, even in a traceback
         return f"Source(name={self.name!r}, system={self.system!r}, url={self.display_url!r})"
@@ -107,7 +113,16 @@ def load_sources(path: Path) -> list[Source]:
             rel = url[len("sqlite:///") :]
             if not rel.startswith("/"):
                 url = "sqlite:///" + str((path.parent / rel).resolve())
+        elif "://" not in url:  # a folder of exported files, relative to this file
+            url = "file://" + str((path.parent / url).resolve())
         timezone = entry.get("timezone") or SYSTEMS[system].default_timezone
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ConfigError(f"{where} ({name}): unknown timezone {timezone!r}") from e
+        lookback = entry.get("lookback_hours", 24)
+        if not isinstance(lookback, int | float) or lookback < 0:
+            raise ConfigError(f"{where} ({name}): lookback_hours must be a number >= 0")
         sources.append(
             Source(
                 name=name,
@@ -115,6 +130,7 @@ def load_sources(path: Path) -> list[Source]:
                 url=url,
                 timezone=timezone,
                 password_env=entry.get("password_env"),
+                lookback_hours=float(lookback),
             )
         )
     return sources

@@ -14,6 +14,7 @@ SYSTEM = System(
     tables=(
         Table(
             "ai_process_log",
+            cursor="id",
             key=("id",),
             columns=cols(
                 "id:int session_id:text node_name:text model:text token_input:int "

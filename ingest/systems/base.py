@@ -58,6 +58,24 @@ class Table:
     columns: tuple[Column, ...]
     optional: bool = False  # a missing optional table is a warning, not an error
     description: str = ""
+    # Incremental extraction: an int column that only grows (autoincrement id), or a
+    # timestamp re-read over the source's look-back window for late or updated rows.
+    # None: the table is small or has no reliable cursor and is re-read in full.
+    cursor: str | None = None
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        for k in (*self.key, *([self.cursor] if self.cursor else [])):
+            if k not in names:
+                raise ValueError(f"table {self.name}: {k} is not an allowlisted column")
+        if self.cursor and self.column(self.cursor).kind not in (Kind.INT, Kind.TS, Kind.TSTZ):
+            raise ValueError(f"table {self.name}: cursor {self.cursor} must be int or timestamp")
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
 
     @property
     def schema(self) -> pa.Schema:

@@ -24,6 +24,7 @@ SYSTEM = System(
         ),
         Table(
             "instagram_feeds",
+            cursor="pk",  # SERIAL: grows with every insert, whatever created_at says
             key=("instagram_feed_id",),
             columns=cols(
                 "instagram_feed_id:uuid job_id:uuid overlay_id:uuid llm_model_id:uuid "

@@ -13,6 +13,7 @@ SYSTEM = System(
     tables=(
         Table(
             "chat_logs",
+            cursor="createdAt",
             key=("id",),
             columns=cols(
                 "id:text createdAt:ts prompt:text model:text response:text duration:int error:text"

@@ -23,6 +23,7 @@ SYSTEM = System(
         ),
         Table(
             "query_analytics",
+            cursor="created_at",
             key=("id",),
             columns=cols(
                 "id:uuid query_id:uuid user_id:uuid question:text sql_query:text "
@@ -33,6 +34,7 @@ SYSTEM = System(
         ),
         Table(
             "chat_sessions",
+            cursor="created_at",
             key=("id",),
             columns=cols(
                 "id:uuid user_id:uuid title:text is_active:bool created_at:ts "
@@ -41,6 +43,7 @@ SYSTEM = System(
         ),
         Table(
             "chat_messages",
+            cursor="timestamp",
             key=("id",),
             columns=cols(
                 "id:uuid session_id:uuid message_type:text content:text query_id:uuid "
@@ -69,6 +72,7 @@ SYSTEM = System(
         ),
         Table(
             "events",
+            cursor="timestamp",
             key=("id",),
             columns=cols(
                 "id:uuid event_type:text user_id:uuid event_data:json timestamp:ts "
@@ -78,6 +82,7 @@ SYSTEM = System(
         ),
         Table(
             "performance_metrics",
+            cursor="timestamp",
             key=("id",),
             columns=cols(
                 "id:uuid metric_name:text metric_value:float metric_unit:text "
@@ -87,6 +92,7 @@ SYSTEM = System(
         ),
         Table(
             "audit_logs",
+            cursor="timestamp",
             key=("id",),
             columns=cols(
                 "id:uuid user_id:uuid action:text resource_type:text resource_id:text "

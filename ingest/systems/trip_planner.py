@@ -18,6 +18,7 @@ SYSTEM = System(
         ),
         Table(
             "workflows",
+            cursor="created_at",
             key=("id",),
             columns=cols(
                 "id:int user_id:int status:text user_input:text input_type:text "
@@ -27,6 +28,7 @@ SYSTEM = System(
         ),
         Table(
             "nodes",
+            cursor="started_at",
             key=("id",),
             columns=cols(
                 "id:int workflow_id:int node_name:text node_type:text execution_order:int "
@@ -37,6 +39,7 @@ SYSTEM = System(
         ),
         Table(
             "generations",
+            cursor="id",
             key=("id",),
             columns=cols(
                 "id:int workflow_id:int node_id:int model_name:text model_provider:text "

@@ -43,6 +43,7 @@ def _source(path: Path, name: str = "gw") -> Source:
 
 def _landed(data: Path, source: str, table: str) -> pa.Table:
     files = sorted((data / "landing" / "ml_gateway" / source / table).glob("*.parquet"))
+    files = [f for f in files if not f.name.startswith(".")]
     assert len(files) == 1, files
     return pq.read_table(files[0])
 
@@ -98,7 +99,7 @@ def test_missing_file_is_a_clear_error_and_never_created(tmp_path):
     assert not missing.exists()
 
 
-def test_rerun_replaces_the_previous_load(tmp_path):
+def test_rerun_lands_only_new_rows(tmp_path):
     path = _gateway_db(
         tmp_path / "gw.db", [("c1", "2025-06-01 00:00:00", "p", "m", None, 1, None, None)]
     )
@@ -109,10 +110,13 @@ def test_rerun_replaces_the_previous_load(tmp_path):
     )
     db.commit()
     db.close()
-    extract_all([_source(path)], tmp_path / "data")
-    t = _landed(tmp_path / "data", "gw", "chat_logs")  # exactly one file: the old load retired
-    assert sorted(t["id"].to_pylist()) == ["c1", "c2"]
+    [r] = extract_all([_source(path)], tmp_path / "data")
+    assert r.rows == 1  # only c2: c1 was re-read in the look-back window, unchanged
+    files = sorted((tmp_path / "data" / "landing" / "ml_gateway" / "gw" / "chat_logs").glob("*"))
+    assert len(files) == 2
+    assert [pq.read_table(f)["id"].to_pylist() for f in files] == [["c1"], ["c2"]]
     assert not list((tmp_path / "data").rglob("*.tmp"))
+    assert not list((tmp_path / "data").rglob("*.partial"))
 
 
 def test_unparseable_timestamp_names_the_column(tmp_path):

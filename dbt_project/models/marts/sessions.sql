@@ -14,10 +14,10 @@ final as (
     select
         ----------  ids
         session_id,
-        any_value(source_system) as source_system,
-        any_value(source_name) as source_name,
-        any_value(tenant_id) as tenant_id,
-        any_value(user_id) as user_id,
+        min(source_system) as source_system,
+        min(source_name) as source_name,
+        min(tenant_id) as tenant_id,
+        min(user_id) as user_id,
 
         ---------- numerics
         count(*) as generations,
@@ -27,7 +27,10 @@ final as (
         cast(sum(total_tokens) as bigint) as total_tokens,
         sum(cost_usd) as cost_usd,
         count(*) filter (where cost_usd is null) as unpriced_generations,
-        sum(latency_ms) as total_latency_ms,
+        -- summed as decimal: a float sum depends on the order rows arrive in
+        cast(
+            sum(cast(latency_ms as decimal(38, 6))) as double
+        ) as total_latency_ms,
 
         ---------- timestamps
         min(started_at) as started_at,

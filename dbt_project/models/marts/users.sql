@@ -59,8 +59,8 @@ activity as (
 
     select
         user_id,
-        any_value(source_system) as source_system,
-        any_value(source_name) as source_name,
+        min(source_system) as source_system,
+        min(source_name) as source_name,
         count(*) as generations,
         count(*) filter (where status = 'error') as errors,
         count(distinct session_id) as sessions,

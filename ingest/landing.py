@@ -1,0 +1,312 @@
+"""The Parquet landing zone: versions, cursors, and publishing a source all at once.
+
+Layout under ``$WAREHOUSE_DATA_DIR/landing``::
+
+    <system>/<source>                    -> relative symlink to the current version
+    .versions/<system>/<source>/<load_id>/
+        <table>/<load_id>.parquet        one file per load that brought rows
+        _state.json                      the cursors this version's data reaches
+
+A run builds a new version beside the current one (hard links to the files it keeps,
+new files for what it read), writes the cursors into it, and swaps the symlink with one
+``rename``. Killed at any point, the landing zone shows the old version or the new one,
+never a mix, and the cursors always describe exactly the data beside them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingest.config import Source
+from ingest.systems import Kind, Table
+
+META_FIELDS = [
+    pa.field("_source_name", pa.string()),
+    pa.field("_source_timezone", pa.string()),
+    pa.field("_load_id", pa.string()),
+    pa.field("_loaded_at", pa.timestamp("us", tz="UTC")),
+]
+STATE_FILE = "_state.json"
+PARTIAL = ".partial"
+
+
+class CastError(Exception):
+    pass
+
+
+def landing_root(data_dir: Path) -> Path:
+    return data_dir / "landing"
+
+
+def landed_schema(table: Table) -> pa.Schema:
+    schema = table.schema
+    for f in META_FIELDS:
+        schema = schema.append(f)
+    return schema
+
+
+def cast_table(t: pa.Table | pa.RecordBatch, table: Table, source: Source) -> pa.Table:
+    """Every allowlisted column as its kind's Arrow type; a value that cannot be read as
+    its kind stops the source with the source, table and column named."""
+    if isinstance(t, pa.RecordBatch):
+        t = pa.Table.from_batches([t])
+    arrays = []
+    for col in table.columns:
+        arr = t[col.name]
+        target = col.kind.arrow_type
+        if arr.type != target:
+            try:
+                if col.kind is Kind.BOOL and pa.types.is_integer(arr.type):
+                    arr = pc.not_equal(arr, 0)
+                elif col.kind is Kind.BOOL and pa.types.is_string(arr.type):
+                    low = pc.utf8_lower(arr)
+                    arr = pc.is_in(low, pa.array(["1", "true", "t", "yes"]))
+                    arr = pc.if_else(pc.is_null(low), pa.scalar(None, pa.bool_()), arr)
+                elif pa.types.is_timestamp(target) and pa.types.is_timestamp(arr.type):
+                    arr = _retime(arr, target)
+                else:
+                    arr = arr.cast(target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+                raise CastError(
+                    f"source {source.name}: table {table.name}, column {col.name}: "
+                    f"cannot read as {col.kind.value}: {e}"
+                ) from e
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=table.schema)
+
+
+def _retime(arr, target: pa.TimestampType):
+    if arr.type.tz is None and target.tz is None:
+        return arr.cast(target)
+    if arr.type.tz is not None and target.tz is not None:
+        return arr.cast(pa.timestamp(target.unit, tz=arr.type.tz)).cast(target)
+    if arr.type.tz is not None:  # an instant where a naive time was declared: keep UTC
+        return pc.local_timestamp(arr.cast(pa.timestamp(target.unit, tz="UTC")))
+    return arr.cast(pa.timestamp(target.unit)).cast(target)  # naive read as UTC
+
+
+def with_meta(t: pa.Table, source: Source, load_id: str, loaded_at: dt.datetime) -> pa.Table:
+    n = t.num_rows
+    values = [source.name, source.timezone, load_id, loaded_at]
+    for f, v in zip(META_FIELDS, values, strict=True):
+        t = t.append_column(f, pa.array([v] * n, type=f.type))
+    return t
+
+
+def ensure_placeholders(data_dir: Path) -> None:
+    """An empty, typed file for every table of every system, so that dbt's sources resolve
+    (and read no rows) for systems with no source configured, or none landed yet."""
+    from ingest.systems import SYSTEMS
+
+    for system in SYSTEMS.values():
+        for table in system.tables:
+            path = landing_root(data_dir) / system.name / "_empty" / table.name / "empty.parquet"
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(".empty.parquet.tmp")
+            import pyarrow.parquet as pq
+
+            pq.write_table(landed_schema(table).empty_table(), tmp, compression="zstd")
+            os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- versions
+
+
+class SourceLanding:
+    def __init__(self, data_dir: Path, source: Source):
+        root = landing_root(data_dir)
+        self.source = source
+        self.link = root / source.system / source.name
+        self.versions = root / ".versions" / source.system / source.name
+
+    # ---- reading what is there
+    def current(self) -> Path | None:
+        if self.link.is_symlink():
+            target = self.link.resolve()
+            return target if target.is_dir() else None
+        return None
+
+    def state(self) -> dict:
+        cur = self.current()
+        if cur is None or not (cur / STATE_FILE).exists():
+            return {}
+        return json.loads((cur / STATE_FILE).read_text(encoding="utf-8"))
+
+    def files(self, table: str) -> list[Path]:
+        cur = self.current()
+        if cur is None:
+            return []
+        return sorted((cur / table).glob("*.parquet"))
+
+    # ---- building the next version
+    def begin(self, load_id: str) -> Path:
+        self.clean_stale()
+        new = self.versions / (load_id + PARTIAL)
+        new.mkdir(parents=True)
+        return new
+
+    def clean_stale(self) -> None:
+        """Remove what a killed run left: unfinished versions and orphaned link files."""
+        if self.versions.exists():
+            for p in self.versions.iterdir():
+                if p.name.endswith(PARTIAL):
+                    shutil.rmtree(p, ignore_errors=True)
+        if self.link.parent.exists():
+            for p in self.link.parent.glob(f".{self.source.name}.swap-*"):
+                p.unlink(missing_ok=True)
+
+    @staticmethod
+    def keep(files: list[Path], new: Path, table: str) -> None:
+        (new / table).mkdir(parents=True, exist_ok=True)
+        for f in files:
+            os.link(f, new / table / f.name)
+
+    def publish(self, new: Path, state: dict) -> Path:
+        """Make `new` the current version in one rename; return its final path."""
+        _write_atomic(new / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+        _fsync_tree(new)
+        final = new.with_name(new.name[: -len(PARTIAL)])
+        os.rename(new, final)
+        _fsync_dir(final.parent)
+        self.link.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.link.parent / f".{self.source.name}.swap-{final.name}"
+        tmp.unlink(missing_ok=True)
+        os.symlink(os.path.relpath(final, self.link.parent), tmp)
+        os.replace(tmp, self.link)
+        _fsync_dir(self.link.parent)
+        return final
+
+    def prune(self, keep_previous: Path | None) -> None:
+        """Delete versions other than the current one and the one just replaced (a reader
+        that listed its files a moment ago can still open them)."""
+        cur = self.current()
+        for p in self.versions.iterdir():
+            if p not in (cur, keep_previous) and not p.name.endswith(PARTIAL):
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _files_sql(files: list[Path]) -> str:
+    return f"read_parquet([{', '.join(_lit(f) for f in files)}], union_by_name = true)"
+
+
+def changed_rows(
+    raw: Path,
+    out: Path,
+    table: Table,
+    previous: list[Path],
+    window: tuple[str, object] | None,
+) -> int:
+    """Copy into `out` the rows of `raw` that are new or differ from the newest landed
+    version of their key; return how many. `window` = (cursor column, lower bound)
+    limits the landed rows compared to those a look-back re-read can return."""
+    cols = [c.name for c in table.columns]
+    key = ", ".join(_q(k) for k in table.key)
+    row_hash = "hash(" + ", ".join(_q(c) for c in cols) + ")"
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        new = f"read_parquet({_lit(raw)})"
+        if previous:
+            where = ""
+            if window is not None:
+                column, bound = window
+                con.execute("create temp table bound as select ?::varchar as b", [str(bound)])
+                where = (
+                    f"where {_q(column)} >= (select cast(b as {_duck_type(table, column)}) "
+                    f"from bound) or {_q(column)} is null"
+                )
+            landed = (
+                f"select {key}, {row_hash} as _h from {_files_sql(previous)} {where} "
+                f"qualify row_number() over (partition by {key} "
+                "order by _loaded_at desc, _load_id desc) = 1"
+            )
+            keys_eq = " and ".join(f"n.{_q(k)} = l.{_q(k)}" for k in table.key)
+            new_hash = "hash(" + ", ".join(f"n.{_q(c)}" for c in cols) + ")"
+            query = (
+                f"select n.* from {new} as n anti join ({landed}) as l "
+                f"on {keys_eq} and {new_hash} = l._h"
+            )
+        else:
+            query = f"select * from {new}"
+        con.execute(
+            f"copy ({query}) to {_lit(out)} (format parquet, compression zstd, "
+            "row_group_size 1000000)"
+        )
+        return con.execute(f"select count(*) from read_parquet({_lit(out)})").fetchone()[0]
+    finally:
+        con.close()
+
+
+def same_rows(raw: Path, previous: list[Path], table: Table) -> bool:
+    """Whether a full re-read holds exactly the rows already landed (as a multiset)."""
+    if not previous:
+        return False
+    cols = ", ".join(_q(c.name) for c in table.columns)
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        q = (
+            f"select count(*) from ((select {cols} from read_parquet({_lit(raw)}) "
+            f"except all select {cols} from {_files_sql(previous)}) union all "
+            f"(select {cols} from {_files_sql(previous)} except all "
+            f"select {cols} from read_parquet({_lit(raw)})))"
+        )
+        return con.execute(q).fetchone()[0] == 0
+    except duckdb.Error:
+        return False  # e.g. the allowlist changed since: land the new shape
+    finally:
+        con.close()
+
+
+def _duck_type(table: Table, column: str) -> str:
+    kind = table.column(column).kind
+    return {Kind.INT: "bigint", Kind.TS: "timestamp", Kind.TSTZ: "timestamptz"}[kind]

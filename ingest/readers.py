@@ -1,0 +1,370 @@
+"""Readers: one per kind of source, each yielding Arrow record batches of a table's
+allowlisted columns, optionally only the rows past a cursor.
+
+- ``sqlite:///path``: ADBC SQLite, read-only.
+- ``postgresql://user[:password]@host:port/db``: ADBC PostgreSQL (libpq: ``PGPASSWORD``
+  works, and a source's ``password_env`` names a variable holding the password).
+- a folder (``file:///path`` or a plain path): exported files, one per table,
+  ``<table>.parquet``, ``<table>.csv`` or ``<table>.jsonl``.
+
+Extraction SQL is built with sqlglot from the system module's allowlist; identifiers are
+quoted by the library, and nothing from a config file becomes SQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlglot
+from sqlglot import exp
+
+from ingest.config import Source
+from ingest.systems import Kind, Table
+
+SENTINEL = "__sentinel"
+BATCH_ROWS = 65_536
+
+
+class SourceError(Exception):
+    """Stops one source; the message names the source (and table and column if known)."""
+
+
+@dataclass(frozen=True)
+class Since:
+    """Rows to take: cursor column >= value (timestamps, re-reading a look-back window)
+    or > value (ids). Rows whose cursor is NULL are always taken: they cannot be placed
+    relative to the cursor, and dropping them would lose them."""
+
+    column: str
+    kind: Kind
+    value: int | dt.datetime
+    inclusive: bool
+
+
+def _literal(since: Since, dialect: str) -> exp.Expression:
+    if since.kind is Kind.INT:
+        return exp.Literal.number(int(since.value))
+    value = since.value
+    assert isinstance(value, dt.datetime)
+    if since.kind is Kind.TSTZ:
+        text = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+    else:
+        text = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    lit = exp.Literal.string(text)
+    if dialect == "sqlite":
+        return exp.func("julianday", lit)
+    return exp.cast(lit, "TIMESTAMPTZ" if since.kind is Kind.TSTZ else "TIMESTAMP")
+
+
+def _predicate(since: Since, dialect: str) -> exp.Expression:
+    col: exp.Expression = exp.column(since.column, quoted=True)
+    if dialect == "sqlite" and since.kind is not Kind.INT:
+        col = exp.func("julianday", col)  # handles 'T' separators and +hh:mm offsets
+    lit = _literal(since, dialect)
+    cmp = exp.GTE(this=col, expression=lit) if since.inclusive else exp.GT(this=col, expression=lit)
+    return exp.or_(cmp, exp.column(since.column, quoted=True).is_(exp.null()))
+
+
+# --------------------------------------------------------------------------- SQLite
+
+_SQLITE_CAST = {
+    Kind.INT: "INTEGER",
+    Kind.BOOL: "INTEGER",
+    Kind.FLOAT: "REAL",
+    Kind.TEXT: "TEXT",
+    Kind.JSON: "TEXT",
+    Kind.UUID: "TEXT",
+    Kind.TS: "TEXT",
+    Kind.TSTZ: "TEXT",
+}
+_SQLITE_SENTINEL = {"INTEGER": exp.Literal.number(0), "REAL": exp.Literal.number("0.0")}
+
+
+def build_sqlite_query(table: Table, present: set[str], since: Since | None = None) -> str:
+    """SELECT of the allowlisted columns, cast to one storage class each.
+
+    The ADBC SQLite driver infers each column's Arrow type from the first batch, and fails
+    when a column is NULL there and typed later. A typed sentinel row goes first (and is
+    dropped after the fetch) so the types are fixed by us, not by the data.
+    """
+    typed, sentinel = [], []
+    for col in table.columns:
+        target = _SQLITE_CAST[col.kind]
+        typed.append(exp.cast(_value(col, present, "sqlite"), target).as_(col.name, quoted=True))
+        sentinel.append(
+            exp.cast(_SQLITE_SENTINEL.get(target, exp.Literal.string("")), target).as_(
+                col.name, quoted=True
+            )
+        )
+    first = exp.select(*sentinel, exp.Literal.number(1).as_(SENTINEL))
+    rows = exp.select(*typed, exp.Literal.number(0).as_(SENTINEL)).from_(
+        exp.table_(table.name, quoted=True)
+    )
+    if since is not None:
+        rows = rows.where(_predicate(since, "sqlite"))
+    union = exp.union(first, rows, distinct=False)
+    return exp.select("*").from_(union.subquery("src")).sql(dialect="sqlite")
+
+
+def _value(col, present: set[str], dialect: str) -> exp.Expression:
+    if col.name not in present:  # an optional column the source does not have
+        return exp.null()
+    if col.expression:
+        return sqlglot.parse_one(col.expression, dialect=dialect)
+    return exp.column(col.name, quoted=True)
+
+
+class SqliteReader:
+    dialect = "sqlite"
+
+    def __init__(self, source: Source):
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+        path = source.sqlite_path()
+        if not path.exists():
+            raise SourceError(f"source {source.name}: database file not found: {path}")
+        try:
+            self.conn = adbc_sqlite.connect(f"file:{path}?mode=ro")
+        except Exception as e:
+            raise SourceError(f"source {source.name}: cannot open {path}: {e}") from e
+        self.source = source
+
+    def tables(self) -> set[str]:
+        with contextlib.closing(self.conn.cursor()) as cur:
+            cur.execute("select name from sqlite_master where type in ('table', 'view')")
+            return {r[0] for r in cur.fetchall()}
+
+    def columns(self, table: str) -> set[str]:
+        with contextlib.closing(self.conn.cursor()) as cur:
+            cur.execute("select name from pragma_table_info(?)", (table,))
+            return {r[0] for r in cur.fetchall()}
+
+    def batches(
+        self, table: Table, present: set[str], since: Since | None
+    ) -> Iterator[pa.RecordBatch]:
+        cur = self.conn.cursor()
+        try:
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+            cur.execute(build_sqlite_query(table, present, since))
+            for batch in cur.fetch_record_batch():
+                yield _drop_sentinel(batch)
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _drop_sentinel(batch: pa.RecordBatch) -> pa.RecordBatch:
+    if SENTINEL not in batch.schema.names:
+        return batch
+    keep = pc.equal(batch.column(SENTINEL), 0)
+    batch = batch.filter(keep)
+    return batch.drop_columns([SENTINEL])
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+_PG_CAST = {
+    Kind.INT: "BIGINT",
+    Kind.BOOL: "BOOLEAN",
+    Kind.FLOAT: "DOUBLE PRECISION",
+    Kind.TEXT: "TEXT",
+    Kind.JSON: "TEXT",  # jsonb::text; ADBC would give an opaque extension type
+    Kind.UUID: "TEXT",  # uuid::text; ADBC would give 16 raw bytes
+    Kind.TS: "TIMESTAMP",
+    Kind.TSTZ: "TIMESTAMPTZ",
+}
+
+
+def build_postgres_query(table: Table, present: set[str], since: Since | None = None) -> str:
+    cols = [
+        exp.cast(_value(c, present, "postgres"), _PG_CAST[c.kind]).as_(c.name, quoted=True)
+        for c in table.columns
+    ]
+    q = exp.select(*cols).from_(exp.table_(table.name, quoted=True))
+    if since is not None:
+        q = q.where(_predicate(since, "postgres"))
+    return q.sql(dialect="postgres")
+
+
+def postgres_uri(source: Source) -> str:
+    """The connection URI with the password from password_env, if the source names one."""
+    if not source.password_env:
+        return source.url
+    password = os.environ.get(source.password_env)
+    if password is None:
+        raise SourceError(
+            f"source {source.name}: environment variable {source.password_env} "
+            "(password_env) is not set"
+        )
+    parts = urlsplit(source.url)
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    netloc = f"{quote(unquote(user), safe='')}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class PostgresReader:
+    dialect = "postgres"
+
+    def __init__(self, source: Source):
+        import adbc_driver_postgresql.dbapi as adbc_pg
+
+        self.source = source
+        uri = postgres_uri(source)
+        self._secrets = [s for s in (urlsplit(uri).password, os.environ.get("PGPASSWORD")) if s]
+        try:
+            self.conn = adbc_pg.connect(uri)
+            with contextlib.closing(self.conn.cursor()) as cur:
+                cur.execute("select 1")
+                cur.fetchall()
+        except Exception as e:
+            raise SourceError(
+                f"source {source.name}: cannot connect to {source.display_url}: {self.clean(e)}"
+            ) from None
+
+    def clean(self, e: BaseException) -> str:
+        """The driver's message in one line, with any password blanked out."""
+        text = " ".join(str(e).split()) or type(e).__name__
+        for s in self._secrets:
+            text = text.replace(s, "***").replace(quote(s, safe=""), "***")
+        return text
+
+    def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with contextlib.closing(self.conn.cursor()) as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def tables(self) -> set[str]:
+        rows = self._rows(
+            "select table_name from information_schema.tables where table_schema = current_schema()"
+        )
+        return {r[0] for r in rows}
+
+    def columns(self, table: str) -> set[str]:
+        rows = self._rows(
+            "select column_name from information_schema.columns "
+            "where table_schema = current_schema() and table_name = $1",
+            (table,),
+        )
+        return {r[0] for r in rows}
+
+    def batches(
+        self, table: Table, present: set[str], since: Since | None
+    ) -> Iterator[pa.RecordBatch]:
+        cur = self.conn.cursor()
+        try:
+            cur.execute(build_postgres_query(table, present, since))
+            yield from cur.fetch_record_batch()
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# --------------------------------------------------------------------------- exported files
+
+_FILE_EXTS = (".parquet", ".csv", ".jsonl")
+
+
+class FileReader:
+    """A folder of exported files, one per table. CSV is read as text and cast by kind, so
+    a column's type never depends on what its first rows happen to look like."""
+
+    dialect = "files"
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.root = source.folder_path()
+        if not self.root.is_dir():
+            raise SourceError(f"source {source.name}: folder not found: {self.root}")
+        self.files: dict[str, Path] = {}
+        for p in sorted(self.root.iterdir()):
+            if p.suffix in _FILE_EXTS and p.stem not in self.files:
+                self.files[p.stem] = p
+
+    def tables(self) -> set[str]:
+        return set(self.files)
+
+    def columns(self, table: str) -> set[str]:
+        path = self.files[table]
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return set(pq.read_schema(path).names)
+        if path.suffix == ".csv":
+            with open(path, encoding="utf-8", errors="replace") as f:
+                import csv
+
+                return set(next(csv.reader(f), []))
+        return set(self._read(table, None).column_names)
+
+    def _read(self, table: str, wanted: list[str] | None) -> pa.Table:
+        path = self.files[table]
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path, columns=wanted)
+        if path.suffix == ".csv":
+            import pyarrow.csv as pcsv
+
+            header = self.columns(table)
+            include = [c for c in (wanted or sorted(header)) if c in header]
+            opts = pcsv.ConvertOptions(
+                include_columns=include,
+                column_types={c: pa.string() for c in include},
+                strings_can_be_null=True,
+            )
+            return pcsv.read_csv(path, convert_options=opts)
+        import pyarrow.json as pjson
+
+        t = pjson.read_json(path)
+        return t.select([c for c in t.column_names if wanted is None or c in wanted])
+
+    def batches(
+        self, table: Table, present: set[str], since: Since | None
+    ) -> Iterator[pa.RecordBatch]:
+        wanted = [c.name for c in table.columns if c.name in present]
+        t = self._read(table.name, wanted)
+        for c in table.columns:  # optional columns the export lacks
+            if c.name not in t.column_names:
+                t = t.append_column(c.name, pa.nulls(t.num_rows, c.kind.arrow_type))
+        t = t.select([c.name for c in table.columns])
+        if since is not None:
+            from ingest.landing import cast_table
+
+            typed = cast_table(t, table, self.source)
+            col = typed[since.column]
+            bound = pa.scalar(since.value, type=col.type)
+            cmp = pc.greater_equal(col, bound) if since.inclusive else pc.greater(col, bound)
+            t = t.filter(pc.or_kleene(cmp, pc.is_null(col)))
+        yield from t.to_batches(max_chunksize=BATCH_ROWS)
+
+    def close(self) -> None:
+        pass
+
+
+def open_reader(source: Source) -> SqliteReader | PostgresReader | FileReader:
+    scheme = source.scheme
+    if scheme == "sqlite":
+        return SqliteReader(source)
+    if scheme in ("postgresql", "postgres"):
+        return PostgresReader(source)
+    if scheme == "file":
+        return FileReader(source)
+    raise SourceError(
+        f"source {source.name}: unsupported url scheme {scheme!r} ({source.display_url}); "
+        "supported: sqlite, postgresql, a folder of exported files"
+    )
