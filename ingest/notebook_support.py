@@ -8,6 +8,7 @@ everywhere) and so that the logic is tested once.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import re
@@ -112,12 +113,29 @@ class _SharedConnection:
                 self._con.close()
                 self._con = None
 
+    def shutdown(self) -> None:
+        """At exit: no timer may close a connection while the interpreter winds down
+        (DuckDB aborts the process when that races with finalisation)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
     @property
     def is_open(self) -> bool:
         return self._con is not None
 
 
 _SHARED = _SharedConnection()
+atexit.register(_SHARED.shutdown)
+
+
+def close() -> None:
+    """Close the shared connection now (e.g. before handing the warehouse to a writer)."""
+    _SHARED.shutdown()
 
 
 def _open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:

@@ -124,7 +124,12 @@ def render_report(notebook: Path) -> str:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     app = module.app
-    outputs, _ = app.run()
+    from ingest import notebook_support
+
+    try:
+        outputs, _ = app.run()
+    finally:
+        notebook_support.close()
     cells = []
     for output in outputs:
         if output is None:
