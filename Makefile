@@ -26,7 +26,7 @@ DBT := cd dbt_project && dbt
 DEMO_DAYS ?= 30
 DEMO_CALLS_PER_DAY ?= 500
 
-.PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean
+.PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -69,6 +69,9 @@ docs: $(STAMP) ## dbt docs generate
 
 test: $(STAMP) ## Run every test
 	$(PY) -m pytest -n 2 --dist loadfile
+
+bench: $(STAMP) ## Benchmarks: print figures (PostgreSQL ingest vs COPY)
+	$(PY) -m bench.pg_ingest
 
 lint: $(STAMP) ## ruff + sqlfluff
 	$(VENV)/bin/ruff check .

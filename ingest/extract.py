@@ -209,8 +209,12 @@ def _extract_table(
         window = None
         if since is not None and since.kind is not Kind.INT:
             window = (since.column, since.value)
-        landed = landing.changed_rows(raw, final, table, previous, window)
-        raw.unlink()
+        if previous:
+            landed = landing.changed_rows(raw, final, table, previous, window)
+            raw.unlink()
+        else:  # nothing landed before: every row read is new, no second pass
+            os.replace(raw, final)
+            landed = read
         if landed == 0:
             final.unlink()
         status = "ok"

@@ -325,7 +325,8 @@ class FileReader:
             opts = pcsv.ConvertOptions(
                 include_columns=include,
                 column_types={c: pa.string() for c in include},
-                strings_can_be_null=True,
+                strings_can_be_null=True,  # an unquoted empty field is NULL
+                quoted_strings_can_be_null=False,  # "" is an empty string
             )
             return pcsv.read_csv(path, convert_options=opts)
         import pyarrow.json as pjson

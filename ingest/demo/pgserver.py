@@ -1,4 +1,4 @@
-"""A real PostgreSQL server for the tests, started and stopped by the suite itself.
+"""A real PostgreSQL server for tests and benchmarks, started and stopped by them.
 
 Uses the machine's PostgreSQL binaries (Debian: /usr/lib/postgresql/<v>/bin); if there
 are none and we are root (as CI is), installs Debian's `postgresql` package. PostgreSQL
