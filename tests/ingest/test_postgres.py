@@ -17,12 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import pgserver
-
 from ingest.__main__ import _env
 from ingest.config import load_sources
-from ingest.demo import DemoOptions, _run_system
+from ingest.demo import DemoOptions, _run_system, pgserver
 from ingest.demo.postgres import copy_sqlite_to_postgres
 from ingest.extract import extract_all
 
