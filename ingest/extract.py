@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingest import landing
+from ingest import landing, pseudonym
 from ingest.config import Source
 from ingest.landing import META_FIELDS, CastError, SourceLanding, cast_table, with_meta
 from ingest.readers import Since, SourceError, build_sqlite_query, open_reader
@@ -142,7 +142,7 @@ def _since(table: Table, state: dict, source: Source) -> Since | None:
 
 def _read_to_file(
     reader, table: Table, present: set[str], since: Since | None, source: Source,
-    target: Path, load_id: str, loaded_at: dt.datetime, progress: Progress,
+    target: Path, load_id: str, loaded_at: dt.datetime, progress: Progress, key: bytes,
 ) -> tuple[int, object]:  # fmt: skip
     """Stream the table into `target`; return (rows read, max cursor value)."""
     schema = landing.landed_schema(table)
@@ -154,7 +154,7 @@ def _read_to_file(
     pending_rows = 0
     with pq.ParquetWriter(target, schema, compression="zstd") as writer:
         for batch in reader.batches(table, present, since):
-            part = with_meta(cast_table(batch, table, source), source, load_id, loaded_at)
+            part = with_meta(cast_table(batch, table, source, key), source, load_id, loaded_at)
             if table.cursor and part.num_rows:
                 m = pc.max(part[table.cursor]).as_py()
                 if m is not None and (best is None or m > best):
@@ -180,7 +180,7 @@ def _read_to_file(
 def _extract_table(
     reader, table: Table, present: set[str] | None, source: Source, site: SourceLanding,
     new: Path, state: dict, full_refresh: bool, load_id: str, loaded_at: dt.datetime,
-    progress: Progress,
+    progress: Progress, key: bytes,
 ) -> tuple[TableResult, dict]:  # fmt: skip
     t0 = time.monotonic()
     (new / table.name).mkdir(parents=True, exist_ok=True)
@@ -193,7 +193,7 @@ def _extract_table(
     since = None if full_refresh else _since(table, state, source)
     raw = new / table.name / f".{load_id}.raw.parquet"
     read, best = _read_to_file(
-        reader, table, present, since, source, raw, load_id, loaded_at, progress
+        reader, table, present, since, source, raw, load_id, loaded_at, progress, key
     )
     _fault("after-read")
     entry: dict = {}
@@ -239,8 +239,10 @@ def extract_source(
     loaded_at: dt.datetime,
     progress: Progress,
     full_refresh: bool = False,
+    key: bytes | None = None,
 ) -> SourceResult:
     """Land every table of one source: all of them with their cursors, or nothing."""
+    key = key if key is not None else pseudonym.load_key(data_dir)
     result = SourceResult(source, load_id=load_id)
     started = time.monotonic()
     system = SYSTEMS[source.system]
@@ -274,7 +276,7 @@ def extract_source(
         for table, present in plan:
             res, entry = _extract_table(
                 reader, table, present, source, site, new, state, full_refresh,
-                load_id, loaded_at, progress,
+                load_id, loaded_at, progress, key,
             )  # fmt: skip
             result.tables.append(res)
             if entry:
@@ -318,10 +320,12 @@ def extract_all(
 ) -> list[SourceResult]:
     progress = progress or Progress()
     landing.ensure_placeholders(data_dir)
+    key = pseudonym.load_key(data_dir)
     loaded_at = dt.datetime.now(dt.UTC)
     load_id = new_load_id(loaded_at)
     return [
-        extract_source(s, data_dir, load_id, loaded_at, progress, full_refresh) for s in sources
+        extract_source(s, data_dir, load_id, loaded_at, progress, full_refresh, key)
+        for s in sources
     ]
 
 

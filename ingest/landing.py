@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest.config import Source
+from ingest.pseudonym import hmac_array
 from ingest.systems import Kind, Table
 
 META_FIELDS = [
@@ -53,9 +54,12 @@ def landed_schema(table: Table) -> pa.Schema:
     return schema
 
 
-def cast_table(t: pa.Table | pa.RecordBatch, table: Table, source: Source) -> pa.Table:
-    """Every allowlisted column as its kind's Arrow type; a value that cannot be read as
-    its kind stops the source with the source, table and column named."""
+def cast_table(
+    t: pa.Table | pa.RecordBatch, table: Table, source: Source, key: bytes | None = None
+) -> pa.Table:
+    """Every allowlisted column as its kind's Arrow type, personal data pseudonymized
+    with `key`; a value that cannot be read as its kind stops the source with the source,
+    table and column named."""
     if isinstance(t, pa.RecordBatch):
         t = pa.Table.from_batches([t])
     arrays = []
@@ -79,6 +83,10 @@ def cast_table(t: pa.Table | pa.RecordBatch, table: Table, source: Source) -> pa
                     f"source {source.name}: table {table.name}, column {col.name}: "
                     f"cannot read as {col.kind.value}: {e}"
                 ) from e
+        if col.pseudonymize:
+            if key is None:
+                raise ValueError("a pseudonymization key is required")
+            arr = hmac_array(arr, key)
         arrays.append(arr)
     return pa.Table.from_arrays(arrays, schema=table.schema)
 
@@ -248,7 +256,7 @@ def changed_rows(
     """Copy into `out` the rows of `raw` that are new or differ from the newest landed
     version of their key; return how many. `window` = (cursor column, lower bound)
     limits the landed rows compared to those a look-back re-read can return."""
-    cols = [c.name for c in table.columns]
+    cols = [c.landed_name for c in table.columns]
     key = ", ".join(_q(k) for k in table.key)
     row_hash = "hash(" + ", ".join(_q(c) for c in cols) + ")"
     con = duckdb.connect()
@@ -290,7 +298,7 @@ def same_rows(raw: Path, previous: list[Path], table: Table) -> bool:
     """Whether a full re-read holds exactly the rows already landed (as a multiset)."""
     if not previous:
         return False
-    cols = ", ".join(_q(c.name) for c in table.columns)
+    cols = ", ".join(_q(c.landed_name) for c in table.columns)
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")

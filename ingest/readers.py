@@ -346,7 +346,7 @@ class FileReader:
         if since is not None:
             from ingest.landing import cast_table
 
-            typed = cast_table(t, table, self.source)
+            typed = cast_table(t, table, self.source, key=b"cursor-only")
             col = typed[since.column]
             bound = pa.scalar(since.value, type=col.type)
             cmp = pc.greater_equal(col, bound) if since.inclusive else pc.greater(col, bound)

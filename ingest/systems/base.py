@@ -49,6 +49,12 @@ class Column:
     # An SQL expression (written by the system module, never taken from config) that
     # replaces the plain column, e.g. to blank a value in rows flagged sensitive.
     expression: str | None = None
+    # Personal data (emails, IPs): lands as HMAC-SHA256 hex under <name>_hmac (SPEC §6).
+    pseudonymize: bool = False
+
+    @property
+    def landed_name(self) -> str:
+        return f"{self.name}_hmac" if self.pseudonymize else self.name
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class Table:
         for k in (*self.key, *([self.cursor] if self.cursor else [])):
             if k not in names:
                 raise ValueError(f"table {self.name}: {k} is not an allowlisted column")
+            if self.column(k).pseudonymize:
+                raise ValueError(f"table {self.name}: {k} is a key: it cannot be pseudonymized")
         if self.cursor and self.column(self.cursor).kind not in (Kind.INT, Kind.TS, Kind.TSTZ):
             raise ValueError(f"table {self.name}: cursor {self.cursor} must be int or timestamp")
 
@@ -79,7 +87,8 @@ class Table:
 
     @property
     def schema(self) -> pa.Schema:
-        return pa.schema([pa.field(c.name, c.kind.arrow_type) for c in self.columns])
+        """The landed schema (pseudonymized columns under their <name>_hmac names)."""
+        return pa.schema([pa.field(c.landed_name, c.kind.arrow_type) for c in self.columns])
 
 
 @dataclass(frozen=True)
@@ -98,9 +107,10 @@ class System:
 
 
 def cols(spec: str, *, required: bool = True) -> tuple[Column, ...]:
-    """Compact column lists: ``cols("id:int name:text created_at:ts")``."""
+    """Compact column lists: ``cols("id:int name:text created_at:ts email:text:pii")``;
+    a third part ``pii`` marks personal data to pseudonymize."""
     out = []
     for item in spec.split():
-        name, kind = item.split(":")
-        out.append(Column(name, Kind(kind), required=required))
+        name, kind, *flags = item.split(":")
+        out.append(Column(name, Kind(kind), required=required, pseudonymize="pii" in flags))
     return tuple(out)

@@ -3,7 +3,8 @@
 Quirks: ``execution_time`` is SQL execution seconds, not LLM latency; ``llm_cost_estimate``
 is the app's own stale cost. It holds secrets (SPEC §6): ``password_hash``,
 ``token_hash``, ``key_hash``, ``encrypted_db_password`` and sensitive ``system_config``
-values are never selected; email and IP columns are not selected either.
+values are never selected; emails and IP addresses land only as keyed hashes
+(``email_hmac``, ``ip_address_hmac``, see ingest/pseudonym.py).
 """
 
 from ingest.systems.base import Column, Kind, System, Table, cols
@@ -19,7 +20,8 @@ SYSTEM = System(
             columns=cols(
                 "id:uuid full_name:text company:text role:text is_active:bool "
                 "created_at:ts updated_at:ts last_login:ts token_usage:int preferences:json"
-            ),
+            )
+            + cols("email:text:pii", required=False),
         ),
         Table(
             "query_analytics",
@@ -57,7 +59,8 @@ SYSTEM = System(
             columns=cols(
                 "id:uuid user_id:uuid session_start:ts session_end:ts user_agent:text "
                 "queries_count:int is_active:bool"
-            ),
+            )
+            + cols("ip_address:text:pii", required=False),
             optional=True,
         ),
         Table(
@@ -77,7 +80,8 @@ SYSTEM = System(
             columns=cols(
                 "id:uuid event_type:text user_id:uuid event_data:json timestamp:ts "
                 "user_agent:text session_id:uuid"
-            ),
+            )
+            + cols("ip_address:text:pii", required=False),
             optional=True,
         ),
         Table(
@@ -98,7 +102,8 @@ SYSTEM = System(
                 "id:uuid user_id:uuid action:text resource_type:text resource_id:text "
                 "old_values:json new_values:json user_agent:text timestamp:ts success:bool "
                 "error_message:text"
-            ),
+            )
+            + cols("ip_address:text:pii", required=False),
             optional=True,
         ),
         Table(

@@ -14,7 +14,8 @@ SYSTEM = System(
         Table(
             "users",
             key=("id",),
-            columns=cols("id:int username:text created_at:ts updated_at:ts"),
+            columns=cols("id:int username:text created_at:ts updated_at:ts")
+            + cols("email:text:pii", required=False),
         ),
         Table(
             "workflows",

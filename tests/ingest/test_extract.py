@@ -158,11 +158,31 @@ def test_sqlite_query_quotes_identifiers_and_blanks_sensitive_values():
 
 
 def test_secret_columns_are_never_allowlisted():
-    secrets = {"password_hash", "token_hash", "key_hash", "encrypted_db_password", "email",
-               "ip_address"}  # fmt: skip
+    secrets = {"password_hash", "token_hash", "key_hash", "encrypted_db_password"}
+    personal = {"email", "ip_address"}
     for system in SYSTEMS.values():
         for table in system.tables:
             assert not secrets & {c.name for c in table.columns}, (system.name, table.name)
+            for c in table.columns:
+                if c.name in personal:
+                    assert c.pseudonymize and c.landed_name == f"{c.name}_hmac"
+
+
+def test_pseudonymized_values_are_the_keyed_hmac(tmp_path, monkeypatch):
+    import hashlib
+    import hmac
+
+    from ingest.pseudonym import ENV, hmac_array, load_key
+
+    monkeypatch.delenv(ENV, raising=False)
+    key = load_key(tmp_path)
+    assert (tmp_path / "pseudonym.key").stat().st_mode & 0o777 == 0o600
+    assert load_key(tmp_path) == key  # generated once, then reused
+    got = hmac_array(pa.array(["a@x.io", None, "a@x.io", "203.0.113.9"]), key).to_pylist()
+    want = hmac.new(key, b"a@x.io", hashlib.sha256).hexdigest()
+    assert got == [want, None, want, hmac.new(key, b"203.0.113.9", hashlib.sha256).hexdigest()]
+    monkeypatch.setenv(ENV, "from-the-environment")
+    assert load_key(tmp_path) == b"from-the-environment"
 
 
 def test_sources_file(tmp_path):

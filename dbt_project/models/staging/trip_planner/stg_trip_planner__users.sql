@@ -15,6 +15,8 @@ renamed as (
 
         ---------- strings
         username,
+        -- HMAC of the email, keyed at ingest: joins work, the address never lands
+        email_hmac,
 
         ---------- timestamps
         {{ to_utc('created_at') }} as created_at,
