@@ -26,7 +26,7 @@ DBT := cd dbt_project && dbt
 DEMO_DAYS ?= 30
 DEMO_CALLS_PER_DAY ?= 500
 
-.PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean bench
+.PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean bench nightly
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -57,6 +57,9 @@ ingest: $(STAMP) ## Extract every configured source into the Parquet landing zon
 
 build: $(STAMP) ## dbt build (models + tests) into the DuckDB warehouse
 	$(DBT) build
+
+nightly: $(STAMP) ## Locked incremental refresh + run log (NIGHTLY_ARGS="--wait 600")
+	$(PY) -m ingest nightly $(NIGHTLY_ARGS)
 
 notebooks: $(STAMP) ## Write the notebook reports under $WAREHOUSE_DATA_DIR/reports
 	$(PY) -m ingest notebooks

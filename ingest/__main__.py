@@ -6,6 +6,7 @@ extract    land every configured source as Parquet (``make ingest``)
 build      dbt build in dbt_project/
 notebooks  export the notebook reports
 prices     refresh the price seed from genai-prices
+nightly    locked incremental refresh: extract, dbt build, freshness, reports, run log
 """
 
 from __future__ import annotations
@@ -136,6 +137,36 @@ def run(ctx: click.Context) -> None:
     _dbt(data_dir, "build")
     _notebooks(data_dir)
     click.echo(f"warehouse: {data_dir / 'warehouse.duckdb'}")
+
+
+@cli.command()
+@click.option("--full-refresh", is_flag=True, help="re-read every source, rebuild every model")
+@click.option(
+    "--wait",
+    type=float,
+    default=0,
+    show_default=True,
+    help="seconds to wait for a running refresh to finish (0: exit at once)",
+)
+@click.option("--no-notebooks", is_flag=True, help="skip the notebook reports")
+def nightly(full_refresh: bool, wait: float, no_notebooks: bool) -> None:
+    """The nightly refresh, under the warehouse's lock (docs/nightly.md)."""
+    from ingest import nightly as nl
+
+    data_dir = config.data_dir()
+    try:
+        with nl.refresh_lock(data_dir, wait=wait):
+            refresh = nl.nightly(
+                _sources(data_dir), data_dir, full_refresh, not no_notebooks, click.echo
+            )
+    except nl.LockedError as e:
+        click.echo(f"nightly: {e}", err=True)
+        sys.exit(nl.EXIT_LOCKED)
+    if not refresh.ok:
+        failed = [s.name for s in refresh.steps if not s.ok]
+        click.echo(f"nightly: FAILED ({', '.join(failed)})", err=True)
+        sys.exit(1)
+    click.echo("nightly: ok")
 
 
 if __name__ == "__main__":

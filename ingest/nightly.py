@@ -1,0 +1,299 @@
+"""The nightly refresh (``python -m ingest nightly``, ``make nightly``).
+
+Steps, in order, each run even when an earlier one failed (so the record is complete):
+incremental extract of every source, incremental ``dbt build``, ``dbt source
+freshness``, the notebook reports. The exit status is non-zero when a step or a source
+failed; what failed keeps its last good state (the landing zone keeps the previous
+version of a failed source; dbt keeps a model's previous table when its build fails).
+
+Two refreshes never run at once: an exclusive ``flock`` on ``$DATA/nightly.lock``.
+The kernel releases the lock when its holder dies, even by SIGKILL, so a lock left by
+a killed run is never stale. The second refresh exits with a message (or waits, with
+``--wait``).
+
+Every refresh appends one Parquet file to ``$DATA/runlog/`` (written under a temporary
+name, fsynced, renamed): one row for the refresh and one per source. dbt reads them as
+``marts.refresh_runs``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.config import REPO_ROOT, Source
+from ingest.extract import Progress, SourceResult, extract_all, format_summary
+
+DBT_DIR = REPO_ROOT / "dbt_project"
+LOCK_NAME = "nightly.lock"
+RUNLOG_DIR = "runlog"
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another refresh holds the lock; try again later
+
+RUNLOG_SCHEMA = pa.schema(
+    [
+        ("refresh_id", pa.string()),
+        ("scope", pa.string()),  # refresh | source
+        ("source_name", pa.string()),  # NULL on the refresh row
+        ("source_system", pa.string()),
+        ("step", pa.string()),  # the step that failed first (refresh row), else NULL
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("rows_read", pa.int64()),
+        ("rows_landed", pa.int64()),
+        ("rows_set_aside", pa.int64()),
+        ("models_built", pa.int64()),
+        ("status", pa.string()),  # ok | failed
+        ("error", pa.string()),
+        ("load_id", pa.string()),
+    ]
+)
+
+
+class LockedError(Exception):
+    """Another refresh holds the lock."""
+
+
+@contextmanager
+def refresh_lock(data_dir: Path, wait: float | None = None) -> Iterator[Path]:
+    """Hold the exclusive refresh lock of this warehouse.
+
+    ``wait``: None or 0 fails at once when the lock is held; otherwise waits up to that
+    many seconds. The holder's pid and start time are written into the file for the
+    message the other refresh prints.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + (wait or 0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = path.read_text(errors="replace").strip() or "unknown"
+                    raise LockedError(
+                        f"another nightly refresh of {data_dir} is running ({holder}); "
+                        "not starting a second one"
+                    ) from None
+                time.sleep(0.5)
+        os.ftruncate(fd, 0)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        os.write(fd, f"pid {os.getpid()} since {now}\n".encode())
+        yield path
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+# --------------------------------------------------------------------------- run log
+
+
+def write_runlog(data_dir: Path, refresh_id: str, rows: list[dict]) -> Path:
+    """Write one refresh's rows atomically as ``runlog/<refresh_id>.parquet``."""
+    folder = data_dir / RUNLOG_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    ensure_runlog(data_dir)
+    final = folder / f"{refresh_id}.parquet"
+    tmp = folder / f".{refresh_id}.parquet.tmp"
+    pq.write_table(pa.Table.from_pylist(rows, schema=RUNLOG_SCHEMA), tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, final)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return final
+
+
+def ensure_runlog(data_dir: Path) -> None:
+    """An empty, typed file, so ``refresh_runs`` builds before the first refresh."""
+    folder = data_dir / RUNLOG_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    empty = folder / "_empty.parquet"
+    if not empty.exists():
+        tmp = folder / ".empty.parquet.tmp"
+        pq.write_table(RUNLOG_SCHEMA.empty_table(), tmp)
+        os.replace(tmp, empty)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+@dataclass
+class Step:
+    name: str
+    ok: bool = True
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Refresh:
+    refresh_id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    sources: list[SourceResult] = field(default_factory=list)
+    source_times: dict[str, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    models_built: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.steps) and all(r.status == "ok" for r in self.sources)
+
+    def rows(self) -> list[dict]:
+        failed = next((s for s in self.steps if not s.ok), None)
+        refresh_row = {
+            "refresh_id": self.refresh_id,
+            "scope": "refresh",
+            "source_name": None,
+            "source_system": None,
+            "step": failed.name if failed else None,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "rows_read": sum(t.read for r in self.sources for t in r.tables),
+            "rows_landed": sum(r.rows for r in self.sources),
+            # TODO(#5): rows set aside come from the quarantine once it lands (docs/nightly.md)
+            "rows_set_aside": 0,
+            "models_built": self.models_built,
+            "status": "ok" if self.ok else "failed",
+            "error": failed.error if failed else None,
+            "load_id": self.sources[0].load_id if self.sources else None,
+        }
+        out = [refresh_row]
+        for r in self.sources:
+            started, finished = self.source_times[r.source.name]
+            out.append(
+                {
+                    "refresh_id": self.refresh_id,
+                    "scope": "source",
+                    "source_name": r.source.name,
+                    "source_system": r.source.system,
+                    "step": "extract" if r.status != "ok" else None,
+                    "started_at": started,
+                    "finished_at": finished,
+                    "rows_read": sum(t.read for t in r.tables),
+                    "rows_landed": r.rows,
+                    "rows_set_aside": 0,
+                    "models_built": self.models_built,
+                    "status": r.status,
+                    "error": r.error,
+                    "load_id": r.load_id,
+                }
+            )
+        return out
+
+
+def dbt_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["WAREHOUSE_DATA_DIR"] = str(data_dir)
+    env["DBT_PROFILES_DIR"] = str(DBT_DIR)
+    env["DBT_TARGET_PATH"] = str(data_dir / "dbt" / "target")
+    env["DBT_LOG_PATH"] = str(data_dir / "dbt" / "logs")
+    return env
+
+
+def run_dbt(data_dir: Path, *args: str) -> int:
+    bindir = Path(sys.executable).parent
+    exe = str(bindir / "dbt") if (bindir / "dbt").exists() else "dbt"
+    proc = subprocess.run([exe, *args], cwd=DBT_DIR, env=dbt_env(data_dir), check=False)
+    return proc.returncode
+
+
+def models_built(data_dir: Path) -> int | None:
+    """Models dbt built successfully in its last invocation (run_results.json)."""
+    path = data_dir / "dbt" / "target" / "run_results.json"
+    try:
+        results = json.loads(path.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return sum(
+        1 for r in results if r["unique_id"].startswith("model.") and r["status"] == "success"
+    )
+
+
+def _step(refresh: Refresh, name: str, fn: Callable[[], str | None], echo) -> None:
+    """Run one step; ``fn`` returns an error message or None."""
+    echo(f"== nightly: {name}")
+    t0 = time.monotonic()
+    step = Step(name)
+    try:
+        step.error = fn()
+    except Exception as e:  # a step's crash is recorded, and the next steps still run
+        step.error = f"{type(e).__name__}: {' '.join(str(e).split())[:2000]}"
+    step.ok = step.error is None
+    step.seconds = time.monotonic() - t0
+    refresh.steps.append(step)
+    echo(f"== nightly: {name} {'ok' if step.ok else 'FAILED: ' + str(step.error)}")
+
+
+def nightly(
+    sources: list[Source],
+    data_dir: Path,
+    full_refresh: bool = False,
+    notebooks: bool = True,
+    echo: Callable[[str], None] = print,
+) -> Refresh:
+    """One refresh (the caller holds the lock). Writes its run-log file, returns it."""
+    started = dt.datetime.now(dt.UTC)
+    refresh = Refresh(refresh_id=started.strftime("%Y%m%dT%H%M%S%fZ"), started_at=started)
+    ensure_runlog(data_dir)
+    full = ("--full-refresh",) if full_refresh else ()
+
+    def extract() -> str | None:
+        progress = Progress()
+        for source in sources:  # one at a time, to time each source for the run log
+            t0 = dt.datetime.now(dt.UTC)
+            refresh.sources += extract_all([source], data_dir, progress, full_refresh)
+            refresh.source_times[source.name] = (t0, dt.datetime.now(dt.UTC))
+        echo(format_summary(refresh.sources))
+        failed = [r.source.name for r in refresh.sources if r.status != "ok"]
+        return f"sources failed: {', '.join(failed)}" if failed else None
+
+    def build() -> str | None:
+        code = run_dbt(data_dir, "build", *full)
+        refresh.models_built = models_built(data_dir)
+        return f"dbt build failed (exit {code})" if code else None
+
+    def freshness() -> str | None:
+        code = run_dbt(data_dir, "source", "freshness")
+        return (
+            f"dbt source freshness: a source is past its error threshold (exit {code})"
+            if code
+            else None
+        )
+
+    def reports() -> str | None:
+        from ingest.reports import export_notebooks
+
+        for path in export_notebooks(data_dir):
+            echo(f"report: {path}")
+        return None
+
+    _step(refresh, "extract", extract, echo)
+    _step(refresh, "dbt build", build, echo)
+    _step(refresh, "source freshness", freshness, echo)
+    if notebooks:
+        _step(refresh, "notebooks", reports, echo)
+    refresh.finished_at = dt.datetime.now(dt.UTC)
+    path = write_runlog(data_dir, refresh.refresh_id, refresh.rows())
+    echo(f"run log: {path}")
+    return refresh
