@@ -5,6 +5,7 @@ with
 logs as (
 
     select * from {{ ref('stg_ai_process_log__ai_process_logs') }}
+    where quarantine_rule is null  -- set-aside rows: marts.quarantined_rows
 
 ),
 

@@ -8,6 +8,7 @@ with
 feeds as (
 
     select * from {{ ref('stg_instagram_feed__instagram_feeds') }}
+    where quarantine_rule is null  -- set-aside rows: marts.quarantined_rows
 
 ),
 

@@ -5,6 +5,7 @@ with
 chat_logs as (
 
     select * from {{ ref('stg_ml_gateway__chat_logs') }}
+    where quarantine_rule is null  -- set-aside rows: marts.quarantined_rows
 
 ),
 

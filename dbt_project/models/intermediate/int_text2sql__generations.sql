@@ -6,6 +6,7 @@ with
 query_analytics as (
 
     select * from {{ ref('stg_text2sql__query_analytics') }}
+    where quarantine_rule is null  -- set-aside rows: marts.quarantined_rows
 
 ),
 

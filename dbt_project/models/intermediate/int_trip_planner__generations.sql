@@ -5,6 +5,7 @@ with
 generations as (
 
     select * from {{ ref('stg_trip_planner__generations') }}
+    where quarantine_rule is null  -- set-aside rows: marts.quarantined_rows
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_rows(source('ai_process_log', 'ai_process_log'), ['id']) }}
+    {{ newest_load_rows(source('ai_process_log', 'ai_process_log'), ['id']) }}
 
 ),
 
@@ -27,10 +27,32 @@ renamed as (
         -- created_at is naive Korean time (get_kst_now()); read in the source's
         -- zone
         {{ to_utc('created_at') }} as created_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id,
+        _key_rank as duplicate_rank
 
     from source
 
+),
+
+checked as (
+
+    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
+    -- (quarantined_rows), everything else is kept
+    select
+        *,
+        {{ call_quarantine_rule(
+            'log_key', 'created_at',
+            tokens=['input_tokens', 'output_tokens'],
+            latency='latency_ms'
+        ) }} as quarantine_rule,
+        {{ call_offending_value(
+            'log_key', 'created_at',
+            tokens=['input_tokens', 'output_tokens'],
+            latency='latency_ms'
+        ) }} as offending_value
+    from renamed
+
 )
 
-select * from renamed
+select * from checked

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_rows(
+    {{ newest_load_rows(
         source('instagram_feed', 'instagram_feeds'), ['instagram_feed_id']
     ) }}
 
@@ -43,10 +43,32 @@ renamed as (
         -- TIMESTAMPTZ in the source: already an instant, landed in UTC
         created_at,
         updated_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id,
+        _key_rank as duplicate_rank
 
     from source
 
+),
+
+checked as (
+
+    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
+    -- (quarantined_rows), everything else is kept
+    select
+        *,
+        {{ call_quarantine_rule(
+            'instagram_feed_key', 'created_at',
+            tokens=['input_tokens', 'output_tokens'],
+            latency='latency_ms'
+        ) }} as quarantine_rule,
+        {{ call_offending_value(
+            'instagram_feed_key', 'created_at',
+            tokens=['input_tokens', 'output_tokens'],
+            latency='latency_ms'
+        ) }} as offending_value
+    from renamed
+
 )
 
-select * from renamed
+select * from checked

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_rows(source('ml_gateway', 'chat_logs'), ['id']) }}
+    {{ newest_load_rows(source('ml_gateway', 'chat_logs'), ['id']) }}
 
 ),
 
@@ -26,10 +26,32 @@ renamed as (
         -- Prisma DateTime without zone: naive UTC unless the source says
         -- otherwise
         {{ to_utc('"createdAt"') }} as created_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id,
+        _key_rank as duplicate_rank
 
     from source
 
+),
+
+checked as (
+
+    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
+    -- (quarantined_rows), everything else is kept
+    select
+        *,
+        {{ call_quarantine_rule(
+            'chat_log_key', 'created_at',
+            tokens=[],
+            latency='latency_ms'
+        ) }} as quarantine_rule,
+        {{ call_offending_value(
+            'chat_log_key', 'created_at',
+            tokens=[],
+            latency='latency_ms'
+        ) }} as offending_value
+    from renamed
+
 )
 
-select * from renamed
+select * from checked

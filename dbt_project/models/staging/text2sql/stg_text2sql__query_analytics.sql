@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_rows(source('text2sql', 'query_analytics'), ['id']) }}
+    {{ newest_load_rows(source('text2sql', 'query_analytics'), ['id']) }}
 
 ),
 
@@ -38,10 +38,30 @@ renamed as (
         ---------- timestamps
         {{ to_utc('"timestamp"') }} as executed_at,
         {{ to_utc('created_at') }} as created_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id,
+        _key_rank as duplicate_rank
 
     from source
 
+),
+
+checked as (
+
+    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
+    -- (quarantined_rows), everything else is kept
+    select
+        *,
+        {{ call_quarantine_rule(
+            'query_analytics_key', 'executed_at',
+            tokens=['input_tokens', 'output_tokens']
+        ) }} as quarantine_rule,
+        {{ call_offending_value(
+            'query_analytics_key', 'executed_at',
+            tokens=['input_tokens', 'output_tokens']
+        ) }} as offending_value
+    from renamed
+
 )
 
-select * from renamed
+select * from checked

@@ -15,7 +15,7 @@ renamed as (
 
         ---------- strings
         full_name,
-        -- HMAC of the email, keyed at ingest: joins work, the address never lands
+        -- keyed HMAC of the email: joins work, the address never lands
         email_hmac,
         company,
         role as user_role,

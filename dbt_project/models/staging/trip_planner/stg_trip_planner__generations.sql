@@ -2,7 +2,7 @@ with
 
 source as (
 
-    {{ latest_rows(source('trip_planner', 'generations'), ['id']) }}
+    {{ newest_load_rows(source('trip_planner', 'generations'), ['id']) }}
 
 ),
 
@@ -32,10 +32,32 @@ renamed as (
 
         ---------- timestamps
         {{ to_utc('created_at') }} as created_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id,
+        _key_rank as duplicate_rank
 
     from source
 
+),
+
+checked as (
+
+    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
+    -- (quarantined_rows), everything else is kept
+    select
+        *,
+        {{ call_quarantine_rule(
+            'generation_key', 'created_at',
+            tokens=['input_tokens', 'output_tokens'],
+            latency='latency_ms'
+        ) }} as quarantine_rule,
+        {{ call_offending_value(
+            'generation_key', 'created_at',
+            tokens=['input_tokens', 'output_tokens'],
+            latency='latency_ms'
+        ) }} as offending_value
+    from renamed
+
 )
 
-select * from renamed
+select * from checked

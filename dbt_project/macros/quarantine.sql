@@ -1,0 +1,68 @@
+{#- Rows of the newest load of each source key, with _key_rank: 1 for the row kept,
+    2.. for further rows with the same key in that same load (bad input: set aside as
+    duplicate_key). Rows of older loads are superseded versions, not errors. -#}
+{% macro newest_load_rows(relation, key_columns) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by _source_name, {{ key_columns | join(', ') }}
+                order by _loaded_at desc, _load_id desc, file_row_number
+            ) as _key_rank,
+            max(_load_id) over (
+                partition by _source_name, {{ key_columns | join(', ') }}
+            ) as _newest_load_id
+        from {{ relation }}
+    ) as ranked
+    where _load_id = _newest_load_id
+{%- endmacro %}
+
+
+{#- The checks of SPEC §5 for a row that records one LLM call, in order: the first
+    that fails names the rule. -#}
+{% macro _call_checks(key, ts, tokens=[], latency=none) -%}
+    {%- set checks = [
+        ('missing_key', key ~ ' is null', "'NULL'"),
+        ('missing_timestamp', ts ~ ' is null', "'NULL'"),
+        ('timestamp_before_2020',
+         ts ~ " < timestamptz '2020-01-01 00:00:00+00'",
+         'cast(' ~ ts ~ ' as varchar)'),
+        ('timestamp_in_future',
+         ts ~ ' > current_timestamp + interval 1 day',
+         'cast(' ~ ts ~ ' as varchar)'),
+    ] -%}
+    {%- for col in tokens -%}
+        {%- do checks.append(('negative_tokens', col ~ ' < 0',
+                              "'" ~ col ~ "=' || " ~ col)) -%}
+        {%- do checks.append(('absurd_tokens', col ~ ' > 10000000',
+                              "'" ~ col ~ "=' || " ~ col)) -%}
+    {%- endfor -%}
+    {%- if latency -%}
+        {%- do checks.append(('negative_latency', latency ~ ' < 0',
+                              'cast(' ~ latency ~ ' as varchar)')) -%}
+        {%- do checks.append(('absurd_latency', latency ~ ' > 86400000',
+                              'cast(' ~ latency ~ ' as varchar)')) -%}
+    {%- endif -%}
+    {%- do checks.append(('duplicate_key', 'duplicate_rank > 1',
+                          'cast(' ~ key ~ ' as varchar)')) -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+
+{% macro call_quarantine_rule(key, ts, tokens=[], latency=none) -%}
+    case
+        {%- for rule, condition, _value in _call_checks(key, ts, tokens, latency) %}
+            when {{ condition }} then '{{ rule }}'
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+
+{% macro call_offending_value(key, ts, tokens=[], latency=none) -%}
+    case
+        {%- for _rule, condition, value in _call_checks(key, ts, tokens, latency) %}
+            when {{ condition }} then {{ value }}
+        {%- endfor %}
+    end
+{%- endmacro %}
