@@ -1,3 +1,14 @@
+-- Incremental by usage_date (docs/nightly.md); --full-refresh gives the same
+-- rows. last_loaded_at: the newest loaded_at of the group's calls.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='usage_date',
+        on_schema_change='fail',
+    )
+}}
+
 -- Grain: UTC day x source x tenant x user x model. cost_usd is NULL when no
 -- call of the group has a known cost; unpriced_requests counts the calls
 -- without one.
@@ -6,6 +17,14 @@ with
 generations as (
 
     select * from {{ ref('generations') }}
+    {% if is_incremental() %}
+        where started_on in (
+            {{ nightly_days(
+                ref('generations'), 'started_on', 'loaded_at',
+                'usage_date', 'last_loaded_at'
+            ) }}
+        )
+    {% endif %}
 
 ),
 
@@ -36,7 +55,10 @@ daily as (
         count(*) filter (where cost_usd is null) as unpriced_requests,
 
         ---------- dates
-        started_on as usage_date
+        started_on as usage_date,
+
+        ---------- timestamps
+        max(loaded_at) as last_loaded_at
 
     from generations
     group by

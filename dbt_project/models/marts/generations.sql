@@ -1,8 +1,28 @@
+-- Incremental (docs/nightly.md): a nightly build deletes and re-inserts the
+-- days that new or changed rows touch (macro nightly_days);
+-- --full-refresh rebuilds every day, with the same rows.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='started_on',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 priced as (
 
     select * from {{ ref('int_generations_priced') }}
+    {% if is_incremental() %}
+        where started_date in (
+            {{ nightly_days(
+                ref('int_generations_priced'), 'started_date', 'loaded_at',
+                'started_on', 'loaded_at', key='generation_id'
+            ) }}
+        )
+    {% endif %}
 
 ),
 

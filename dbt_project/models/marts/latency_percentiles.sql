@@ -1,3 +1,14 @@
+-- Incremental by usage_date (docs/nightly.md); --full-refresh gives the same
+-- rows. last_loaded_at: the newest loaded_at of the group's calls.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='usage_date',
+        on_schema_change='fail',
+    )
+}}
+
 -- Grain: UTC day x source x model. Exact percentiles (linear interpolation, as
 -- numpy's default) over successful calls that have a latency: failed calls say
 -- nothing about the model's speed and are counted in daily_usage.errors
@@ -7,6 +18,14 @@ with
 generations as (
 
     select * from {{ ref('generations') }}
+    {% if is_incremental() %}
+        where started_on in (
+            {{ nightly_days(
+                ref('generations'), 'started_on', 'loaded_at',
+                'usage_date', 'last_loaded_at'
+            ) }}
+        )
+    {% endif %}
 
 ),
 
@@ -18,7 +37,8 @@ successful_with_latency as (
         source_name,
         provider,
         model,
-        latency_ms
+        latency_ms,
+        loaded_at
     from generations
     where status = 'success' and latency_ms is not null
 
@@ -34,7 +54,8 @@ percentiles as (
         model,
         count(*) as requests_with_latency,
         {{ exact_percentiles('latency_ms', [0.5, 0.9, 0.95, 0.99]) }} as pcts,
-        max(latency_ms) as max_ms
+        max(latency_ms) as max_ms,
+        max(loaded_at) as last_loaded_at
     from successful_with_latency
     group by started_on, source_system, source_name, provider, model
 
@@ -62,7 +83,10 @@ final as (
         max_ms,
 
         ---------- dates
-        usage_date
+        usage_date,
+
+        ---------- timestamps
+        last_loaded_at
 
     from percentiles
 

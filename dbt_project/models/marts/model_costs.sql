@@ -1,3 +1,14 @@
+-- Incremental by usage_date (docs/nightly.md); --full-refresh gives the same
+-- rows. last_loaded_at: the newest loaded_at of the group's calls.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='usage_date',
+        on_schema_change='fail',
+    )
+}}
+
 -- Grain: UTC day x provider x model. share_of_day_cost is the model's part of
 -- the day's known cost (NULL when the model's cost is unknown).
 with
@@ -5,6 +16,14 @@ with
 generations as (
 
     select * from {{ ref('generations') }}
+    {% if is_incremental() %}
+        where started_on in (
+            {{ nightly_days(
+                ref('generations'), 'started_on', 'loaded_at',
+                'usage_date', 'last_loaded_at'
+            ) }}
+        )
+    {% endif %}
 
 ),
 
@@ -20,7 +39,8 @@ per_model as materialized (
         cast(sum(output_tokens) as bigint) as output_tokens,
         cast(sum(total_tokens) as bigint) as total_tokens,
         sum(cost_usd) as cost_usd,
-        count(*) filter (where cost_usd is null) as unpriced_requests
+        count(*) filter (where cost_usd is null) as unpriced_requests,
+        max(loaded_at) as last_loaded_at
     from generations
     group by started_on, provider, model
 
@@ -63,7 +83,10 @@ final as (
         ) as share_of_day_cost,
 
         ---------- dates
-        per_model.usage_date
+        per_model.usage_date,
+
+        ---------- timestamps
+        per_model.last_loaded_at
 
     from per_model
     inner join per_day on per_model.usage_date = per_day.usage_date

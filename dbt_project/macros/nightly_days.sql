@@ -1,0 +1,44 @@
+-- The days an incremental mart rebuilds (docs/nightly.md), for a
+-- delete+insert on its day column:
+-- 1. the days of upstream rows landed after the newest row the mart holds;
+-- 2. with `key`: the days the mart holds those rows under now (a row whose
+--    timestamp changed leaves its old day too);
+-- 3. the look-back: the mart's last `lookback_days` days before its newest
+--    (var, default 1 = the ingest's default lookback_hours of 24), for late
+--    changes that do not carry a newer _loaded_at (e.g. a trip_planner node
+--    status that changes a generation landed earlier).
+{% macro nightly_days(
+    upstream, upstream_day, upstream_loaded_at,
+    target_day, target_loaded_at, key=none
+) -%}
+    {%- set newest -%}
+        (
+            select
+                coalesce(
+                    max({{ target_loaded_at }}),
+                    cast('1900-01-01' as timestamp with time zone)
+                )
+            from {{ this }}
+        )
+    {%- endset %}
+    select {{ upstream_day }} as nightly_day
+    from {{ upstream }}
+    where {{ upstream_loaded_at }} > {{ newest }}
+    {%- if key %}
+        union
+        select {{ target_day }} as nightly_day
+        from {{ this }}
+        where {{ key }} in (
+            select {{ key }}
+            from {{ upstream }}
+            where {{ upstream_loaded_at }} > {{ newest }}
+        )
+    {%- endif %}
+        union
+        select {{ target_day }} as nightly_day
+        from {{ this }}
+        where {{ target_day }} >= (
+            select max({{ target_day }}) - {{ var('lookback_days', 1) }}
+            from {{ this }}
+        )
+{%- endmacro %}
