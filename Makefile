@@ -73,8 +73,9 @@ docs: $(STAMP) ## dbt docs generate
 test: $(STAMP) ## Run every test
 	$(PY) -m pytest -n 2 --dist loadfile
 
-bench: $(STAMP) ## Benchmarks: print figures (PostgreSQL ingest vs COPY)
+bench: $(STAMP) ## Benchmarks: print figures (PostgreSQL ingest vs COPY; nightly vs full build)
 	$(PY) -m bench.pg_ingest
+	$(PY) -m bench.nightly
 
 lint: $(STAMP) ## ruff + sqlfluff
 	$(VENV)/bin/ruff check .

@@ -171,7 +171,7 @@ class Refresh:
             "finished_at": self.finished_at,
             "rows_read": sum(t.read for r in self.sources for t in r.tables),
             "rows_landed": sum(r.rows for r in self.sources),
-            # TODO(#5): rows set aside come from the quarantine once it lands (docs/nightly.md)
+            # counted by dbt: marts.refresh_runs joins quarantined_rows on the load id
             "rows_set_aside": 0,
             "models_built": self.models_built,
             "status": "ok" if self.ok else "failed",
@@ -242,7 +242,8 @@ def _step(refresh: Refresh, name: str, fn: Callable[[], str | None], echo) -> No
     step.ok = step.error is None
     step.seconds = time.monotonic() - t0
     refresh.steps.append(step)
-    echo(f"== nightly: {name} {'ok' if step.ok else 'FAILED: ' + str(step.error)}")
+    outcome = "ok" if step.ok else f"FAILED: {step.error}"
+    echo(f"== nightly: {name} {outcome} ({step.seconds:.1f} s)")
 
 
 def nightly(

@@ -1,6 +1,8 @@
 -- One row per nightly refresh (scope = 'refresh') and per source of it
 -- (scope = 'source'). A view: it reads the run-log files when queried, so the
 -- refresh that is running is listed as soon as it has written its file.
+-- rows_set_aside: the rows of the source's load in quarantined_rows now (a row
+-- landed again later counts under the later load).
 {{ config(materialized='view') }}
 
 with
@@ -11,33 +13,90 @@ runs as (
 
 ),
 
+quarantined as (
+
+    select * from {{ ref('quarantined_rows') }}
+
+),
+
+set_aside_per_load as (
+
+    select
+        source_name,
+        load_id,
+        count(*) as rows_set_aside
+    from quarantined
+    group by source_name, load_id
+
+),
+
+set_aside_per_source as (
+
+    select
+        runs.refresh_id,
+        runs.source_name,
+        coalesce(set_aside_per_load.rows_set_aside, 0) as rows_set_aside
+    from runs
+    left join set_aside_per_load
+        on
+            runs.source_name = set_aside_per_load.source_name
+            and runs.load_id = set_aside_per_load.load_id
+    where runs.scope = 'source'
+
+),
+
+set_aside_per_refresh as (
+
+    select
+        refresh_id,
+        sum(rows_set_aside) as rows_set_aside
+    from set_aside_per_source
+    group by refresh_id
+
+),
+
 final as (
 
     select
         ----------  ids
-        refresh_id,
-        load_id,
+        runs.refresh_id,
+        runs.load_id,
 
         ---------- strings
-        scope,
-        source_name,
-        source_system,
-        failed_step,
-        status,
-        error_message,
+        runs.scope,
+        runs.source_name,
+        runs.source_system,
+        runs.failed_step,
+        runs.status,
+        runs.error_message,
 
         ---------- numerics
-        rows_read,
-        rows_landed,
-        rows_set_aside,
-        models_built,
-        extract(epoch from finished_at - started_at) as duration_seconds,
+        runs.rows_read,
+        runs.rows_landed,
+        cast(
+            coalesce(
+                set_aside_per_source.rows_set_aside,
+                set_aside_per_refresh.rows_set_aside,
+                0
+            ) as bigint
+        ) as rows_set_aside,
+        runs.models_built,
+        extract(epoch from runs.finished_at - runs.started_at)
+            as duration_seconds,
 
         ---------- timestamps
-        started_at,
-        finished_at
+        runs.started_at,
+        runs.finished_at
 
     from runs
+    left join set_aside_per_source
+        on
+            runs.refresh_id = set_aside_per_source.refresh_id
+            and runs.source_name = set_aside_per_source.source_name
+    left join set_aside_per_refresh
+        on
+            runs.refresh_id = set_aside_per_refresh.refresh_id
+            and runs.scope = 'refresh'
 
 )
 
