@@ -92,7 +92,7 @@ def _marts(data: Path) -> dict[str, pl.DataFrame]:
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         for m in MARTS:
             df = con.sql(f"select * from marts.{m}").pl()
-            df = df.drop([c for c in df.columns if c == "loaded_at"])
+            df = df.drop([c for c in df.columns if c in ("loaded_at", "last_loaded_at")])
             out[m] = df.sort(df.columns, nulls_last=True)
     return out
 

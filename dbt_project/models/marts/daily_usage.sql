@@ -24,6 +24,8 @@ generations as (
                 'usage_date', 'last_loaded_at'
             ) }}
         )
+        -- new price data: every day again (no frozen costs)
+        or {{ prices_changed() }}
     {% endif %}
 
 ),
@@ -53,6 +55,7 @@ daily as (
         cast(sum(total_tokens) as bigint) as total_tokens,
         sum(cost_usd) as cost_usd,
         count(*) filter (where cost_usd is null) as unpriced_requests,
+        {{ price_fingerprint() }} as price_fingerprint,
 
         ---------- dates
         started_on as usage_date,

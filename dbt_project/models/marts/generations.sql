@@ -22,6 +22,8 @@ priced as (
                 'started_on', 'loaded_at', key='generation_id'
             ) }}
         )
+        -- new price data: every day again (no frozen costs)
+        or {{ prices_changed() }}
     {% endif %}
 
 ),
@@ -48,6 +50,7 @@ final as (
         error_message,
         cost_status,
         price_source,
+        {{ price_fingerprint() }} as price_fingerprint,
         token_source,
 
         ---------- numerics

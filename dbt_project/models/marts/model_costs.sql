@@ -23,6 +23,8 @@ generations as (
                 'usage_date', 'last_loaded_at'
             ) }}
         )
+        -- new price data: every day again (no frozen costs)
+        or {{ prices_changed() }}
     {% endif %}
 
 ),
@@ -75,6 +77,7 @@ final as (
         per_model.total_tokens,
         per_model.cost_usd,
         per_model.unpriced_requests,
+        {{ price_fingerprint() }} as price_fingerprint,
         cast(
             per_model.cost_usd * 1000 / per_model.requests as decimal(38, 12)
         ) as cost_per_1k_requests_usd,

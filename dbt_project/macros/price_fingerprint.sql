@@ -1,0 +1,42 @@
+{#- A hash of the price data in force (the list-price seed and the overrides).
+    Cost-bearing incremental marts store it; when it differs from the one they
+    were built with, they rebuild every day, so a price fix or a changed
+    override reaches past calls (no frozen costs). -#}
+{% macro price_fingerprint() -%}
+    (
+        select
+            md5(
+                coalesce(
+                    (
+                        select
+                            string_agg(
+                                cast(p as varchar), '|'
+                                order by cast(p as varchar)
+                            )
+                        from {{ ref('model_prices') }} as p
+                    ),
+                    ''
+                )
+                || '#'
+                || coalesce(
+                    (
+                        select
+                            string_agg(
+                                cast(o as varchar), '|'
+                                order by cast(o as varchar)
+                            )
+                        from {{ ref('model_price_overrides') }} as o
+                    ),
+                    ''
+                )
+            )
+    )
+{%- endmacro %}
+
+
+{#- True when the mart was built with other price data than is in force now. -#}
+{% macro prices_changed(fingerprint_column='price_fingerprint') -%}
+    {{ price_fingerprint() }} is distinct from (
+        select max({{ fingerprint_column }}) from {{ this }}
+    )
+{%- endmacro %}
