@@ -18,8 +18,8 @@ export WAREHOUSE_SOURCES
 endif
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 # dbt's compiled files and logs live with the warehouse they built
-export DBT_TARGET_PATH ?= $(WAREHOUSE_DATA_DIR)/dbt/target
-export DBT_LOG_PATH ?= $(WAREHOUSE_DATA_DIR)/dbt/logs
+export DBT_TARGET_PATH := $(WAREHOUSE_DATA_DIR)/dbt/target
+export DBT_LOG_PATH := $(WAREHOUSE_DATA_DIR)/dbt/logs
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 DBT := cd dbt_project && dbt
 
