@@ -27,6 +27,7 @@ import sqlglot
 from sqlglot import exp
 
 from ingest.config import Source
+from ingest.landing import SIDE_PREFIX
 from ingest.systems import Kind, Table
 
 SENTINEL = "__sentinel"
@@ -94,16 +95,30 @@ def build_sqlite_query(table: Table, present: set[str], since: Since | None = No
     The ADBC SQLite driver infers each column's Arrow type from the first batch, and fails
     when a column is NULL there and typed later. A typed sentinel row goes first (and is
     dropped after the fetch) so the types are fixed by us, not by the data.
+
+    SQLite stores any value in any column, and its CAST reads 'abc' as 0 and 1.5 as 1.
+    So a numeric column is selected only where SQLite holds a number of that kind; any
+    other value comes beside it as text (``__text_<column>``), for ingest.landing to read
+    strictly or to report as unreadable, never as a silent 0.
     """
     typed, sentinel = [], []
     for col in table.columns:
         target = _SQLITE_CAST[col.kind]
-        typed.append(exp.cast(_value(col, present, "sqlite"), target).as_(col.name, quoted=True))
+        value = _value(col, present, "sqlite")
+        side = None
+        if col.kind in (Kind.INT, Kind.FLOAT) and col.name in present:
+            value, side = _sqlite_numeric(value, col.kind)
+        typed.append(exp.cast(value, target).as_(col.name, quoted=True))
         sentinel.append(
             exp.cast(_SQLITE_SENTINEL.get(target, exp.Literal.string("")), target).as_(
                 col.name, quoted=True
             )
         )
+        if side is not None:
+            typed.append(exp.cast(side, "TEXT").as_(SIDE_PREFIX + col.name, quoted=True))
+            sentinel.append(
+                exp.cast(exp.Literal.string(""), "TEXT").as_(SIDE_PREFIX + col.name, quoted=True)
+            )
     first = exp.select(*sentinel, exp.Literal.number(1).as_(SENTINEL))
     rows = exp.select(*typed, exp.Literal.number(0).as_(SENTINEL)).from_(
         exp.table_(table.name, quoted=True)
@@ -112,6 +127,24 @@ def build_sqlite_query(table: Table, present: set[str], since: Since | None = No
         rows = rows.where(_predicate(since, "sqlite"))
     union = exp.union(first, rows, distinct=False)
     return exp.select("*").from_(union.subquery("src")).sql(dialect="sqlite")
+
+
+def _sqlite_numeric(value: exp.Expression, kind: Kind) -> tuple[exp.Expression, exp.Expression]:
+    """(the value where SQLite holds a number of `kind`, else NULL; the value as text
+    where it does not)."""
+    v = value.sql(dialect="sqlite")
+    if kind is Kind.INT:
+        good = f"typeof({v}) = 'integer' or (typeof({v}) = 'real' and {v} = cast({v} as integer))"
+        take = f"case when typeof({v}) = 'real' then cast({v} as integer) else {v} end"
+    else:
+        good = f"typeof({v}) in ('integer', 'real')"
+        take = v
+    keep = sqlglot.parse_one(f"case when {good} then {take} end", dialect="sqlite")
+    side = sqlglot.parse_one(
+        f"case when {v} is not null and not ({good}) then cast({v} as text) end",
+        dialect="sqlite",
+    )
+    return keep, side
 
 
 def _value(col, present: set[str], dialect: str) -> exp.Expression:

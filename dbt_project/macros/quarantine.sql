@@ -24,6 +24,8 @@
 {% macro _call_checks(key, ts, tokens=[], latency=none) -%}
     {%- set checks = [
         ('missing_key', key ~ ' is null', "'NULL'"),
+        ('unreadable_value', 'unreadable_values is not null',
+         'unreadable_values'),
         ('missing_timestamp', ts ~ ' is null', "'NULL'"),
         ('timestamp_before_2020',
          ts ~ " < timestamptz '2020-01-01 00:00:00+00'",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def test_null_leading_columns_keep_their_declared_types(tmp_path):
     assert "internal_note" not in t.column_names
     assert set(t.column_names) == {c.name for c in ML.tables[0].columns} | {
         f.name for f in META_FIELDS
-    }
+    } | {"_unreadable", "_text_issues", "_text_repaired", "_text_original_hex"}
 
 
 def test_missing_required_column_names_source_table_and_column(tmp_path):
@@ -119,11 +120,58 @@ def test_rerun_lands_only_new_rows(tmp_path):
     assert not list((tmp_path / "data").rglob("*.partial"))
 
 
-def test_unparseable_timestamp_names_the_column(tmp_path):
-    path = _gateway_db(tmp_path / "gw.db", [("c1", "yesterday-ish", "p", "m", None, 1, None, None)])
+def test_unreadable_values_land_as_null_and_are_named_never_as_zero(tmp_path):
+    # SQLite keeps any value in any column; its CAST would read 'n/a' as 0 and 1.5 as 1
+    rows = [
+        ("c1", "yesterday-ish", "p", "m", None, 1, None, None),
+        ("c2", "2025-06-01 10:00:00", "p", "m", None, "n/a", None, None),
+        ("c3", "2025-06-01 10:00:00", "p", "m", None, 1.5, None, None),
+        ("c4", "2025-06-01 10:00:00", "p", "m", None, " 42", None, None),
+        ("c5", "2025-06-01 10:00:00", "p", "m", None, 7, None, None),
+    ]
+    path = _gateway_db(tmp_path / "gw.db", rows)
     [r] = extract_all([_source(path)], tmp_path / "data")
-    assert r.status == "failed"
-    assert "chat_logs" in r.error and "createdAt" in r.error
+    assert r.status == "ok", r.error
+    landed = _landed(tmp_path / "data", "gw", "chat_logs").to_pylist()
+    got = {x["id"]: (x["createdAt"], x["duration"], x["_unreadable"]) for x in landed}
+    assert got == {
+        "c1": (None, 1, "createdAt='yesterday-ish'"),
+        "c2": (dt.datetime(2025, 6, 1, 10), None, "duration='n/a'"),
+        "c3": (dt.datetime(2025, 6, 1, 10), None, "duration='1.5'"),
+        "c4": (dt.datetime(2025, 6, 1, 10), 42, None),
+        "c5": (dt.datetime(2025, 6, 1, 10), 7, None),
+    }
+
+
+def test_bad_bytes_and_mojibake_in_text_are_kept_flagged_and_repaired(tmp_path):
+    korean = "서울 3박 4일 여행 일정"
+    mojibake = korean.encode("utf-8").decode("latin-1")
+    bad_bytes = b"caf\xe9 \xff ok"  # Latin-1 bytes in a UTF-8 database: not UTF-8
+    path = _gateway_db(tmp_path / "gw.db", [])
+    db = sqlite3.connect(path)
+    db.execute(
+        "insert into chat_logs values ('k1', '2025-06-01 10:00:00', ?, 'm', ?, 5, ?, null)",
+        (mojibake, korean, "Itâ€™s down"),
+    )
+    db.execute(
+        "insert into chat_logs values ('k2', '2025-06-01 10:00:00', 'p', 'm', "
+        "cast(? as text), 5, null, null)",
+        (bad_bytes,),
+    )
+    db.commit()
+    db.close()
+    [r] = extract_all([_source(path)], tmp_path / "data")
+    assert r.status == "ok", r.error
+    got = {x["id"]: x for x in _landed(tmp_path / "data", "gw", "chat_logs").to_pylist()}
+    k1, k2 = got["k1"], got["k2"]
+    assert k1["prompt"] == mojibake and k1["response"] == korean  # the source's text, as is
+    assert k1["_text_issues"] == "prompt:mojibake,error:mojibake"
+    assert json.loads(k1["_text_repaired"]) == {"prompt": korean, "error": "It\u2019s down"}
+    assert k1["_text_original_hex"] is None
+    assert k2["response"] == bad_bytes.decode("utf-8", errors="replace")
+    assert k2["_text_issues"] == "response:invalid_utf8"
+    assert json.loads(k2["_text_original_hex"]) == {"response": bad_bytes.hex()}
+    assert k2["_text_repaired"] is None
 
 
 def test_optional_table_missing_is_a_warning_with_an_empty_typed_file(tmp_path):

@@ -50,7 +50,11 @@ logs_joined_to_sessions as (
 
         ---------- timestamps
         logs.created_at as started_at,
-        logs.loaded_at
+        logs.loaded_at,
+
+        ---------- bad input kept and flagged (SPEC §5)
+        logs.text_issues,
+        logs.has_unparseable_json
 
     from logs
     left join chat_sessions

@@ -108,7 +108,11 @@ feeds_joined_to_models as (
 
         ---------- timestamps
         feeds.created_at as started_at,
-        feeds.loaded_at
+        feeds.loaded_at,
+
+        ---------- bad input kept and flagged (SPEC §5)
+        feeds.text_issues,
+        feeds.has_unparseable_json
 
     from feeds_with_json_tokens as feeds
     left join llm_models

@@ -42,7 +42,11 @@ calls as (
 
         ---------- timestamps
         created_at as started_at,
-        loaded_at
+        loaded_at,
+
+        ---------- bad input kept and flagged (SPEC §5)
+        text_issues,
+        has_unparseable_json
 
     from chat_logs
 

@@ -71,7 +71,11 @@ calls_joined_to_sessions as (
 
         ---------- timestamps
         query_analytics.executed_at as started_at,
-        query_analytics.loaded_at
+        query_analytics.loaded_at,
+
+        ---------- bad input kept and flagged (SPEC §5)
+        query_analytics.text_issues,
+        query_analytics.has_unparseable_json
 
     from query_analytics
     left join sessions_by_query

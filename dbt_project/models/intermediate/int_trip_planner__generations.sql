@@ -64,7 +64,11 @@ generations_joined as (
 
         ---------- timestamps
         generations.created_at as started_at,
-        generations.loaded_at
+        generations.loaded_at,
+
+        ---------- bad input kept and flagged (SPEC §5)
+        generations.text_issues,
+        generations.has_unparseable_json
 
     from generations
     left join nodes

@@ -52,6 +52,7 @@ final as (
         price_source,
         {{ price_fingerprint() }} as price_fingerprint,
         token_source,
+        text_issues,
 
         ---------- numerics
         input_tokens,
@@ -70,6 +71,16 @@ final as (
         ---------- booleans
         is_known_model,
         is_local_model,
+        -- bad input kept, repaired and flagged (SPEC §5, docs/bad_input.md)
+        coalesce(
+            reported_total_tokens
+            <> coalesce(input_tokens, 0) + coalesce(output_tokens, 0),
+            false
+        ) as has_total_tokens_mismatch,
+        has_unparseable_json,
+        coalesce(text_issues like '%:mojibake%', false) as has_repaired_text,
+        coalesce(text_issues like '%:invalid_utf8%', false) as has_invalid_utf8,
+        model is null as has_no_model,
 
         ---------- dates
         started_date as started_on,

@@ -29,7 +29,12 @@ renamed as (
         {{ to_utc('created_at') }} as created_at,
         _loaded_at as loaded_at,
         _load_id as load_id,
-        _key_rank as duplicate_rank
+        _key_rank as duplicate_rank,
+
+        ---------- bad input kept or set aside (ingest/landing.py ROW_FIELDS)
+        _unreadable as unreadable_values,
+        _text_issues as text_issues,
+        {{ has_unparseable_json([]) }} as has_unparseable_json
 
     from source
 

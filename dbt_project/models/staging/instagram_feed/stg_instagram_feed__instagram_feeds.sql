@@ -24,11 +24,11 @@ renamed as (
         tone_style,
         product_description,
         store_information,
-        gpt_prompt,
+        {{ repaired_text('gpt_prompt') }} as gpt_prompt,
         instagram_ad_copy,
         hashtags,
-        gpt_prompt_used,
-        gpt_response_raw,
+        {{ repaired_text('gpt_prompt_used') }} as gpt_prompt_used,
+        {{ repaired_text('gpt_response_raw') }} as gpt_response_raw,
         token_usage,
 
         ---------- numerics
@@ -45,7 +45,13 @@ renamed as (
         updated_at,
         _loaded_at as loaded_at,
         _load_id as load_id,
-        _key_rank as duplicate_rank
+        _key_rank as duplicate_rank,
+
+        ---------- bad input kept or set aside (ingest/landing.py ROW_FIELDS)
+        _unreadable as unreadable_values,
+        _text_issues as text_issues,
+        {{ has_unparseable_json(['gpt_response_raw', 'token_usage']) }}
+            as has_unparseable_json
 
     from source
 

@@ -15,9 +15,9 @@ renamed as (
 
         ---------- strings
         model as model_raw,
-        prompt,
-        response,
-        error as error_message,
+        {{ repaired_text('prompt') }} as prompt,
+        {{ repaired_text('response') }} as response,
+        {{ repaired_text('error') }} as error_message,
 
         ---------- numerics
         cast(duration as double) as latency_ms,
@@ -28,7 +28,12 @@ renamed as (
         {{ to_utc('"createdAt"') }} as created_at,
         _loaded_at as loaded_at,
         _load_id as load_id,
-        _key_rank as duplicate_rank
+        _key_rank as duplicate_rank,
+
+        ---------- bad input kept or set aside (ingest/landing.py ROW_FIELDS)
+        _unreadable as unreadable_values,
+        _text_issues as text_issues,
+        {{ has_unparseable_json([]) }} as has_unparseable_json
 
     from source
 

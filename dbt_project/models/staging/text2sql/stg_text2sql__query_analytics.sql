@@ -16,9 +16,9 @@ renamed as (
         user_id as user_key,
 
         ---------- strings
-        question,
+        {{ repaired_text('question') }} as question,
         sql_query,
-        error_message,
+        {{ repaired_text('error_message') }} as error_message,
         chart_type,
         llm_model as model_raw,
 
@@ -40,7 +40,12 @@ renamed as (
         {{ to_utc('created_at') }} as created_at,
         _loaded_at as loaded_at,
         _load_id as load_id,
-        _key_rank as duplicate_rank
+        _key_rank as duplicate_rank,
+
+        ---------- bad input kept or set aside (ingest/landing.py ROW_FIELDS)
+        _unreadable as unreadable_values,
+        _text_issues as text_issues,
+        {{ has_unparseable_json([]) }} as has_unparseable_json
 
     from source
 

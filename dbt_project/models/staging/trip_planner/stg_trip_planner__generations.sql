@@ -18,9 +18,9 @@ renamed as (
         ---------- strings
         model_name as model_raw,
         model_provider as provider_raw,
-        system_prompt,
-        user_prompt,
-        output,
+        {{ repaired_text('system_prompt') }} as system_prompt,
+        {{ repaired_text('user_prompt') }} as user_prompt,
+        {{ repaired_text('output') }} as output,
 
         ---------- numerics
         temperature,
@@ -34,7 +34,12 @@ renamed as (
         {{ to_utc('created_at') }} as created_at,
         _loaded_at as loaded_at,
         _load_id as load_id,
-        _key_rank as duplicate_rank
+        _key_rank as duplicate_rank,
+
+        ---------- bad input kept or set aside (ingest/landing.py ROW_FIELDS)
+        _unreadable as unreadable_values,
+        _text_issues as text_issues,
+        {{ has_unparseable_json(['parsed_output']) }} as has_unparseable_json
 
     from source
 

@@ -1,0 +1,23 @@
+{#- Text health (SPEC §5; ingest/text_health.py): a text column as repaired at
+    ingest where it held mojibake, else as the source gave it. -#}
+{% macro repaired_text(column) -%}
+    coalesce(
+        json_extract_string(_text_repaired, '$."{{ column }}"'), "{{ column }}"
+    )
+{%- endmacro %}
+
+
+{#- Whether any of a row's JSON columns holds text that does not parse (kept:
+    the parsed value is NULL, the row is flagged). -#}
+{% macro has_unparseable_json(columns) -%}
+    {%- if columns -%}
+        (
+            {%- for c in columns %}
+                ("{{ c }}" is not null and not json_valid("{{ c }}"))
+                {%- if not loop.last %} or{% endif %}
+            {%- endfor %}
+        )
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
