@@ -59,7 +59,10 @@ def cli() -> None:
 @click.option("--end-date", default="2025-06-24", show_default=True, help="last UTC day")
 @click.option("--seed", default=42, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="default: DATA/demo")
-def demo(days: int, calls_per_day: int, end_date: str, seed: int, out: Path | None) -> None:
+@click.option("--bad-input", is_flag=True, help="plant the bad-input catalogue (docs/bad_input.md)")
+def demo(
+    days: int, calls_per_day: int, end_date: str, seed: int, out: Path | None, bad_input: bool
+) -> None:
     """Generate the demo source databases and their ground truth."""
     from ingest.demo import DemoOptions, generate
 
@@ -69,10 +72,13 @@ def demo(days: int, calls_per_day: int, end_date: str, seed: int, out: Path | No
         calls_per_day=calls_per_day,
         end_date=dt.date.fromisoformat(end_date),
         seed=seed,
+        bad_input=bad_input,
     )
     manifest = generate(out, options)
     total = manifest.get("truth_rows", "?")
-    click.echo(f"demo sources written to {out} ({total} calls)")
+    planted = manifest.get("bad_input_rows", 0)
+    extra = f", {planted} bad-input rows planted" if planted else ""
+    click.echo(f"demo sources written to {out} ({total} calls{extra})")
 
 
 @cli.command()

@@ -21,3 +21,10 @@
         false
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- A string that holds only spaces says nothing: NULL (e.g. a model name of
+    '  ' is no model, SPEC §5: kept, cost NULL). -#}
+{% macro blank_as_null(column) -%}
+    case when trim({{ column }}) = '' then null else {{ column }} end
+{%- endmacro %}

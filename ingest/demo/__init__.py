@@ -55,7 +55,7 @@ _COST_WEIGHT = {
 }
 # below this many calls, worker processes cost more than they save
 _PARALLEL_MIN_CALLS = 200_000
-_DEMO_FILES = {f"{s}.db" for s in SYSTEMS} | {"sources.toml", "truth"}
+_DEMO_FILES = {f"{s}.db" for s in SYSTEMS} | {"sources.toml", "truth", "exports"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class DemoOptions:
     calls_per_day: int = 500  # all five systems together
     end_date: datetime.date = datetime.date(2025, 6, 24)  # last UTC day generated
     seed: int = 42
+    bad_input: bool = False  # plant ingest/demo/bad_input.py's CATALOGUE
 
     def __post_init__(self) -> None:
         if isinstance(self.end_date, str):  # CLI / JSON convenience
@@ -215,6 +216,11 @@ def _generate_into(
         (tmp / f".counts-{system}.json").unlink(missing_ok=True)
 
     (tmp / "sources.toml").write_text(_sources_toml(final_dir), encoding="utf-8")
+    planted = 0
+    if options.bad_input:
+        from ingest.demo import bad_input
+
+        planted = bad_input.plant(tmp, final_dir)
     manifest = {
         "generator_version": GENERATOR_VERSION,
         "options": {
@@ -222,6 +228,7 @@ def _generate_into(
             "calls_per_day": options.calls_per_day,
             "end_date": options.end_date.isoformat(),
             "seed": options.seed,
+            "bad_input": options.bad_input,
         },
         "window": {
             "start_date": options.start_date.isoformat(),
@@ -229,6 +236,7 @@ def _generate_into(
         },
         "calls_per_day_by_system": counts,
         "truth_rows": n_truth,
+        "bad_input_rows": planted,
         "row_counts": row_counts,
     }
     (tmp / "truth" / "manifest.json").write_text(
@@ -283,4 +291,5 @@ def options_from_manifest(manifest: dict) -> DemoOptions:
         calls_per_day=o["calls_per_day"],
         end_date=datetime.date.fromisoformat(o["end_date"]),
         seed=o["seed"],
+        bad_input=o.get("bad_input", False),
     )

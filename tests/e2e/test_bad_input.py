@@ -1,7 +1,9 @@
-"""Bad input (SPEC §5): rows whose counted facts cannot be true or placed are set aside in
-quarantined_rows with their rule; everything else lands in generations; every landed row
-is accounted for. Bad rows are planted by construction, so the expected rule of each is
-known here, not computed by the code under test."""
+"""Bad input (SPEC §5), end to end: the demo generator plants every kind of its catalogue
+(ingest/demo/bad_input.py) with a known count and records, per planted row, what must
+happen to it (truth/bad_input.parquet). Here: each row is set aside with its rule or kept
+with its flag and repair, nothing else is set aside or flagged, and every landed row is
+accounted for per source table. A third source of the same system lacks a required
+column: it fails naming the column, the others load, and the warehouse builds."""
 
 from __future__ import annotations
 
@@ -10,135 +12,176 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
+
+from ingest.demo import bad_input
 
 REPO = Path(__file__).resolve().parents[2]
 
-# (database, table, key column, SQL set clause, rule): applied to distinct rows
-PLANTS = [
-    ("ai_process_log", "ai_process_log", "id", "token_input = -7", "negative_tokens"),
-    ("ai_process_log", "ai_process_log", "id", "token_output = 25000000", "absurd_tokens"),
-    ("ai_process_log", "ai_process_log", "id", "latency_ms = -1", "negative_latency"),
-    ("ai_process_log", "ai_process_log", "id", "latency_ms = 90000000", "absurd_latency"),
-    ("ai_process_log", "ai_process_log", "id", "created_at = '2019-07-01 10:00:00'",
-     "timestamp_before_2020"),
-    ("ai_process_log", "ai_process_log", "id", "created_at = '2099-01-01 00:00:00'",
-     "timestamp_in_future"),
-    ("trip_planner", "generations", "id", "prompt_tokens = -100", "negative_tokens"),
-    ("trip_planner", "generations", "id", "latency_ms = 86400001", "absurd_latency"),
-    ("trip_planner", "generations", "id", "created_at = null", "missing_timestamp"),
-    ("text2sql", "query_analytics", "id", "completion_tokens = 10000001", "absurd_tokens"),
-    ("text2sql", "query_analytics", "id", "timestamp = '2015-03-03 03:03:03'",
-     "timestamp_before_2020"),
-    ("instagram_feed", "instagram_feeds", "instagram_feed_id", "latency_ms = -12.5",
-     "negative_latency"),
-    ("instagram_feed", "instagram_feeds", "instagram_feed_id", "prompt_tokens = -1",
-     "negative_tokens"),
-    ("ml_gateway", "chat_logs", "id", "duration = -30", "negative_latency"),
-    ("ml_gateway", "chat_logs", "id", "duration = 100000000", "absurd_latency"),
-]  # fmt: skip
-PER_PLANT = 2  # rows per plant
-
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> tuple[Path, pl.DataFrame, dict[str, str]]:
+def warehouse(tmp_path_factory) -> dict:
     data = tmp_path_factory.mktemp("bad")
     env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
     demo = data / "demo"
-    py = sys.executable
 
-    def run(*args: str) -> None:
-        proc = subprocess.run([py, "-m", "ingest", *args], cwd=REPO, env=env,
+    def run(*args: str, code: int = 0) -> str:
+        proc = subprocess.run([sys.executable, "-m", "ingest", *args], cwd=REPO, env=env,
                               capture_output=True, text=True)  # fmt: skip
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert proc.returncode == code, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc.stdout + proc.stderr
 
-    run("demo", "--days", "2", "--calls-per-day", "300")
-    planted: dict[tuple[str, str, str], str] = {}
-    for db_name, table, key, set_clause, rule in PLANTS:
-        db = sqlite3.connect(demo / f"{db_name}.db")
-        taken = {k for (d, t, k) in planted if (d, t) == (db_name, table)}
-        keys = [
-            str(r[0])
-            for r in db.execute(f'select "{key}" from "{table}" order by "{key}" desc')
-            if str(r[0]) not in taken
-        ][:PER_PLANT]
-        for k in keys:
-            db.execute(f'update "{table}" set {set_clause} where cast("{key}" as text) = ?', (k,))
-            planted[(db_name, table, k)] = rule
-        db.commit()
-        db.close()
-
-    # a dump with the same id twice in one file: one is kept, the other set aside
-    dump = data / "dump"
-    dump.mkdir()
-    rows = [
-        {"id": f"dup{i}", "createdAt": f"2025-06-24 10:00:0{i}.000", "prompt": "p",
-         "model": "gpt-4o", "response": "r", "duration": 500 + i, "error": None}
-        for i in range(5)
-    ]  # fmt: skip
-    lines = [*rows, rows[1], rows[3]]
-    (dump / "chat_logs.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8"
-    )
+    run("demo", "--days", "2", "--calls-per-day", "300", "--bad-input")
+    # schema drift: a gateway whose chat_logs lacks the required column `prompt`
+    broken = data / "broken_gateway.db"
+    db = sqlite3.connect(broken)
+    db.execute('create table chat_logs (id text, "createdAt" text, model text, response text, '
+               "duration integer, error text)")  # fmt: skip
+    db.execute("insert into chat_logs values ('x1', '2025-06-24 10:00:00', 'gpt-4o', 'r', 5, null)")
+    db.commit()
+    db.close()
     sources = (demo / "sources.toml").read_text(encoding="utf-8")
-    sources += f'\n[[source]]\nname = "gw_dump"\nsystem = "ml_gateway"\nurl = "{dump}"\n'
+    sources += (
+        f'\n[[source]]\nname = "broken_gw"\nsystem = "ml_gateway"\nurl = "sqlite:///{broken}"\n'
+    )
     (data / "sources.toml").write_text(sources, encoding="utf-8")
     env["WAREHOUSE_SOURCES"] = str(data / "sources.toml")
-    run("extract")
+    extract_out = run("extract", code=1)
     run("build")
-    truth = pl.read_parquet(demo / "truth" / "generations.parquet")
-    return data, truth, {f"{d}|{t}|{k}": r for (d, t, k), r in planted.items()}
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        w = {
+            "data": data,
+            "extract_out": extract_out,
+            "truth": pl.read_parquet(demo / "truth" / "generations.parquet"),
+            "planted": pl.read_parquet(demo / "truth" / "bad_input.parquet"),
+            "quarantined": con.sql("select * from marts.quarantined_rows").pl(),
+            "generations": con.sql("select * from marts.generations").pl(),
+            "accounting": con.sql("select * from marts.landing_accounting").pl(),
+            "requests": con.sql("select sum(requests) as n from marts.daily_usage").pl()["n"][0],
+            "unpriced": con.sql("select * from marts.unpriced_models").pl(),
+            "gateway": con.sql("select * from staging.stg_ml_gateway__chat_logs").pl(),
+        }
+    finally:
+        con.close()
+    return w
 
 
-def test_each_planted_row_is_set_aside_with_its_rule(warehouse):
-    data, _truth, planted = warehouse
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        got = con.sql(
-            "select source_system, source_table, source_row_key, rule, offending_value "
-            "from marts.quarantined_rows"
-        ).fetchall()
-    by_key = {f"{s}|{t}|{k}": r for s, t, k, r, _v in got if not k.startswith("dup")}
-    assert by_key == planted
-    dups = [(k, r) for _s, _t, k, r, _v in got if k.startswith("dup")]
-    assert sorted(dups) == [("dup1", "duplicate_key"), ("dup3", "duplicate_key")]
-    values = {r: v for _s, _t, _k, r, v in got}
-    assert values["negative_tokens"] in ("token_input=-7", "input_tokens=-7", "input_tokens=-100",
-                                         "input_tokens=-1")  # fmt: skip
-    assert len(PLANTS) >= 15 and len(set(planted.values())) == 7
+def test_the_catalogue_plants_at_least_20_kinds_with_known_counts(warehouse):
+    planted = warehouse["planted"]
+    kinds = planted.filter(pl.col("kind") != "export_row")["kind"].unique()
+    assert kinds.len() >= 20
+    per_kind = dict(planted.group_by("kind").len().iter_rows())
+    for k in bad_input.CATALOGUE:
+        assert per_kind[k.kind] == k.count, k.kind
 
 
-def test_set_aside_rows_stay_out_of_the_marts(warehouse):
-    data, truth, planted = warehouse
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        g = con.sql("select source_system, source_key from marts.generations").pl()
-        requests = con.execute("select sum(requests) from marts.daily_usage").fetchone()[0]
-    keys = {f"{s}|{k}" for s, k in g.iter_rows()}
-    system_of_table = {t: d for d, t, *_ in PLANTS}
-    for dtk in planted:
-        _db_name, table, key = dtk.split("|")
-        assert f"{system_of_table[table]}|{key}" not in keys, dtk
-    # every other call is there: the truth's calls, less the planted ones, plus the dump's 5
-    assert g.height == truth.height - len(planted) + 5
-    assert requests == g.height
+def test_each_set_aside_row_has_its_rule_and_nothing_else_is_set_aside(warehouse):
+    want = warehouse["planted"].filter(pl.col("outcome") == "set_aside")
+    got = warehouse["quarantined"]
+    assert got.height == want.height
+    keyed_want = {
+        (r["source_name"], r["source_table"], r["source_key"]): r["rule"]
+        for r in want.filter(pl.col("source_key").is_not_null()).iter_rows(named=True)
+    }
+    keyed_got = {
+        (r["source_name"], r["source_table"], r["source_row_key"]): r["rule"]
+        for r in got.filter(pl.col("source_row_key").is_not_null()).iter_rows(named=True)
+    }
+    assert keyed_got == keyed_want
+    # rows without a key: counted per source table
+    nokey = lambda f, k: sorted(f.filter(pl.col(k).is_null()).select("source_name", "rule").rows())  # noqa: E731
+    assert nokey(got, "source_row_key") == nokey(want, "source_key")
+    values = dict(got.select("rule", "offending_value").unique("rule").iter_rows())
+    assert values["negative_tokens"] == "input_tokens=-7"
+    assert values["absurd_tokens"] == "output_tokens=10000001"
+    unreadable = set(got.filter(pl.col("rule") == "unreadable_value")["offending_value"])
+    assert unreadable == {"token_output='n/a'", "timestamp='yesterday'", "prompt_tokens='12.5'"}
 
 
-def test_every_landed_row_is_accounted_for(warehouse):
-    data, _truth, planted = warehouse
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        acc = con.sql(
-            "select source_name, source_table, rows_landed, rows_clean, rows_set_aside, "
-            "rows_superseded from marts.landing_accounting"
-        ).pl()
+def test_each_kept_row_is_in_generations_with_its_flag_and_repair(warehouse):
+    g = warehouse["generations"]
+    kept = warehouse["planted"].filter(pl.col("outcome") == "kept")
+    joined = kept.join(g, on=["source_name", "source_table", "source_key"], how="left",
+                       suffix="_g")  # fmt: skip
+    assert joined["generation_id"].null_count() == 0  # every kept row is there
+    for r in joined.iter_rows(named=True):
+        if r["flag"]:
+            assert r[r["flag"]] is True, (r["kind"], r["flag"])
+        if r["expect_column"]:
+            assert r[r["expect_column"]] == json.loads(r["expect_value"]), r["kind"]
+    mismatch = joined.filter(pl.col("kind") == "total_tokens_mismatch")
+    assert (mismatch["total_tokens"] == mismatch["input_tokens"] + mismatch["output_tokens"]).all()
+    unknown = joined.filter(pl.col("kind") == "unknown_model")
+    assert unknown["cost_usd"].null_count() == unknown.height
+    assert "acme-mystery-9000" in set(warehouse["unpriced"]["model"])
+
+
+def test_no_clean_row_is_flagged(warehouse):
+    g, truth, planted = warehouse["generations"], warehouse["truth"], warehouse["planted"]
+    flagged = lambda flag: planted.filter(pl.col("flag") == flag).height  # noqa: E731
+    for flag in ("has_total_tokens_mismatch", "has_unparseable_json", "has_repaired_text",
+                 "has_invalid_utf8"):  # fmt: skip
+        assert g[flag].sum() == flagged(flag), flag
+    # the demo's RAG steps name no model (truth model_raw NULL) beside the planted ones
+    assert g["has_no_model"].sum() == truth["model_raw"].null_count() + flagged("has_no_model")
+
+
+def test_text_is_repaired_in_staging_and_kept_as_is_in_the_landing_zone(warehouse):
+    planted = warehouse["planted"]
+    key_of = lambda kind: planted.filter(pl.col("kind") == kind)["source_key"][0]  # noqa: E731
+    mojibake, invalid = key_of("mojibake_prompt"), key_of("invalid_utf8_response")
+    gw = warehouse["gateway"]
+    assert gw.filter(pl.col("chat_log_key") == mojibake)["prompt"][0] == bad_input.KOREAN
+    folder = warehouse["data"] / "landing" / "ml_gateway" / "demo_ml_gateway" / "chat_logs"
+    landed = pl.concat([pl.from_arrow(pq.read_table(f)) for f in sorted(folder.glob("*.parquet"))])
+    row = landed.filter(pl.col("id") == mojibake).row(0, named=True)
+    assert row["prompt"] == bad_input.KOREAN.encode("utf-8").decode(
+        "latin-1"
+    )  # as the source had it
+    assert json.loads(row["_text_repaired"]) == {"prompt": bad_input.KOREAN}
+    row = landed.filter(pl.col("id") == invalid).row(0, named=True)
+    assert json.loads(row["_text_original_hex"]) == {"response": bad_input.BAD_BYTES.hex()}
+    assert row["response"] == bad_input.BAD_BYTES.decode("utf-8", errors="replace")
+    assert "internal_note" not in landed.columns  # the extra column is not carried
+
+
+def test_every_landed_row_is_accounted_for_per_source_table(warehouse):
+    acc, planted = warehouse["accounting"], warehouse["planted"]
     assert (acc["rows_landed"] == acc["rows_clean"] + acc["rows_set_aside"]
             + acc["rows_superseded"]).all()  # fmt: skip
-    per_table = dict(acc.group_by("source_table").agg(pl.col("rows_set_aside").sum()).iter_rows())
-    want = Counter(dtk.split("|")[1] for dtk in planted)
-    want["chat_logs"] += 2  # the dump's duplicates
-    assert per_table == {t: want.get(t, 0) for t in per_table}
-    dump = acc.filter(pl.col("source_name") == "gw_dump").row(0, named=True)
-    assert (dump["rows_landed"], dump["rows_clean"], dump["rows_set_aside"]) == (7, 5, 2)
+    got = {
+        (s, t): n
+        for s, t, n in acc.group_by("source_name", "source_table")
+        .agg(pl.col("rows_set_aside").sum())
+        .iter_rows()
+    }
+    want = dict.fromkeys(got, 0)
+    for s, t, n in (
+        planted.filter(pl.col("outcome") == "set_aside")
+        .group_by("source_name", "source_table")
+        .len()
+        .iter_rows()
+    ):
+        want[(s, t)] = n
+    assert got == want
+
+
+def test_clean_marts_hold_the_truth_plus_the_kept_rows(warehouse):
+    g, truth, planted = warehouse["generations"], warehouse["truth"], warehouse["planted"]
+    kept = planted.filter(pl.col("outcome") == "kept").height
+    assert g.height == truth.height + kept
+    assert warehouse["requests"] == g.height
+
+
+def test_a_source_missing_a_required_column_fails_alone_and_names_it(warehouse):
+    out = warehouse["extract_out"]
+    assert "broken_gw" in out and "chat_logs" in out and "prompt" in out
+    acc = warehouse["accounting"]
+    assert "broken_gw" not in set(acc["source_name"])  # nothing of it landed
+    assert {"demo_ml_gateway", "demo_gateway_export"} <= set(acc["source_name"])

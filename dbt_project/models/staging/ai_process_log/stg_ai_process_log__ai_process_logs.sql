@@ -16,7 +16,7 @@ renamed as (
 
         ---------- strings
         node_name,
-        model as model_raw,
+        {{ blank_as_null("model") }} as model_raw,
 
         ---------- numerics
         token_input as input_tokens,

@@ -14,7 +14,7 @@ renamed as (
         id as chat_log_key,
 
         ---------- strings
-        model as model_raw,
+        {{ blank_as_null("model") }} as model_raw,
         {{ repaired_text('prompt') }} as prompt,
         {{ repaired_text('response') }} as response,
         {{ repaired_text('error') }} as error_message,

@@ -20,7 +20,7 @@ renamed as (
         sql_query,
         {{ repaired_text('error_message') }} as error_message,
         chart_type,
-        llm_model as model_raw,
+        {{ blank_as_null("llm_model") }} as model_raw,
 
         ---------- numerics
         -- execution_time is the generated SQL's run time in seconds, not LLM

@@ -16,7 +16,7 @@ renamed as (
         cast(node_id as varchar) as node_key,
 
         ---------- strings
-        model_name as model_raw,
+        {{ blank_as_null("model_name") }} as model_raw,
         model_provider as provider_raw,
         {{ repaired_text('system_prompt') }} as system_prompt,
         {{ repaired_text('user_prompt') }} as user_prompt,
