@@ -357,11 +357,21 @@ class FileReader:
             include = [c for c in (wanted or sorted(header)) if c in header]
             opts = pcsv.ConvertOptions(
                 include_columns=include,
-                column_types={c: pa.string() for c in include},
+                # bytes, not str: a value that is not UTF-8 must reach ingest.landing
+                # (kept with its bytes, flagged), not fail the whole file here
+                column_types={c: pa.binary() for c in include},
                 strings_can_be_null=True,  # an unquoted empty field is NULL
                 quoted_strings_can_be_null=False,  # "" is an empty string
             )
-            return pcsv.read_csv(path, convert_options=opts)
+            t = pcsv.read_csv(path, convert_options=opts)
+            return pa.table(
+                {
+                    name: pa.chunked_array(
+                        [chunk.view(pa.string()) for chunk in col.chunks], pa.string()
+                    )
+                    for name, col in zip(t.column_names, t.columns, strict=True)
+                }
+            )
         import pyarrow.json as pjson
 
         t = pjson.read_json(path)

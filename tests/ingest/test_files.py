@@ -84,3 +84,23 @@ def test_missing_folder_is_a_clear_error(tmp_path):
     )
     [r] = extract_all(load_sources(tmp_path / "sources.toml"), tmp_path / "wh")
     assert r.status == "failed" and "gw" in r.error and "folder not found" in r.error
+
+
+def test_csv_with_bytes_that_are_not_utf8_lands_flagged_with_its_bytes(tmp_path):
+    folder = tmp_path / "exp"
+    folder.mkdir()
+    raw = b"caf\xe9 cr\xe8me"  # Latin-1, in a UTF-8 export
+    (folder / "chat_logs.csv").write_bytes(
+        b"id,createdAt,prompt,model,response,duration,error\n"
+        b"z1,2025-06-01 10:00:00," + raw + b",gpt-4o,ok,5,\n"
+    )
+    toml = '[[source]]\nname = "exp"\nsystem = "ml_gateway"\nurl = "exp"\n'
+    (tmp_path / "sources.toml").write_text(toml, encoding="utf-8")
+    [r] = extract_all(load_sources(tmp_path / "sources.toml"), tmp_path / "data")
+    assert r.status == "ok", r.error
+    [f] = (tmp_path / "data" / "landing" / "ml_gateway" / "exp" / "chat_logs").glob("*.parquet")
+    [row] = pq.read_table(f).to_pylist()
+    assert row["prompt"] == raw.decode("utf-8", errors="replace")
+    assert row["_text_issues"] == "prompt:invalid_utf8"
+    assert json.loads(row["_text_original_hex"]) == {"prompt": raw.hex()}
+    assert (row["response"], row["duration"]) == ("ok", 5)
