@@ -42,6 +42,10 @@ PALETTE = [
 # How long a notebook waits for a refresh holding the write lock before saying so.
 LOCK_WAIT_S = 3.0
 
+# A table shows every row up to this many; past it, the first TABLE_MAX_ROWS rows of its
+# order, and says so ("100 of 2,345 rows shown").
+TABLE_MAX_ROWS = 100
+
 
 class WarehouseBusy(RuntimeError):
     """The warehouse file is locked by a writer (a refresh) for longer than we wait."""
@@ -222,6 +226,26 @@ def model_scale(models: Sequence[str]) -> alt.Scale:
 
 def model_color(models: Sequence[str], field: str = "model", title: str = "Model") -> alt.Color:
     return alt.Color(f"{field}:N", title=title, scale=model_scale(models))
+
+
+def table(
+    frame: pl.DataFrame, *, max_rows: int = TABLE_MAX_ROWS, order: str | None = None, **kwargs: Any
+) -> Any:
+    """A table of every row of ``frame``, on one page; past ``max_rows`` rows, the first
+    ``max_rows`` (``frame``'s own order, described by ``order``) and "N of M rows shown".
+
+    Not paged: marimo sends a paged table's first page only and fetches the others from
+    the running kernel, which an offline report does not have (a model was missing from
+    the cost report's 10-row page). Extra keyword arguments go to ``mo.ui.table``.
+    """
+    import marimo as mo
+
+    shown = frame.head(max_rows)
+    grid = mo.ui.table(shown, selection=None, pagination=False, **kwargs)
+    if shown.height == frame.height:
+        return grid
+    note = f"{shown.height:,} of {frame.height:,} rows shown" + (f", {order}" if order else "")
+    return mo.vstack([mo.md(f"*{note}.*"), grid])
 
 
 def usd(value: Decimal | float | None, places: int = 2) -> str:

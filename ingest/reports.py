@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import importlib.util
+import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -114,11 +116,25 @@ def _run_export(
             ) from exc
 
 
+def register_marimo_formatters() -> None:
+    """marimo's rich formatters, as a kernel has them, before a script run.
+
+    marimo 0.25.2 runs an app as a script without registering them (it registers only
+    when some are registered already), so an altair chart built inside a cell, e.g. in
+    ``mo.vstack``, falls back to altair's own HTML, which loads Vega from a CDN and draws
+    nothing offline. Under ``marimo run``/``edit`` the kernel has registered them.
+    """
+    from marimo._output.formatters.formatters import register_formatters
+
+    register_formatters()
+
+
 def render_report(notebook: Path) -> str:
     """Run ``notebook`` as a script and return its outputs as one offline HTML page."""
     import altair as alt
     import marimo as mo
 
+    register_marimo_formatters()
     spec = importlib.util.spec_from_file_location(f"report_{notebook.stem}", notebook)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -136,7 +152,9 @@ def render_report(notebook: Path) -> str:
             continue
         if isinstance(output, alt.TopLevelMixin):
             output.to_json()  # raise here, naming the problem, rather than drop the chart
-        cells.append(f'<section class="cell">{mo.as_html(output).text}</section>')
+        body = mo.as_html(output).text
+        _check_tables_whole(body, notebook.name)
+        cells.append(f'<section class="cell">{body}</section>')
     title = app._config.app_title or notebook.stem
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
@@ -146,6 +164,32 @@ def render_report(notebook: Path) -> str:
         .replace("%RENDER%", _RENDER_JS)
         .replace("%BODY%", "\n".join(cells))
     )
+
+
+_TABLE = re.compile(r"<marimo-table\b[^>]*>")
+_ATTR = re.compile(r"data-(data|total-rows)='([^']*)'")
+
+
+def table_rows(element: str) -> tuple[list[dict], int | str]:
+    """The rows a ``<marimo-table>`` element carries, and the rows its table has."""
+    attrs = {k: json.loads(html.unescape(v)) for k, v in _ATTR.findall(element)}
+    rows = attrs.get("data", "[]")
+    rows = json.loads(rows) if isinstance(rows, str) else rows
+    return rows, attrs.get("total-rows", "too_many")
+
+
+def _check_tables_whole(body: str, notebook: str) -> None:
+    """A report has no kernel to fetch a table's next page: a table that carries fewer
+    rows than it has would silently drop rows (``notebook_support.table`` shows them
+    all, or an explicit top N). Fail the report instead."""
+    for element in _TABLE.findall(body):
+        rows, total = table_rows(element)
+        if not isinstance(rows, list) or total != len(rows):
+            shown = len(rows) if isinstance(rows, list) else "?"
+            raise RuntimeError(
+                f"{notebook}: a table carries {shown} of its {total} rows (marimo's pages); "
+                "show it with notebook_support.table"
+            )
 
 
 def _vega_bundle() -> str:

@@ -270,9 +270,9 @@ def _(mo):
 
 @app.cell
 def _(mo, per_model, wh):
-    mo.ui.table(
+    wh.table(
         per_model,
-        selection=None,
+        order="most spend first",
         format_mapping={
             "cost_usd": wh.usd,
             "cost_per_1k_priced_requests_usd": lambda v: wh.usd(v, 4),
@@ -298,8 +298,28 @@ def _(mo):
 def _(filters, present, wh):
     reconciliation_relation = wh.find_relation("cost_reconciliation", present)
     if reconciliation_relation is not None:
-        # The pricing mart (issue #4): shown as it is built.
-        reconciliation = wh.query(f"select * from {reconciliation_relation}")
+        # The pricing mart (issue #4), summed over the window per source and model.
+        reconciliation = wh.query(
+            f"""
+            select
+                source_name,
+                provider,
+                coalesce(model, $no_model) as model,
+                cast(sum(requests) as bigint) as calls_with_app_cost,
+                cast(sum(compared_requests) as bigint) as compared_calls,
+                sum(reported_cost_usd) as app_reported_usd,
+                sum(list_cost_usd) as list_price_usd,
+                sum(difference_usd) as app_minus_list_usd,
+                cast(100 * sum(difference_usd) / nullif(sum(list_cost_usd), 0) as double)
+                    as app_vs_list_pct,
+                sum(unpriced_reported_cost_usd) as app_reported_unpriced_usd
+            from {reconciliation_relation}
+            where usage_date between $start and $end
+            group by all
+            order by source_name, model
+            """,
+            filters,
+        )
     else:
         # Until that mart exists: the same figures from the priced calls of the window.
         reconciliation = wh.query(
@@ -310,9 +330,9 @@ def _(filters, present, wh):
                 count(*) as calls_with_app_cost,
                 sum(reported_cost_usd) as app_reported_usd,
                 sum(cost_usd) as list_price_usd,
-                sum(cost_usd) - sum(reported_cost_usd) as list_minus_app_usd,
-                cast(100 * (sum(cost_usd) / nullif(sum(reported_cost_usd), 0) - 1)
-                    as double) as list_vs_app_pct
+                sum(reported_cost_usd) - sum(cost_usd) as app_minus_list_usd,
+                cast(100 * (sum(reported_cost_usd) / nullif(sum(cost_usd), 0) - 1)
+                    as double) as app_vs_list_pct
             from marts.generations
             where started_on between $start and $end and reported_cost_usd is not null
             group by all
@@ -335,9 +355,9 @@ def _(mo, reconciliation, reconciliation_relation, wh):
     mo.vstack(
         [
             mo.md(f"From {_source}. List price **unknown** means the model has no price."),
-            mo.ui.table(
+            wh.table(
                 reconciliation,
-                selection=None,
+                order="by source and model",
                 format_mapping=dict.fromkeys(_usd_columns, wh.usd),
             ),
         ]
@@ -383,9 +403,10 @@ def _(filters, present, wh):
 
 
 @app.cell
-def _(mo, unpriced, unpriced_relation):
+def _(mo, unpriced, unpriced_relation, wh):
     _note = (
-        f"From the data-quality model `{unpriced_relation}`."
+        f"From the data-quality model `{unpriced_relation}`, over the whole warehouse "
+        "(not only the window), one row per source and model string."
         if unpriced_relation
         else "From `marts.model_costs` (the data-quality model of unpriced models is "
         "not available yet, so every reason for an unknown cost is counted together)."
@@ -393,7 +414,7 @@ def _(mo, unpriced, unpriced_relation):
     mo.vstack(
         [
             mo.md(_note),
-            mo.ui.table(unpriced, selection=None)
+            wh.table(unpriced)
             if len(unpriced)
             else mo.md("Every request in the window has a known cost."),
         ]

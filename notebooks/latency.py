@@ -23,10 +23,12 @@ def _(mo):
 
     How long an LLM call takes, per model, and whether that is getting worse.
     Percentiles are exact (linear interpolation) over **successful** calls that
-    have a latency, per UTC day, source and model (`marts.latency_percentiles`);
-    failed calls are shown as an error rate beside them, since a fast 429 or a
-    long timeout says nothing about the model's speed. `text2sql` logs no LLM
-    latency, so it is absent here.
+    have a latency, per UTC day and model over every source that serves it
+    (`marts.model_latency_daily`: computed from the calls, since percentiles
+    of several sources cannot be averaged; `marts.latency_percentiles` has
+    them per source). Failed calls are shown as an error rate beside them,
+    since a fast 429 or a long timeout says nothing about the model's speed.
+    `text2sql` logs no LLM latency, so it is absent here.
     """)
     return
 
@@ -38,7 +40,7 @@ def _(dt, mo, wh):
     _timed = wh.query(
         """
         select model, sum(requests_with_latency) as n
-        from marts.latency_percentiles
+        from marts.model_latency_daily
         where model is not null
         group by model
         order by n desc, model
@@ -69,25 +71,22 @@ def _(chosen_model, date_range, wh):
         "model": chosen_model.value,
         "no_model": wh.NO_MODEL,
     }
-    # Per day and model across sources. Where several sources serve a model on a
-    # day, their percentiles are averaged weighted by requests: an approximation,
-    # not a recomputed percentile (the per-source figures are exact).
+    # Per day and model over every source: exact percentiles of all the calls.
     by_model = wh.query(
         """
         select
             usage_date,
             model,
-            cast(sum(requests_with_latency) as bigint) as requests_with_latency,
-            sum(p50_ms * requests_with_latency) / sum(requests_with_latency) as p50_ms,
-            sum(p90_ms * requests_with_latency) / sum(requests_with_latency) as p90_ms,
-            sum(p95_ms * requests_with_latency) / sum(requests_with_latency) as p95_ms,
-            sum(p99_ms * requests_with_latency) / sum(requests_with_latency) as p99_ms,
-            max(max_ms) as max_ms
-        from marts.latency_percentiles
-        where usage_date between $start and $end
-            and model is not null and requests_with_latency > 0
-        group by all
-        order by all
+            requests_with_latency,
+            sources,
+            p50_ms,
+            p90_ms,
+            p95_ms,
+            p99_ms,
+            max_ms
+        from marts.model_latency_daily
+        where usage_date between $start and $end and model is not null
+        order by usage_date, model
         """,
         filters,
     )
@@ -113,6 +112,7 @@ def _(alt, by_model, models, percentile, wh):
             alt.Tooltip("model:N", title="Model"),
             alt.Tooltip(f"{percentile.value}:Q", title="ms", format=",.0f"),
             alt.Tooltip("requests_with_latency:Q", title="Calls timed", format=","),
+            alt.Tooltip("sources:Q", title="Sources"),
         ],
     ).properties(width="container", height=260)
     return
@@ -282,7 +282,7 @@ def _(mo):
 
 
 @app.cell
-def _(filters, mo, wh):
+def _(filters, wh):
     slowest_steps = wh.query(
         """
         select
@@ -304,7 +304,7 @@ def _(filters, mo, wh):
         """,
         filters,
     )
-    mo.ui.table(slowest_steps, selection=None)
+    wh.table(slowest_steps)
     return (slowest_steps,)
 
 

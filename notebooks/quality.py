@@ -80,7 +80,7 @@ def _(dt, pl, wh):
 
 
 @app.cell
-def _(freshness, mo):
+def _(freshness, mo, wh):
     _stale = freshness.filter(freshness["behind_newest_h"] > 24)["source_name"].to_list()
     mo.vstack(
         [
@@ -90,7 +90,7 @@ def _(freshness, mo):
             )
             if _stale
             else mo.md("Every source logged within a day of the newest call."),
-            mo.ui.table(freshness, selection=None),
+            wh.table(freshness),
         ]
     )
     return
@@ -144,24 +144,24 @@ def _(mo):
 
 @app.cell
 def _(present, wh):
-    quarantine_relation = wh.find_relation("quarantined_rows", present)
+    _quarantine_relation = wh.find_relation("quarantined_rows", present)
     set_aside = (
         wh.query(
             f"""
             select source_name, source_table, rule, count(*) as rows_set_aside
-            from {quarantine_relation}
+            from {_quarantine_relation}
             group by all
             order by rows_set_aside desc, source_name, source_table, rule
             """
         )
-        if quarantine_relation is not None
+        if _quarantine_relation is not None
         else None
     )
-    return quarantine_relation, set_aside
+    return (set_aside,)
 
 
 @app.cell
-def _(alt, mo, set_aside):
+def _(alt, mo, set_aside, wh):
     if set_aside is None:
         _out = mo.md(
             "**Not available yet**: the `quarantined_rows` table is built by issue #5. "
@@ -181,7 +181,7 @@ def _(alt, mo, set_aside):
                     tooltip=["source_name", "source_table", "rule", "rows_set_aside"],
                 )
                 .properties(width="container", height=200),
-                mo.ui.table(set_aside, selection=None),
+                wh.table(set_aside),
             ]
         )
     _out
@@ -191,93 +191,67 @@ def _(alt, mo, set_aside):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## Accounting: landed = clean + set aside
+    ## Accounting: landed = clean + set aside + superseded
 
-    For each source table that holds LLM calls: rows in the Parquet landing
-    zone, rows in `marts.generations`, rows set aside. A non-zero *unexplained*
-    is a bug in the warehouse. (Landed counts every file in the landing zone;
-    a row landed twice by overlapping loads is counted twice there and once in
-    the model.)
+    For each source table that holds LLM calls, over all its loads
+    (`marts.landing_accounting`): rows in the Parquet landing zone, rows in
+    `marts.generations`, rows set aside, and older versions of a row that a
+    later load replaced. A non-zero *unexplained* is a bug in the warehouse.
     """)
     return
 
 
 @app.cell
-def _(data_dir, duckdb, pl, quarantine_relation, wh):
-    _landing = data_dir / "landing"
-    _files = sorted(_landing.glob("*/*/*/*.parquet"))
-    if _files:
-        _mem = duckdb.connect()
-        try:
-            landed = _mem.sql(
-                "select file_name, num_rows from parquet_file_metadata($files)",
-                params={"files": [str(f) for f in _files]},
-            ).pl()
-        finally:
-            _mem.close()
-        _parts = landed["file_name"].str.split("/").list
-        landed = (
-            landed.with_columns(
-                _parts.get(-3).alias("source_name"), _parts.get(-2).alias("source_table")
-            )
-            .group_by("source_name", "source_table")
-            .agg(pl.col("num_rows").sum().alias("rows_landed"), pl.len().alias("files"))
-        )
-    else:
-        landed = pl.DataFrame(
-            schema={
-                "source_name": pl.String,
-                "source_table": pl.String,
-                "rows_landed": pl.Int64,
-                "files": pl.UInt32,
-            }
-        )
-    _clean = wh.query(
-        """
-        select source_name, source_table, count(*) as rows_in_generations
-        from marts.generations
-        group by all
-        """
-    )
-    accounting = landed.join(_clean, on=["source_name", "source_table"], how="inner")
-    if quarantine_relation is not None:
-        _aside = wh.query(
+def _(pl, present, wh):
+    accounting_relation = wh.find_relation("landing_accounting", present)
+    accounting = (
+        wh.query(
             f"""
-            select source_name, source_table, count(*) as rows_set_aside
-            from {quarantine_relation}
+            select
+                source_name,
+                source_table,
+                count(*) as loads,
+                cast(sum(rows_landed) as bigint) as rows_landed,
+                cast(sum(rows_clean) as bigint) as rows_clean,
+                cast(sum(rows_set_aside) as bigint) as rows_set_aside,
+                cast(sum(rows_superseded) as bigint) as rows_superseded,
+                max(loaded_at) as last_loaded_at
+            from {accounting_relation}
             group by all
+            order by source_name, source_table
             """
+        ).with_columns(
+            (
+                pl.col("rows_landed")
+                - pl.col("rows_clean")
+                - pl.col("rows_set_aside")
+                - pl.col("rows_superseded")
+            ).alias("unexplained")
         )
-        accounting = accounting.join(
-            _aside, on=["source_name", "source_table"], how="left"
-        ).with_columns(pl.col("rows_set_aside").fill_null(0))
-    else:
-        accounting = accounting.with_columns(pl.lit(0, pl.Int64).alias("rows_set_aside"))
-    accounting = accounting.with_columns(
-        (pl.col("rows_landed") - pl.col("rows_in_generations") - pl.col("rows_set_aside")).alias(
-            "unexplained"
-        )
-    ).sort("source_name", "source_table")
+        if accounting_relation is not None
+        else None
+    )
     return (accounting,)
 
 
 @app.cell
-def _(accounting, mo, quarantine_relation):
-    _bad = accounting.filter(accounting["unexplained"] != 0)
-    mo.vstack(
-        [
-            mo.callout(
-                mo.md(f"{len(_bad)} source table(s) do not balance: see *unexplained*."),
-                kind="danger",
-            )
-            if len(_bad)
-            else mo.md("Every call table balances."),
-            mo.md("")
-            if quarantine_relation
-            else mo.md("*Rows set aside is 0 because `quarantined_rows` is not available yet.*"),
-            mo.ui.table(accounting, selection=None),
-        ]
-    )
+def _(accounting, mo, wh):
+    if accounting is None:
+        _out = mo.md("**Not available yet**: the `landing_accounting` table is built by issue #5.")
+    else:
+        _bad = accounting.filter(accounting["unexplained"] != 0)
+        _out = mo.vstack(
+            [
+                mo.callout(
+                    mo.md(f"{len(_bad)} source table(s) do not balance: see *unexplained*."),
+                    kind="danger",
+                )
+                if len(_bad)
+                else mo.md("Every call table balances."),
+                wh.table(accounting),
+            ]
+        )
+    _out
     return
 
 
@@ -333,7 +307,7 @@ def _(alt, mo, present, wh):
                 "The data-quality model of unpriced models is **not available yet** "
                 "(issue #4); the `unpriced_model` bars above count the same calls."
             ),
-            mo.ui.table(wh.query(f"select * from {_unpriced_relation}"), selection=None)
+            wh.table(wh.query(f"select * from {_unpriced_relation}"))
             if _unpriced_relation
             else mo.md(""),
         ]
@@ -345,29 +319,151 @@ def _(alt, mo, present, wh):
 def _(mo):
     mo.md(r"""
     ## The last refreshes
+
+    Each `make nightly` writes one row per refresh and one per source of it to
+    the run log (`marts.refresh_runs`): when it started and finished, the rows
+    it landed and set aside, the models dbt built, and the first step that
+    failed with its error. Below, the last ten refreshes, newest first.
     """)
     return
 
 
 @app.cell
-def _(data_dir, json, mo, pl, present, wh):
-    _runs_relation = next(
-        (r for r in sorted(present) if any(k in r for k in ("refresh_run", "run_log"))), None
+def _(duckdb, present, wh):
+    runs_relation = wh.find_relation("refresh_runs", present)
+    runs_error = None
+    refresh_runs = None
+    if runs_relation is not None:
+        try:
+            refresh_runs = wh.query(
+                f"""
+                with last_refreshes as (
+                    select refresh_id
+                    from {runs_relation}
+                    where scope = 'refresh'
+                    order by started_at desc
+                    limit $last_n
+                )
+                select
+                    refresh_id,
+                    scope,
+                    coalesce(source_name, '(whole refresh)') as source_name,
+                    status,
+                    started_at,
+                    finished_at,
+                    round(duration_seconds, 1) as duration_s,
+                    rows_landed,
+                    rows_set_aside,
+                    models_built,
+                    failed_step,
+                    error_message
+                from {runs_relation}
+                where refresh_id in (select refresh_id from last_refreshes)
+                order by refresh_id desc, scope, source_name
+                """,
+                {"last_n": 10},
+            )
+        except duckdb.Error as _exc:  # the view reads the run-log files when queried
+            runs_error = str(_exc).splitlines()[0]
+    # The newest run of each source: what the headline test compares with the landing.
+    last_run_per_source = (
+        None
+        if refresh_runs is None
+        else refresh_runs.filter(refresh_runs["scope"] == "source")
+        .sort("started_at", descending=True)
+        .unique("source_name", keep="first", maintain_order=True)
+        .sort("source_name")
     )
+    return last_run_per_source, refresh_runs, runs_error, runs_relation
+
+
+@app.cell
+def _(alt, mo, refresh_runs, runs_error, runs_relation, wh):
+    if runs_relation is None:
+        _out = mo.md("The refresh run log is **not available yet** (issue #6).")
+    elif runs_error is not None:
+        _out = mo.callout(
+            mo.md(f"The run log `{runs_relation}` cannot be read: `{runs_error}`"),
+            kind="danger",
+        )
+    elif refresh_runs is None or len(refresh_runs) == 0:
+        _out = mo.callout(
+            mo.md(
+                "**No refresh has run yet** on this warehouse, so the run log is empty: "
+                "it was built by hand (`make run`, `make build`). `make nightly` records "
+                "one row per refresh and source here."
+            ),
+            kind="warn",
+        )
+    else:
+        _last = refresh_runs.filter(refresh_runs["scope"] == "refresh").row(0, named=True)
+        _when = f"{_last['started_at']:%Y-%m-%d %H:%M} → {_last['finished_at']:%H:%M} UTC"
+        _summary = (
+            f"Last refresh **{_last['refresh_id']}** ({_when}, {_last['duration_s']} s): "
+            f"**{_last['status']}**; {_last['rows_landed']:,} rows landed, "
+            f"{_last['rows_set_aside']:,} set aside, {_last['models_built'] or 0} models built."
+        )
+        _per_source = refresh_runs.filter(refresh_runs["scope"] == "source")
+        _chart = (
+            alt.Chart(_per_source)
+            .mark_bar()
+            .encode(
+                x=alt.X(
+                    "utcyearmonthdatehoursminutes(started_at):O",
+                    title="Refresh (start, UTC)",
+                ),
+                y=alt.Y("rows_landed:Q", title="Rows landed (rows per refresh)"),
+                color=alt.Color("source_name:N", title="Source"),
+                stroke=alt.condition(
+                    alt.datum.status == "failed", alt.value("#e45756"), alt.value(None)
+                ),
+                tooltip=[
+                    alt.Tooltip("refresh_id:N", title="Refresh"),
+                    alt.Tooltip("source_name:N", title="Source"),
+                    alt.Tooltip("status:N", title="Status"),
+                    alt.Tooltip("rows_landed:Q", title="Rows landed", format=","),
+                    alt.Tooltip("rows_set_aside:Q", title="Rows set aside", format=","),
+                    alt.Tooltip("duration_s:Q", title="Extract (s)"),
+                    alt.Tooltip("error_message:N", title="Error"),
+                ],
+            )
+            .properties(width="container", height=200)
+        )
+        _out = mo.vstack(
+            [
+                mo.callout(
+                    mo.md(
+                        _summary
+                        + f" First failed step: **{_last['failed_step']}**: "
+                        + f"`{_last['error_message']}`"
+                    ),
+                    kind="danger",
+                )
+                if _last["status"] != "ok"
+                else mo.md(_summary),
+                _chart,
+                wh.table(refresh_runs, order="newest refresh first"),
+            ]
+        )
+    _out
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ### The last dbt command
+
+    From dbt's `run_results.json` beside the warehouse: whatever ran last,
+    a refresh or a `make build` by hand.
+    """)
+    return
+
+
+@app.cell
+def _(data_dir, json, mo, pl, wh):
     _run_results = data_dir / "dbt" / "target" / "run_results.json"
     _parts = []
-    if _runs_relation:
-        _parts += [
-            mo.md(f"The refresh run log, `{_runs_relation}`:"),
-            mo.ui.table(wh.query(f"select * from {_runs_relation}"), selection=None),
-        ]
-    else:
-        _parts.append(
-            mo.md(
-                "The refresh run log is **not available yet** (issue #6). "
-                "Below, the outcome of the last dbt command on this warehouse."
-            )
-        )
     if _run_results.is_file():
         _rr = json.loads(_run_results.read_text())
         _results = pl.DataFrame(
@@ -388,7 +484,7 @@ def _(data_dir, json, mo, pl, present, wh):
             },
         )
         _counts = _results.group_by("status").len().sort("status")
-        _not_ok = _results.filter(~pl.col("status").is_in(["success", "pass"]))
+        _not_ok = _results.filter(~pl.col("status").is_in(["success", "pass", "no-op"]))
         _parts += [
             mo.md(
                 f"Last dbt command: **{_rr['metadata'].get('generated_at', '?')}** (UTC), "
@@ -396,7 +492,7 @@ def _(data_dir, json, mo, pl, present, wh):
                 + ", ".join(f"{n} {s}" for s, n in _counts.iter_rows())
                 + "."
             ),
-            mo.ui.table(_not_ok, selection=None)
+            wh.table(_not_ok)
             if len(_not_ok)
             else mo.md("Every model and test of that run succeeded."),
         ]

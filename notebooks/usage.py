@@ -248,8 +248,8 @@ def _(filters, usage_where, wh):
 
 
 @app.cell
-def _(mo, top_users, wh):
-    mo.ui.table(top_users, selection=None, format_mapping={"cost_usd": wh.usd})
+def _(top_users, wh):
+    wh.table(top_users, format_mapping={"cost_usd": wh.usd})
     return
 
 
@@ -291,8 +291,8 @@ def _(filters, wh):
 
 
 @app.cell
-def _(mo, top_sessions, wh):
-    mo.ui.table(top_sessions, selection=None, format_mapping={"cost_usd": wh.usd})
+def _(top_sessions, wh):
+    wh.table(top_sessions, format_mapping={"cost_usd": wh.usd})
     return
 
 

@@ -6,6 +6,7 @@ truth, computed here independently (polars, numpy, genai-prices' own calc_price)
 from __future__ import annotations
 
 import datetime as dt
+import html
 import importlib.util
 import json
 import os
@@ -33,19 +34,22 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["cost", "latency", "quality", "usage"]
 DAYS, CALLS_PER_DAY, END = 6, 400, "2025-06-12"
 
-# Canonical (provider, model) of every raw model string the demo writes, by hand.
+# Canonical (provider, model) of every raw model string the demo writes, by hand (a new
+# string in the generator fails the `truth` fixture until it is added here).
 CANONICAL = {
-    (None, "gpt-4o-mini"): ("openai", "gpt-4o-mini"),
-    (None, "gpt-4o"): ("openai", "gpt-4o"),
-    (None, "gpt-3.5-turbo"): ("openai", "gpt-3.5-turbo"),
-    (None, "gpt-4o-mini-2024-07-18"): ("openai", "gpt-4o-mini"),
-    (None, "GPT-4o-mini"): ("openai", "gpt-4o-mini"),
-    (None, "openai/gpt-4o"): ("openai", "gpt-4o"),
-    (None, "claude-3-5-sonnet-20241022"): ("anthropic", "claude-3-5-sonnet"),
-    (None, "o3"): ("openai", "o3"),
-    (None, "acme-llm-7b"): (None, "acme-llm-7b"),
-    ("ollama", "llama3.2"): ("ollama", "llama3.2"),
-    ("openai", "gpt-4o-mini"): ("openai", "gpt-4o-mini"),
+    "gpt-4o-mini": ("openai", "gpt-4o-mini"),
+    "gpt-4o-mini-2024-07-18": ("openai", "gpt-4o-mini"),
+    "GPT-4o-mini": ("openai", "gpt-4o-mini"),
+    "gpt-4o": ("openai", "gpt-4o"),
+    "openai/gpt-4o": ("openai", "gpt-4o"),
+    "gpt-3.5-turbo": ("openai", "gpt-3.5-turbo"),
+    "o3": ("openai", "o3"),
+    "o4-mini": ("openai", "o4-mini"),
+    "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd": ("openai", "ft:gpt-4o-mini"),
+    "claude-3-5-sonnet-20241022": ("anthropic", "claude-3-5-sonnet"),
+    "HCX-003": ("naver", "hcx-003"),
+    "acme-llm-7b": (None, "acme-llm-7b"),
+    "llama3.2": ("ollama", "llama3.2"),
 }
 
 
@@ -62,18 +66,17 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     py = sys.executable
     _run([py, "-m", "ingest", "demo", "--days", str(DAYS), "--calls-per-day",
           str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
-    _run([py, "-m", "ingest", "extract"], env)
-    _run([py, "-m", "ingest", "build"], env)
+    # The first nightly refresh lands and builds everything, and writes the run log.
+    _run([py, "-m", "ingest", "nightly", "--no-notebooks"], env)
     return data
 
 
 @pytest.fixture(scope="module")
 def truth(warehouse: Path) -> pl.DataFrame:
     frame = pl.read_parquet(warehouse / "demo" / "truth" / "generations.parquet")
-    canonical = [
-        CANONICAL.get((p, m), (None, None)) if m is not None else (None, None)
-        for p, m in zip(frame["provider"], frame["model_raw"], strict=True)
-    ]
+    unknown = set(frame["model_raw"].drop_nulls().unique()) - set(CANONICAL)
+    assert not unknown, f"add the demo's new model strings to CANONICAL: {unknown}"
+    canonical = [CANONICAL[m] if m is not None else (None, None) for m in frame["model_raw"]]
     return frame.with_columns(
         pl.Series("canonical_provider", [c[0] for c in canonical], pl.String),
         pl.Series("canonical_model", [c[1] for c in canonical], pl.String),
@@ -193,7 +196,22 @@ def _render(cmd: list[str], url: str, shot: Path, offline: bool) -> str:
     return dom.stdout
 
 
-def test_offline_reports_render_in_chromium(warehouse: Path, chromium: str, tmp_path: Path) -> None:
+def _dom_tables(dom: str) -> list[tuple[list[str], list[list[str]]]]:
+    """The report's drawn tables: header and rows of cell texts."""
+    tables = []
+    for body in re.findall(r"<table>(.*?)</table>", dom, flags=re.S):
+        header = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", body, flags=re.S)]
+        rows = [
+            [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body.split("</thead>")[-1], flags=re.S)
+        ]
+        tables.append((header, rows))
+    return tables
+
+
+def test_offline_reports_render_in_chromium(
+    warehouse: Path, truth: pl.DataFrame, chromium: str, tmp_path: Path
+) -> None:
     paths = export_notebooks(warehouse)
 
     assert [p.name for p in paths] == [f"{n}.html" for n in NOTEBOOKS]
@@ -212,8 +230,22 @@ def test_offline_reports_render_in_chromium(warehouse: Path, chromium: str, tmp_
         assert drawn == expected, f"{path.name}: {drawn} of {expected} charts drawn offline"
         assert all(m > 0 for m in marks), f"{path.name}: empty chart {marks}"
         assert 'class="chart chart-error"' not in dom
+        # no chart left to altair's own HTML (Vega from a CDN: blank offline), none lost
+        assert "altair-viz" not in source and "[object Object]" not in dom
         leftover = set(re.findall(r"<(marimo-[a-z-]+)", dom)) - {"marimo-ui-element"}
         assert not leftover, f"{path.name}: not drawn offline: {leftover}"
+        # every table carries all its rows (marimo pages by 10, and a report has no kernel
+        # to fetch the next page), or says how many of how many it shows
+        for element in re.findall(r"<marimo-table\b[^>]*>", source):
+            rows, total = reports.table_rows(element)
+            assert len(rows) == total, f"{path.name}: a table shows {len(rows)} of {total} rows"
+        if path.stem == "cost":
+            # the per-model table lists every model of the truth (the window is all of it)
+            header, rows = next(t for t in _dom_tables(dom) if t[0][:2] == ["provider", "model"])
+            shown = {r[header.index("model")] for r in rows}
+            expected = set(truth["canonical_model"].drop_nulls())
+            assert expected <= shown, f"models missing from the cost report: {expected - shown}"
+            assert "acme-llm-7b" in shown and len(rows) > 10
 
 
 def _free_port() -> int:
@@ -348,21 +380,6 @@ def _listening_addresses(port: int) -> list[str]:
 # ---------------------------------------------------------------- headline figures
 
 
-def _list_price(row: dict) -> Decimal | None:
-    provider, model = row["canonical_provider"], row["canonical_model"]
-    if model is None or provider is None or row["input_tokens"] is None:
-        return None
-    if provider == "ollama":
-        return Decimal(0)
-    price = calc_price(
-        Usage(input_tokens=row["input_tokens"], output_tokens=row["output_tokens"]),
-        row["model_raw"],
-        provider_id=provider,
-        genai_request_timestamp=row["started_at"],
-    )
-    return Decimal(str(price.total_price))
-
-
 def test_usage_totals_match_truth(
     warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -399,21 +416,25 @@ def test_cost_per_model_matches_list_price_of_truth(
     assert defs["wh"].usd(None) == "unknown"  # an unknown cost is never shown as $0
 
 
+def _latency_controls(truth: pl.DataFrame, model: str) -> dict:
+    """The latency notebook's controls cell replaced: the whole window, one model."""
+    import marimo as mo
+
+    first = truth["started_at"].min().date()
+    last = truth["started_at"].max().date()
+    return {
+        "date_range": mo.ui.date_range(start=first, stop=last, value=(first, last)),
+        "percentile": mo.ui.dropdown({"p95": "p95_ms"}, value="p95"),
+        "chosen_model": mo.ui.dropdown([model], value=model),
+        "models": [model],
+    }
+
+
 def test_latency_window_p95_matches_truth(
     warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import marimo as mo
-
-    # The controls' cell replaced: the whole window, and llama3.2 (one raw string, local).
-    first = truth["started_at"].min().date()
-    last = truth["started_at"].max().date()
-    controls = {
-        "date_range": mo.ui.date_range(start=first, stop=last, value=(first, last)),
-        "percentile": mo.ui.dropdown({"p95": "p95_ms"}, value="p95"),
-        "chosen_model": mo.ui.dropdown(["llama3.2"], value="llama3.2"),
-        "models": ["llama3.2"],
-    }
-    defs = _load("latency", warehouse, monkeypatch, controls)
+    # llama3.2: one raw string, one source, local
+    defs = _load("latency", warehouse, monkeypatch, _latency_controls(truth, "llama3.2"))
 
     timed = truth.filter(
         (pl.col("model_raw") == "llama3.2")
@@ -423,6 +444,100 @@ def test_latency_window_p95_matches_truth(
     assert defs["window_calls"] == len(timed) > 0
     assert defs["window_p95_ms"] == pytest.approx(np.percentile(timed, 95))
     assert defs["window_p50_ms"] == pytest.approx(np.percentile(timed, 50))
+
+
+def test_latency_percentiles_over_sources_match_numpy(
+    warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gpt-4o-mini is served by several sources: each day's percentiles are those of all
+    its calls together (numpy's linear percentiles of the truth), not an average of the
+    per-source percentiles."""
+    defs = _load("latency", warehouse, monkeypatch, _latency_controls(truth, "gpt-4o-mini"))
+
+    timed = truth.filter(
+        (pl.col("canonical_model") == "gpt-4o-mini")
+        & (pl.col("status") == "success")
+        & pl.col("latency_ms").is_not_null()
+    ).with_columns(pl.col("started_at").dt.date().alias("day"))
+    assert timed["source_name"].n_unique() >= 3
+    got = defs["by_model"].filter(pl.col("model") == "gpt-4o-mini").sort("usage_date")
+    days = timed.group_by("day").agg(pl.col("latency_ms"), pl.col("source_name").n_unique())
+    assert got["usage_date"].to_list() == sorted(days["day"].to_list())
+    averaged_differs = False
+    for day, latencies, n_sources in days.sort("day").iter_rows():
+        row = got.filter(pl.col("usage_date") == day).row(0, named=True)
+        values = np.array(latencies)
+        assert row["requests_with_latency"] == len(values)
+        assert row["sources"] == n_sources
+        for q in (50, 90, 95, 99):
+            assert row[f"p{q}_ms"] == pytest.approx(np.percentile(values, q)), (day, q)
+        assert row["max_ms"] == pytest.approx(values.max())
+        # the old figure, the request-weighted mean of per-source p95s, is another number
+        per_source = (
+            timed.filter(pl.col("day") == day)
+            .group_by("source_name")
+            .agg(pl.col("latency_ms").quantile(0.95, "linear").alias("p95"), pl.len().alias("n"))
+        )
+        mean_p95 = (per_source["p95"] * per_source["n"]).sum() / per_source["n"].sum()
+        averaged_differs |= abs(mean_p95 - row["p95_ms"]) > 1
+    assert averaged_differs
+
+
+def test_quality_refresh_runs_match_landing(
+    warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After one nightly refresh on a fresh warehouse, the notebook's run log says, per
+    source, what the landing zone holds: rows landed = rows of the source's Parquet files."""
+    import pyarrow.parquet as pq
+
+    defs = _load("quality", warehouse, monkeypatch)
+
+    runs = defs["last_run_per_source"]
+    sources = sorted(truth["source_name"].unique())
+    assert runs["source_name"].to_list() == sources
+    for row in runs.iter_rows(named=True):
+        files = list((warehouse / "landing").glob(f"*/{row['source_name']}/*/*.parquet"))
+        assert files
+        landed = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+        assert row["rows_landed"] == landed > 0, row["source_name"]
+        assert row["status"] == "ok" and row["error_message"] is None
+        assert row["started_at"] <= row["finished_at"]
+    whole = defs["refresh_runs"].filter(pl.col("scope") == "refresh")
+    assert whole.height == 1
+    assert whole["rows_landed"][0] == runs["rows_landed"].sum()
+    models = [
+        p for p in (REPO / "dbt_project" / "models").rglob("*") if p.suffix in (".sql", ".py")
+    ]
+    assert whole["models_built"][0] == len(models)
+
+
+def test_quality_says_when_no_refresh_ran(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A warehouse built by hand has an empty run log (only runlog/_empty.parquet): the
+    notebook says so in words, with no cell error."""
+    import marimo as mo
+
+    runlog = warehouse / "runlog"
+    moved = [f for f in runlog.glob("*.parquet") if f.name != "_empty.parquet"]
+    assert moved and (runlog / "_empty.parquet").is_file()
+    try:
+        for f in moved:
+            f.rename(tmp_path / f.name)
+        monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(warehouse))
+        spec = importlib.util.spec_from_file_location(
+            "quality_empty", REPO / "notebooks/quality.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        outputs, defs = module.app.run()
+    finally:
+        for f in moved:
+            (tmp_path / f.name).rename(f)
+    assert defs["refresh_runs"].height == 0 and defs["runs_error"] is None
+    page = "".join(mo.as_html(o).text for o in outputs if o is not None)
+    assert "No refresh has run yet" in page
 
 
 def test_quality_freshness_matches_truth(
