@@ -25,6 +25,7 @@ DBT := cd dbt_project && dbt
 
 DEMO_DAYS ?= 30
 DEMO_CALLS_PER_DAY ?= 500
+BENCH_CALLS ?= 1e6
 
 .PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean bench nightly
 
@@ -73,9 +74,9 @@ docs: $(STAMP) ## dbt docs generate
 test: $(STAMP) ## Run every test
 	$(PY) -m pytest -n 2 --dist loadfile
 
-bench: $(STAMP) ## Benchmarks: print figures (PostgreSQL ingest vs COPY; nightly vs full build)
+bench: $(STAMP) ## Benchmarks at BENCH_CALLS calls (1e6; 1e7, 1e8): figures and ratios, docs/bench.md
+	$(PY) -m bench.scale --calls $(BENCH_CALLS)
 	$(PY) -m bench.pg_ingest
-	$(PY) -m bench.nightly
 
 lint: $(STAMP) ## ruff + sqlfluff
 	$(VENV)/bin/ruff check .

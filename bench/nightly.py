@@ -17,16 +17,18 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from bench._proc import Step, python_step
 from ingest.config import REPO_ROOT
 
 
-def _demo(src: Path, days: int, calls: int, end: dt.date) -> None:
+def demo(src: Path, days: int, calls: int, end: dt.date, seed: int = 42) -> None:
+    """Demo sources of `days` days ending on `end` (same seed and start: a run with one
+    more day and a later end adds one new day and leaves the older days unchanged)."""
     subprocess.run(
         [sys.executable, "-m", "ingest", "demo", "--days", str(days), "--calls-per-day",
-         str(calls), "--end-date", end.isoformat(), "--out", str(src)],
+         str(calls), "--end-date", end.isoformat(), "--seed", str(seed), "--out", str(src)],
         cwd=REPO_ROOT, check=True, capture_output=True,
     )  # fmt: skip
 
@@ -34,16 +36,14 @@ def _demo(src: Path, days: int, calls: int, end: dt.date) -> None:
 STEP = re.compile(r"^== nightly: (.+?) (?:ok|FAILED.*) \((\d+\.\d) s\)$", re.M)
 
 
-def _nightly(env: dict[str, str], *args: str) -> tuple[float, dict[str, float]]:
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "ingest", "nightly", "--no-notebooks", *args],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.exit(f"nightly {' '.join(args)} failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
-    return seconds, {m[1]: float(m[2]) for m in STEP.finditer(proc.stdout)}
+def nightly(
+    env: dict[str, str], *args: str, log: Path | None = None
+) -> tuple[Step, dict[str, float]]:
+    """`ingest nightly --no-notebooks ARGS` as a step, and its own per-step seconds."""
+    step = python_step(
+        " ".join(["nightly", *args]), ["-m", "ingest", "nightly", "--no-notebooks", *args], env, log
+    )
+    return step, {m[1]: float(m[2]) for m in STEP.finditer(step.output)}
 
 
 def main() -> None:
@@ -59,11 +59,12 @@ def main() -> None:
             WAREHOUSE_DATA_DIR=str(tmp / "wh"),
             WAREHOUSE_SOURCES=str(tmp / "src" / "sources.toml"),
         )
-        _demo(tmp / "src", args.days, args.calls_per_day, end - dt.timedelta(days=1))
-        full, full_steps = _nightly(env, "--full-refresh")
+        demo(tmp / "src", args.days, args.calls_per_day, end - dt.timedelta(days=1))
+        full_step, full_steps = nightly(env, "--full-refresh", log=tmp / "full.log")
         # one new day at the sources (same seed and start: the older days are unchanged)
-        _demo(tmp / "src", args.days + 1, args.calls_per_day, end)
-        incremental, steps = _nightly(env)
+        demo(tmp / "src", args.days + 1, args.calls_per_day, end)
+        incremental_step, steps = nightly(env, log=tmp / "nightly.log")
+        full, incremental = full_step.seconds, incremental_step.seconds
     print(
         f"history: {args.days} days x {args.calls_per_day} calls/day (5 systems)\n"
         f"full build (nightly --full-refresh): {full:8.1f} s\n"

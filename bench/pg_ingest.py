@@ -1,5 +1,8 @@
 """Ingest rows/s from PostgreSQL beside a plain `COPY (SELECT ...) TO STDOUT` of the same
-table, as a ratio (issue #3). Starts its own PostgreSQL server.
+table, as a ratio (issue #3), for both systems that run on PostgreSQL (ml_gateway's
+chat_logs; instagram_feed's instagram_feeds with uuid, jsonb and timestamptz), each landed
+row counted. Starts its own PostgreSQL server. The scale case of the PostgreSQL ingest
+(tests/ingest/test_postgres.py keeps a 20k-row correctness case).
 
     python -m bench.pg_ingest [--rows 1000000]
 """
@@ -21,14 +24,26 @@ from ingest.demo.postgres import copy_sqlite_to_postgres
 from ingest.extract import extract_all
 from ingest.systems import SYSTEMS
 
+# system -> its call table; both run on PostgreSQL in production (SPEC §2)
+TABLES = {"ml_gateway": "chat_logs", "instagram_feed": "instagram_feeds"}
+
+
+def _best(fn, n: int = 3) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--rows", type=int, default=1_000_000, help="rows of each system's table")
     args = ap.parse_args()
     days = 10
     per_day = args.rows // days
-    # calls_per_day such that ml_gateway's share is `per_day`
+    # calls_per_day such that ml_gateway's (and instagram_feed's, same share) is `per_day`
     cpd = next(
         c for c in range(per_day * 6, per_day * 7 + 10) if daily_counts(c)["ml_gateway"] >= per_day
     )
@@ -36,44 +51,47 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp_s:
             tmp = Path(tmp_s)
-            t0 = time.perf_counter()
-            _run_system("ml_gateway", tmp, DemoOptions(days=days, calls_per_day=cpd))
             dsn = server.create_database("bench")
-            counts = copy_sqlite_to_postgres(tmp / "ml_gateway.db", "ml_gateway", dsn)
-            rows = counts["chat_logs"]
-            print(
-                f"setup: {rows:,} chat_logs rows in PostgreSQL in {time.perf_counter() - t0:.1f}s"
-            )
+            results = []
+            for system, table in TABLES.items():
+                t0 = time.perf_counter()
+                _run_system(system, tmp, DemoOptions(days=days, calls_per_day=cpd))
+                rows = copy_sqlite_to_postgres(tmp / f"{system}.db", system, dsn)[table]
+                print(
+                    f"setup: {rows:,} {table} rows in PostgreSQL in "
+                    f"{time.perf_counter() - t0:.1f}s",
+                    flush=True,
+                )
+                cols = ", ".join(f'"{c.name}"' for c in SYSTEMS[system].table(table).columns)
 
-            cols = ", ".join(
-                f'"{c.name}"' for c in SYSTEMS["ml_gateway"].table("chat_logs").columns
-            )
-            copy_s = []
-            for _ in range(3):
-                t = time.perf_counter()
-                n = 0
-                with (
-                    psycopg.connect(dsn) as con,
-                    con.cursor().copy(f"copy (select {cols} from chat_logs) to stdout") as cp,
-                ):
-                    for chunk in cp:
-                        n += len(chunk)
-                copy_s.append(time.perf_counter() - t)
-            ingest_s = []
-            source = Source("bench_pg", "ml_gateway", dsn, "UTC")
-            for i in range(3):
-                data = tmp / f"wh{i}"
-                t = time.perf_counter()
-                [r] = extract_all([source], data)
-                ingest_s.append(time.perf_counter() - t)
-                assert r.status == "ok", r.error
-                landed = pq.read_table(data / "landing" / "ml_gateway" / "bench_pg" / "chat_logs")
-                assert landed.num_rows == rows
-            c, g = min(copy_s), min(ingest_s)
-            print(f"{'step':<44} {'seconds':>8} {'rows/s':>12}")
-            print(f"{'COPY (SELECT ...) TO STDOUT, discarded':<44} {c:>8.2f} {rows / c:>12,.0f}")
-            print(f"{'ingest: PostgreSQL -> Arrow -> Parquet':<44} {g:>8.2f} {rows / g:>12,.0f}")
-            print(f"ratio ingest / COPY: {g / c:.2f} (best of 3 each; {dt.date.today()})")
+                def copy_out(cols: str = cols, table: str = table) -> None:
+                    with (
+                        psycopg.connect(dsn) as con,
+                        con.cursor().copy(f"copy (select {cols} from {table}) to stdout") as cp,
+                    ):
+                        for _chunk in cp:
+                            pass
+
+                runs = iter(range(3))
+
+                def ingest(
+                    system: str = system, table: str = table, rows: int = rows, runs=runs
+                ) -> None:
+                    data = tmp / f"wh-{system}-{next(runs)}"
+                    [r] = extract_all([Source("bench_pg", system, dsn, "UTC")], data)
+                    assert r.status == "ok", r.error
+                    landed = pq.read_table(data / "landing" / system / "bench_pg" / table)
+                    assert landed.num_rows == rows
+
+                results.append((table, rows, _best(copy_out), _best(ingest)))
+            print(f"{'step':<58} {'seconds':>8} {'rows/s':>12}")
+            for table, rows, c, g in results:
+                print(f"{f'{table}: COPY (SELECT ...) TO STDOUT, discarded':<58} {c:>8.2f} "
+                      f"{rows / c:>12,.0f}")  # fmt: skip
+                print(f"{f'{table}: ingest PostgreSQL -> Arrow -> Parquet':<58} {g:>8.2f} "
+                      f"{rows / g:>12,.0f}")  # fmt: skip
+                print(f"{table}: ratio ingest / COPY {g / c:.2f}")
+            print(f"(best of 3 each; {dt.date.today()})")
     finally:
         server.stop()
 

@@ -103,13 +103,14 @@ def _assert_same_marts(a: dict, b: dict) -> None:
         assert a[m].equals(b[m]), m
 
 
-# --------------------------------------------------------------------------- 200k rows
+# --------------------------------------------------------------------------- 20k rows
+# The same at scale (1M rows a system, with rows/s against COPY): bench/pg_ingest.py.
 
 
-def test_200k_rows_each_land_with_their_types_and_marts_equal_truth(pg, tmp_path):
-    truth = _generate(tmp_path / "src", days=10, calls_per_day=133_334)
+def test_20k_rows_each_land_with_their_types_and_marts_equal_truth(pg, tmp_path):
+    truth = _generate(tmp_path / "src", days=10, calls_per_day=13_334)
     counts = truth.group_by("source_system").len()
-    assert dict(counts.iter_rows()) == {"instagram_feed": 200_000, "ml_gateway": 200_000}
+    assert dict(counts.iter_rows()) == {"instagram_feed": 20_000, "ml_gateway": 20_000}
     _load(pg, tmp_path / "src", "big")
     types = pg.psql(
         "select column_name || ':' || udt_name from information_schema.columns "
@@ -126,12 +127,12 @@ def test_200k_rows_each_land_with_their_types_and_marts_equal_truth(pg, tmp_path
     feeds = pq.read_table(
         data / "landing" / "instagram_feed" / "ig_pg" / "instagram_feeds"
     )  # a directory through the symlink
-    assert feeds.num_rows == 200_000
+    assert feeds.num_rows == 20_000
     assert feeds.schema.field("created_at").type == pa.timestamp("us", tz="UTC")
     assert feeds.schema.field("instagram_feed_id").type == pa.string()
     assert feeds.schema.field("gpt_response_raw").type == pa.string()
     logs = pq.read_table(data / "landing" / "ml_gateway" / "gw_pg" / "chat_logs")
-    assert logs.num_rows == 200_000
+    assert logs.num_rows == 20_000
     assert logs.schema.field("createdAt").type == pa.timestamp("us")
     del feeds, logs
 
@@ -153,7 +154,7 @@ def test_200k_rows_each_land_with_their_types_and_marts_equal_truth(pg, tmp_path
         .otherwise(pl.lit("gw_pg")),
     )
     j = truth.join(g, on=["source_name", "source_key"], how="full", suffix="_wh")
-    assert j.height == truth.height == g.height == 400_000
+    assert j.height == truth.height == g.height == 40_000
     for col in ["input_tokens", "output_tokens", "latency_ms", "status", "tenant_id"]:
         assert j[col].eq_missing(j[f"{col}_wh"]).all(), col
     assert (j["started_at"].dt.epoch("us") == j["started_at_wh"].dt.epoch("us")).all()

@@ -1,0 +1,378 @@
+"""The three report marts (`daily_usage`, `model_costs`, `latency_percentiles`) computed by
+chDB (in-process ClickHouse) straight from the landed Parquet, to time our dbt build against
+the engine Langfuse and Helicone run on, and to cross-check our numbers (issue #8).
+
+    python -m bench.chdb_marts DATA_DIR OUT_DIR   # writes OUT_DIR/<mart>.parquet, prints JSON
+
+It re-implements what the dbt models do between the landing zone and the marts, by their
+documented rules, not by reading our SQL's output:
+
+- newest load of each source key; within that load, a second row with the same key is set
+  aside (`newest_load_rows` macro); the other SPEC §5 set-aside rules of the staging models'
+  `call_quarantine_rule` (missing key, a value unreadable as its kind, missing timestamp,
+  before 2020, over a day in the future, negative or over 10M tokens, negative or over 24 h
+  latency); a model name of only spaces is no model;
+- naive source timestamps read in the row's `_source_timezone` (`to_utc`), days are UTC;
+- status, user, session and tenant as the intermediate models define them;
+- cost at the list price in force on the call's UTC date: overrides for the model, then for
+  the provider (`*`), then the price library's seed; cached input tokens at the cache-read
+  price; local models 0; no price or no tokens: NULL.
+
+Two shortcuts, both inputs rather than logic under test: prices are read from the dbt seeds
+(`dbt_project/seeds/model_prices.csv`, `model_price_overrides.csv`), and raw model strings are
+mapped to the canonical provider and model with the mapping the warehouse holds
+(`intermediate.int_models_resolved`, genai-prices' own matching, passed in as a Parquet file).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.config import REPO_ROOT
+
+SEEDS = REPO_ROOT / "dbt_project" / "seeds"
+MARTS = ("daily_usage", "model_costs", "latency_percentiles")
+# (system, call table, key, timestamp column, naive?, token columns, latency column)
+CALL_TABLES = {
+    "ai_process_log": ("ai_process_log", "id", "created_at", True,
+                       ("token_input", "token_output"), "latency_ms"),
+    "trip_planner": ("generations", "id", "created_at", True,
+                     ("prompt_tokens", "completion_tokens"), "latency_ms"),
+    "text2sql": ("query_analytics", "id", "timestamp", True,
+                 ("prompt_tokens", "completion_tokens"), None),
+    "instagram_feed": ("instagram_feeds", "instagram_feed_id", "created_at", False,
+                       ("prompt_tokens", "completion_tokens"), "latency_ms"),
+    "ml_gateway": ("chat_logs", "id", "createdAt", True, (), "duration"),
+}  # fmt: skip
+
+
+def _q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class _Landing:
+    """Table functions over the landing zone, and per-row time zone conversion."""
+
+    def __init__(self, sess, data_dir: Path) -> None:
+        self.sess = sess
+        self.root = data_dir / "landing"
+
+    def file(self, system: str, table: str) -> str:
+        return f"file({_lit(f'{self.root}/{system}/*/{table}/*.parquet')}, Parquet)"
+
+    def columns(self, system: str, table: str) -> set[str]:
+        described = self.sess.query(f"describe {self.file(system, table)}", "JSONCompact")
+        return {row[0] for row in json.loads(described.bytes())["data"]}
+
+    def to_utc(self, system: str, table: str, column: str) -> str:
+        """A naive column read in each row's _source_timezone, as a UTC DateTime64(6).
+
+        ClickHouse wants a constant zone, so one branch per zone the landed rows name."""
+        zones = self.sess.query(
+            f"select distinct _source_timezone from {self.file(system, table)} "
+            "where _source_timezone is not null order by 1",
+            "JSONCompact",
+        )
+        branches = []
+        for [zone] in json.loads(zones.bytes())["data"]:
+            branches += [
+                f"_source_timezone = {_lit(zone)}",
+                f"toTimeZone(toDateTime64(toString({_q(column)}), 6, {_lit(zone)}), 'UTC')",
+            ]
+        if not branches:
+            return "CAST(NULL, 'Nullable(DateTime64(6, \\'UTC\\'))')"
+        return f"multiIf({', '.join(branches)}, NULL)"
+
+    def newest_clean(self, system: str) -> str:
+        """The call table's rows that reach the clean model (SPEC §5 rules), with
+        `started_at` (UTC) added."""
+        table, key, ts, naive, tokens, latency = CALL_TABLES[system]
+        started = self.to_utc(system, table, ts) if naive else f"toTimeZone({_q(ts)}, 'UTC')"
+        keep = [
+            f"{_q(key)} is not null",
+            "started_at is not null",
+            "started_at >= toDateTime64('2020-01-01 00:00:00', 6, 'UTC')",
+            "started_at <= now64(6) + interval 1 day",
+            "_key_rank = 1",
+        ]
+        if "_unreadable" in self.columns(system, table):  # a value not readable as its kind
+            keep.append("_unreadable is null")
+        keep += [f"({_q(c)} is null or {_q(c)} between 0 and 10000000)" for c in tokens]
+        if latency:
+            keep.append(
+                f"({_q(latency)} is null or toFloat64({_q(latency)}) between 0 and 86400000)"
+            )
+        return f"""
+            select * from (
+                select
+                    *,
+                    {started} as started_at,
+                    row_number() over (
+                        partition by _source_name, {_q(key)}
+                        order by _loaded_at desc, _load_id desc, _row_number
+                    ) as _key_rank,
+                    max(_load_id) over (partition by _source_name, {_q(key)}) as _newest_load
+                from {self.file(system, table)}
+            )
+            where _load_id = _newest_load and {" and ".join(keep)}
+        """
+
+    def latest(self, system: str, table: str, key: str, columns: str) -> str:
+        """The newest version of each row of a small table (`latest_rows` macro)."""
+        return f"""
+            select _source_name, {columns} from {self.file(system, table)}
+            order by _loaded_at desc, _load_id desc
+            limit 1 by _source_name, {_q(key)}
+        """
+
+
+def _json_bigint(column: str, *path: str) -> str:
+    """An integer at a JSON path, NULL when the text is not JSON or holds no integer there
+    (the `json_bigint` macro)."""
+    keys = ", ".join(_lit(p) for p in path)
+    raw = f"trim(BOTH '\"' FROM JSONExtractRaw({column}, {keys}))"
+    return f"if(isValidJSON({column}), toInt64OrNull({raw}), NULL)"
+
+
+def _blank_as_null(column: str) -> str:
+    """A string of only spaces says nothing: NULL (the `blank_as_null` macro)."""
+    return f"if(trim({column}) = '', NULL, {column})"
+
+
+def _calls_sql(land: _Landing) -> str:
+    """One row per clean call of every system, in one shape (the intermediate models)."""
+    null_s, null_i = "CAST(NULL, 'Nullable(String)')", "CAST(NULL, 'Nullable(Int64)')"
+    null_f = "CAST(NULL, 'Nullable(Float64)')"
+    parts = [
+        f"""
+        select 'ai_process_log' as source_system, l._source_name as source_name,
+            {null_s} as tenant_id, concat(l._source_name, ':', s.user_id) as user_id,
+            {null_s} as provider_raw, {_blank_as_null("l.model")} as model_raw,
+            'success' as status,
+            l.token_input as input_tokens, l.token_output as output_tokens,
+            {null_i} as cache_read_tokens, toFloat64(l.latency_ms) as latency_ms, l.started_at
+        from ({land.newest_clean("ai_process_log")}) as l
+        left join ({
+            land.latest("ai_process_log", "chat_session", "session_id", "session_id, user_id")
+        }) as s
+            on l._source_name = s._source_name and l.session_id = s.session_id
+        """,
+        f"""
+        select 'trip_planner', g._source_name, {null_s},
+            concat(g._source_name, ':', toString(w.user_id)),
+            g.model_provider, {_blank_as_null("g.model_name")},
+            if(g.output is null and n.status = 'failed', 'error', 'success'),
+            g.prompt_tokens, g.completion_tokens, {null_i}, toFloat64(g.latency_ms),
+            g.started_at
+        from ({land.newest_clean("trip_planner")}) as g
+        left join ({land.latest("trip_planner", "nodes", "id", "id, status")}) as n
+            on g._source_name = n._source_name and g.node_id = n.id
+        left join ({land.latest("trip_planner", "workflows", "id", "id, user_id")}) as w
+            on g._source_name = w._source_name and g.workflow_id = w.id
+        """,
+        f"""
+        select 'text2sql', _source_name, {null_s}, concat(_source_name, ':', user_id),
+            {null_s}, {_blank_as_null("llm_model")}, if(success, 'success', 'error'),
+            prompt_tokens, completion_tokens, {null_i}, {null_f}, started_at
+        from ({land.newest_clean("text2sql")})
+        """,
+        f"""
+        select 'instagram_feed', f._source_name, f.tenant_id, {null_s},
+            m.provider, m.model_name, 'success',
+            coalesce(f.prompt_tokens, {_json_bigint("f.token_usage", "prompt_tokens")},
+                     {_json_bigint("f.gpt_response_raw", "usage", "prompt_tokens")}),
+            coalesce(f.completion_tokens,
+                     {_json_bigint("f.token_usage", "completion_tokens")},
+                     {_json_bigint("f.gpt_response_raw", "usage", "completion_tokens")}),
+            {_json_bigint("f.gpt_response_raw", "usage", "prompt_tokens_details", "cached_tokens")},
+            toFloat64(f.latency_ms), f.started_at
+        from ({land.newest_clean("instagram_feed")}) as f
+        left join ({
+            land.latest(
+                "instagram_feed", "llm_models", "llm_model_id", "llm_model_id, provider, model_name"
+            )
+        }) as m
+            on f._source_name = m._source_name and f.llm_model_id = m.llm_model_id
+        """,
+        f"""
+        select 'ml_gateway', _source_name, {null_s}, {null_s}, {null_s}, {_blank_as_null("model")},
+            if(error is null, 'success', 'error'), {null_i}, {null_i}, {null_i},
+            toFloat64(duration), started_at
+        from ({land.newest_clean("ml_gateway")})
+        """,
+    ]
+    return "\nunion all\n".join(parts)
+
+
+def _prices_sql() -> str:
+    """The price candidates of every (provider, model, day) that has calls, best first."""
+    dec = "Nullable(Decimal(38, 6))"
+    lists = (
+        f"file({_lit(str(SEEDS / 'model_prices.csv'))}, CSVWithNames, "
+        "'provider String, model String, valid_from Date, valid_to Nullable(Date), "
+        "input_per_1m Nullable(String), output_per_1m Nullable(String), "
+        "cache_read_per_1m Nullable(String), cache_write_per_1m Nullable(String), "
+        "price_source String')"
+    )
+    overrides = (
+        f"file({_lit(str(SEEDS / 'model_price_overrides.csv'))}, CSVWithNames, "
+        "'provider String, model String, valid_from Date, valid_to Nullable(Date), "
+        "input_per_1m Nullable(String), output_per_1m Nullable(String), "
+        "cache_read_per_1m Nullable(String), is_local Nullable(String), note String')"
+    )
+    valid = "d.started_date >= p.valid_from and (p.valid_to is null or d.started_date < p.valid_to)"
+    cols = (
+        f"CAST(p.input_per_1m, '{dec}') as input_per_1m, "
+        f"CAST(p.output_per_1m, '{dec}') as output_per_1m, "
+        f"CAST(p.cache_read_per_1m, '{dec}') as cache_read_per_1m"
+    )
+    return f"""
+        with days as (
+            select distinct provider, model, started_date from calls
+            where provider is not null and model is not null
+        ),
+        candidates as (
+            select d.provider, d.model, d.started_date, 1 as priority, {cols},
+                lower(p.is_local) = 'true' as is_local
+            from days as d inner join {overrides} as p
+                on d.provider = p.provider and d.model = p.model
+            where {valid}
+            union all
+            select d.provider, d.model, d.started_date, 2, {cols}, lower(p.is_local) = 'true'
+            from days as d inner join {overrides} as p on d.provider = p.provider
+            where p.model = '*' and {valid}
+            union all
+            select d.provider, d.model, d.started_date, 3, {cols}, false
+            from days as d inner join {lists} as p
+                on d.provider = p.provider and d.model = p.model
+            where {valid}
+        )
+        select provider, model, started_date,
+            argMin(input_per_1m, priority) as input_per_1m,
+            argMin(output_per_1m, priority) as output_per_1m,
+            argMin(cache_read_per_1m, priority) as cache_read_per_1m,
+            argMin(is_local, priority) as is_local
+        from candidates
+        group by provider, model, started_date
+    """
+
+
+GENERATIONS_SQL = """
+    select
+        c.*,
+        if(c.input_tokens is null and c.output_tokens is null, NULL,
+           coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0)) as total_tokens,
+        least(coalesce(c.cache_read_tokens, 0), coalesce(c.input_tokens, 0)) as cached,
+        CAST(multiIf(
+            coalesce(p.is_local, false), toDecimal128(0, 12),
+            p.input_per_1m is null or p.output_per_1m is null, NULL,
+            c.input_tokens is null and c.output_tokens is null, NULL,
+            ((coalesce(c.input_tokens, 0) - cached) * p.input_per_1m
+             + cached * coalesce(p.cache_read_per_1m, p.input_per_1m)
+             + coalesce(c.output_tokens, 0) * p.output_per_1m)
+            * toDecimal128('0.000001', 6)
+        ), 'Nullable(Decimal(38, 12))') as cost_usd
+    from calls as c
+    left join prices as p
+        on c.provider = p.provider and c.model = p.model and c.started_date = p.started_date
+"""
+
+MART_SQL = {
+    "daily_usage": """
+        select started_date as usage_date, source_system, source_name, tenant_id, user_id,
+            provider, model,
+            count() as requests, countIf(status = 'error') as errors,
+            sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
+            sum(total_tokens) as total_tokens, sum(cost_usd) as cost_usd,
+            countIf(cost_usd is null) as unpriced_requests
+        from generations
+        group by started_date, source_system, source_name, tenant_id, user_id, provider, model
+    """,
+    "model_costs": """
+        with per_model as (
+            select started_date as usage_date, provider, model,
+                count() as requests, countIf(status = 'error') as errors,
+                sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
+                sum(total_tokens) as total_tokens, sum(cost_usd) as cost_usd,
+                countIf(cost_usd is null) as unpriced_requests
+            from generations
+            group by started_date, provider, model
+        )
+        select *,
+            CAST(cost_usd * 1000 / requests, 'Nullable(Decimal(38, 12))')
+                as cost_per_1k_requests_usd,
+            toFloat64(cost_usd) / nullIf(toFloat64(sum(cost_usd) over (partition by usage_date)), 0)
+                as share_of_day_cost
+        from per_model
+    """,
+    "latency_percentiles": """
+        select started_date as usage_date, source_system, source_name, provider, model,
+            count() as requests_with_latency,
+            quantilesExactInclusive(0.5, 0.9, 0.95, 0.99)(latency_ms) as pcts,
+            pcts[1] as p50_ms, pcts[2] as p90_ms, pcts[3] as p95_ms, pcts[4] as p99_ms,
+            max(latency_ms) as max_ms
+        from generations
+        where status = 'success' and latency_ms is not null
+        group by started_date, source_system, source_name, provider, model
+    """,
+}
+
+
+def compute_marts(data_dir: Path, models_resolved: Path) -> tuple[dict[str, pa.Table], float]:
+    """The three marts from DATA/landing by chDB, and the seconds it took."""
+    from chdb import session
+
+    t0 = time.perf_counter()
+    sess = session.Session()
+    try:
+        for setting in (
+            "session_timezone = 'UTC'",
+            "join_use_nulls = 1",
+            "prefer_column_name_to_alias = 1",
+        ):
+            sess.query(f"SET {setting}")
+        land = _Landing(sess, data_dir)
+        resolved = f"file({_lit(str(models_resolved))}, Parquet)"
+        sess.query(
+            f"""create table calls engine = Memory as
+            select c.*, r.provider as provider, r.model as model,
+                toDate(c.started_at, 'UTC') as started_date
+            from ({_calls_sql(land)}) as c
+            left join {resolved} as r
+                on isNotDistinctFrom(c.provider_raw, r.provider_raw)
+                and isNotDistinctFrom(c.model_raw, r.model_raw)"""
+        )
+        sess.query(f"create table prices engine = Memory as {_prices_sql()}")
+        sess.query(f"create table generations engine = Memory as {GENERATIONS_SQL}")
+        out = {}
+        for name, sql in MART_SQL.items():
+            table = sess.query(sql, "ArrowStream").bytes()
+            out[name] = pa.ipc.open_stream(table).read_all() if table else pa.table({})
+        out["latency_percentiles"] = out["latency_percentiles"].drop_columns(["pcts"])
+    finally:
+        sess.close()
+    return out, time.perf_counter() - t0
+
+
+def main() -> None:
+    data_dir, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    marts, seconds = compute_marts(data_dir, out_dir / "models_resolved.parquet")
+    for name, table in marts.items():
+        pq.write_table(table, out_dir / f"{name}.parquet")
+    rows = {name: t.num_rows for name, t in marts.items()}
+    print(json.dumps({"seconds": seconds, "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+"""`make bench`: the warehouse at a given size, every figure of SPEC §7 and issue #8 in one
+run, printed as one table and written as JSON for comparison over time (docs/bench.md).
+
+    python -m bench.scale [--calls 1e6] [--days 90] [--seed 42] [--no-postgres]
+
+Sources of `calls` calls over `days` days come from the demo generator and are cached under
+$WAREHOUSE_DATA_DIR/bench/sources-<calls>-<seed>/ (reused while size, seed and generator
+version match): `history/` (the days up to the day before the last) and `next/` (the same
+plus one new day). The warehouse is built fresh under .../bench/wh-<calls>-<seed>/. Each
+step runs as a child process, timed, with its peak RSS (os.wait4); its output goes to a log
+beside the results. Exit status 1 when chDB and DuckDB disagree on any mart row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from bench import agreement, nightly
+from bench._proc import Step, python_step
+from ingest import config
+from ingest.demo import GENERATOR_VERSION
+
+END = dt.date(2025, 6, 24)  # the new day of the nightly step
+CALL_TABLES = {"ai_process_log", "generations", "query_analytics", "instagram_feeds", "chat_logs"}
+GiB = 1024**3
+
+
+def _sources(root: Path, days: int, per_day: int, seed: int, end: dt.date) -> tuple[Path, bool]:
+    """Demo sources in `root`, generated unless a matching set is there already."""
+    manifest = root / "truth" / "manifest.json"
+    want = {"days": days, "calls_per_day": per_day, "end_date": end.isoformat(), "seed": seed}
+    if manifest.exists():
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        if m.get("options") == want and m.get("generator_version") == GENERATOR_VERSION:
+            return root / "sources.toml", True
+    nightly.demo(root, days, per_day, end, seed)
+    return root / "sources.toml", False
+
+
+def _du(path: Path) -> int:
+    """Bytes of the file, or of the regular files below the folder (links not followed:
+    each file once)."""
+    if path.is_file():
+        return path.stat().st_size
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for f in files:
+            st = os.lstat(os.path.join(dirpath, f))
+            total += st.st_size if not os.path.islink(os.path.join(dirpath, f)) else 0
+    return total
+
+
+def _landed_rows(data: Path) -> tuple[int, int]:
+    """(every landed row, call-table rows) of the published landing versions."""
+    every = calls = 0
+    for f in (data / "landing").glob("*/*/*/*.parquet"):
+        n = pq.ParquetFile(f).metadata.num_rows
+        every += n
+        calls += n if f.parent.name in CALL_TABLES else 0
+    return every, calls
+
+
+def _json_out(step: Step) -> dict:
+    """The JSON line a bench module printed last (libraries may print other lines)."""
+    return json.loads([ln for ln in step.output.splitlines() if ln.startswith("{")][-1])
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cpu_model": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem_kib / 1024**2, 1),
+        "load_avg_1m_at_start": os.getloadavg()[0],
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+    }
+
+
+def _gib(n: int) -> str:
+    return f"{n / GiB:5.2f} GiB"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--calls", type=float, default=1e6, help="calls in total (1e6, 1e7, 1e8)")
+    ap.add_argument("--days", type=int, default=90)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--no-postgres", action="store_true", help="skip the seed 003 comparison")
+    ap.add_argument("--no-nightly", action="store_true", help="skip the nightly refresh")
+    args = ap.parse_args()
+    calls, days = int(args.calls), args.days
+    per_day = round(calls / days)
+    data_dir = config.data_dir().resolve()
+    bench_dir = data_dir / "bench"
+    src_root = bench_dir / f"sources-{calls}-{args.seed}"
+    wh = bench_dir / f"wh-{calls}-{args.seed}"
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    logs = bench_dir / f"logs-{calls}-{args.seed}-{stamp}"
+    logs.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    print(
+        f"bench: {per_day * days:,} calls ({days} days x {per_day:,}/day, seed {args.seed}) on "
+        f"{info['cpu_model']}, {info['cores']} cores, {info['ram_gib']} GiB RAM; "
+        f"load average {info['load_avg_1m_at_start']:.1f} at start; logs in {logs}",
+        flush=True,
+    )
+
+    t = time.perf_counter()
+    history, cached = _sources(
+        src_root / "history", days, per_day, args.seed, END - dt.timedelta(days=1)
+    )
+    next_src, cached_next = history, True
+    if not args.no_nightly:
+        next_src, cached_next = _sources(src_root / "next", days + 1, per_day, args.seed, END)
+    gen_s = time.perf_counter() - t
+    print(f"  sources: {'cached' if cached and cached_next else f'generated in {gen_s:.0f} s'}")
+
+    shutil.rmtree(wh, ignore_errors=True)
+    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(wh), WAREHOUSE_SOURCES=str(history))
+    nightly_env = dict(env, WAREHOUSE_SOURCES=str(next_src))
+    steps: dict[str, Step] = {}
+
+    def step(key: str, label: str, argv: list[str], e: dict[str, str] = env) -> Step:
+        print(f"  {label} ...", flush=True)
+        steps[key] = python_step(label, argv, e, logs / f"{key}.log")
+        return steps[key]
+
+    step("ingest", "ingest (extract)", ["-m", "ingest", "extract"])
+    rows, call_rows = _landed_rows(wh)
+    step("build", "full dbt build", ["-m", "ingest", "build"])
+    sizes = {"landing_bytes": _du(wh / "landing"), "warehouse_bytes": _du(wh / "warehouse.duckdb")}
+    scan = json.loads(
+        step("scan", "scan every landed column", ["-m", "bench.scan", str(wh)]).output
+    )
+    chdb_dir = wh / "bench-chdb"
+    agreement.export_models_resolved(wh / "warehouse.duckdb", chdb_dir / "models_resolved.parquet")
+    chdb = json.loads(
+        step(
+            "chdb",
+            "chDB: three marts from landing",
+            ["-m", "bench.chdb_marts", str(wh), str(chdb_dir)],
+        )
+        .output.strip()
+        .splitlines()[-1]
+    )
+    print("  comparing chDB and DuckDB marts ...", flush=True)
+    problems = agreement.compare_marts(
+        agreement.duckdb_marts(wh / "warehouse.duckdb"),
+        {m: pq.read_table(chdb_dir / f"{m}.parquet") for m in agreement.MARTS},
+    )
+    seed = None
+    if not args.no_postgres:
+        from bench import seed_query
+
+        print("  seed 003 query 6 on PostgreSQL ...", flush=True)
+        seed = seed_query.compare(history.parent / "instagram_feed.db", wh / "warehouse.duckdb")
+    nsteps: dict[str, float] = {}
+    if not args.no_nightly:
+        print("  nightly refresh after one new day ...", flush=True)
+        steps["nightly"], nsteps = nightly.nightly(nightly_env, log=logs / "nightly.log")
+
+    full = steps["ingest"].seconds + steps["build"].seconds
+    peak = max(s.max_rss_bytes for s in steps.values())
+    result = {
+        "when": stamp,
+        "machine": info,
+        "calls": per_day * days,
+        "days": days,
+        "calls_per_day": per_day,
+        "seed": args.seed,
+        "rows_landed": rows,
+        "call_rows_landed": call_rows,
+        "steps": {
+            k: {"seconds": s.seconds, "max_rss_bytes": s.max_rss_bytes} for k, s in steps.items()
+        },
+        "ingest_rows_per_s": rows / steps["ingest"].seconds,
+        "ingest_calls_per_s": call_rows / steps["ingest"].seconds,
+        "ingest_plus_build_seconds": full,
+        "nightly_step_seconds": nsteps,
+        "ratio_nightly_over_ingest_plus_build": (
+            steps["nightly"].seconds / full if "nightly" in steps else None
+        ),
+        "ratio_nightly_build_over_full_build": (
+            nsteps["dbt build"] / steps["build"].seconds if "dbt build" in nsteps else None
+        ),
+        "scan": scan,
+        "ratio_build_over_scan": steps["build"].seconds / scan["seconds"],
+        "chdb": chdb,
+        "ratio_build_over_chdb": steps["build"].seconds / chdb["seconds"],
+        "chdb_duckdb_differences": problems,
+        "seed003_query6": seed,
+        "sizes": sizes,
+        "peak_rss_bytes": peak,
+    }
+    out = bench_dir / f"scale-{calls}-{args.seed}-{stamp}.json"
+    out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    _print(result, steps, out)
+    sys.exit(1 if problems or (seed and seed["problems"]) else 0)
+
+
+def _print(r: dict, steps: dict[str, Step], out: Path) -> None:
+    ing = steps["ingest"]
+    print(f"\n{'step':<40} {'seconds':>9} {'rows/s':>12} {'peak RSS':>10}")
+    labels = {
+        "ingest": f"ingest: {r['rows_landed']:,} rows ({r['call_rows_landed']:,} calls)",
+        "build": "full dbt build (models + tests)",
+        "scan": f"DuckDB scan of every landed column ({r['scan']['columns']})",
+        "chdb": "chDB: the three marts from landing",
+        "nightly": "nightly refresh after one new day",
+    }
+    for key, label in labels.items():
+        if key not in steps:
+            continue
+        s = steps[key]
+        rate = f"{r['rows_landed'] / ing.seconds:>12,.0f}" if key == "ingest" else " " * 12
+        print(f"{label:<40} {s.seconds:>9.1f} {rate} {_gib(s.max_rss_bytes):>10}")
+    nightly_steps = ", ".join(f"{k} {v:.1f} s" for k, v in r["nightly_step_seconds"].items())
+    print(f"  nightly steps: {nightly_steps or 'not run (--no-nightly)'}")
+
+    def pct(x: float | None) -> str:
+        return "     n/a" if x is None else f"{x:8.1%}"
+
+    print(
+        f"\nratios (one run, same machine):\n"
+        f"  full build / scan of every column:   {r['ratio_build_over_scan']:8.1f}\n"
+        f"  full build / chDB's three marts:      {r['ratio_build_over_chdb']:8.1f}\n"
+        f"  nightly / (ingest + full build):     {pct(r['ratio_nightly_over_ingest_plus_build'])}"
+        f"   (SPEC §7: < 10% with 90 days)\n"
+        f"  nightly dbt build / full dbt build:  {pct(r['ratio_nightly_build_over_full_build'])}\n"
+        f"SPEC §7 at 1e7: ingest + full build {r['ingest_plus_build_seconds']:.1f} s (< 120 s), "
+        f"peak RSS {_gib(r['peak_rss_bytes']).strip()} (< 4 GiB)\n"
+        f"on disk: landing zone {_gib(r['sizes']['landing_bytes']).strip()}, "
+        f"warehouse {_gib(r['sizes']['warehouse_bytes']).strip()}"
+    )
+    diffs = r["chdb_duckdb_differences"]
+    print(
+        f"chDB vs DuckDB marts ({', '.join(f'{k} {v:,}' for k, v in r['chdb']['rows'].items())}"
+        f" rows): {'agree on every row' if not diffs else f'{len(diffs)} DIFFERENCES'}"
+    )
+    for line in diffs:
+        print(f"  {line}")
+    s = r["seed003_query6"]
+    if s:
+        print(
+            f"seed 003 query 6 ({s['tenant']}, {s['window'][0]}..{s['window'][1]}, "
+            f"{s['instagram_feeds_rows']:,} rows in PostgreSQL):\n"
+            f"  PostgreSQL {s['postgres_query6_seconds'] * 1000:.1f} ms, "
+            f"marts.daily_usage {s['mart_daily_usage_seconds'] * 1000:.1f} ms "
+            f"(ratio {s['ratio_postgres_over_mart']:.1f}); "
+            f"marts.model_costs (all tenants) {s['mart_model_costs_seconds'] * 1000:.1f} ms"
+        )
+        print(f"  {'provider/model':<28} {'requests':>17} {'input tokens':>21} {'cost USD':>19}")
+        for m in s["models"]:
+            cost = "NULL" if m.get("mart_cost") is None else f"{m['mart_cost']:.4f}"
+            print(
+                f"  {m['provider'] + '/' + m['model']:<28} {m['app_n']:>8} {m.get('mart_n', 0):>8}"
+                f" {m['app_in']:>10} {m.get('mart_in', 0):>10}"
+                f" {m.get('app_cost', 0):>9.4f} {cost:>9}"
+            )
+        print("  (each pair: the app on PostgreSQL, then our mart; docs/bench.md says why "
+              "tokens and cost differ)")  # fmt: skip
+        for line in s["problems"]:
+            print(f"  MISMATCH {line}")
+    print(f"\nfigures: {out}")
+
+
+if __name__ == "__main__":
+    main()

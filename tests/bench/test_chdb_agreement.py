@@ -1,0 +1,116 @@
+"""chDB (bench/chdb_marts.py, from the landed Parquet) and our dbt/DuckDB build give the
+same daily_usage, model_costs and latency_percentiles, row for row (issue #8), on a small
+demo with planted bad rows, token counts only in JSON, and a second, newer load."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from bench.agreement import MARTS, compare_marts, duckdb_marts, export_models_resolved
+from bench.chdb_marts import compute_marts
+
+REPO = Path(__file__).resolve().parents[2]
+
+# (database, table, SQL set clause): each set aside by SPEC §5, one row each
+SET_ASIDE = [
+    ("ai_process_log", "ai_process_log", "token_output = -3"),
+    ("ai_process_log", "ai_process_log", "created_at = '2099-05-05 05:05:05'"),
+    ("trip_planner", "generations", "latency_ms = 86400001"),
+    ("text2sql", "query_analytics", "timestamp = '2019-12-31 23:59:59'"),
+    ("instagram_feed", "instagram_feeds", "completion_tokens = 10000001"),
+    ("ml_gateway", "chat_logs", "duration = -5"),
+    ("trip_planner", "generations", "created_at = null"),
+]
+# kept, with tokens from the JSON fallbacks (token_usage, else gpt_response_raw.usage)
+JSON_TOKENS = [
+    "prompt_tokens = null, completion_tokens = null",
+    "prompt_tokens = null, completion_tokens = null, token_usage = '{not json'",
+]
+
+
+def _run(env: dict[str, str], *args: str, cwd: Path = REPO) -> None:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def _update(db: Path, table: str, assignment: str, offset: int) -> None:
+    with sqlite3.connect(db) as con:
+        con.execute(
+            f"update {table} set {assignment} "
+            f"where rowid = (select rowid from {table} order by rowid limit 1 offset {offset})"
+        )
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> tuple[Path, int]:
+    data = tmp_path_factory.mktemp("chdb")
+    src = data / "src"
+    env = dict(
+        os.environ, WAREHOUSE_DATA_DIR=str(data), WAREHOUSE_SOURCES=str(src / "sources.toml")
+    )
+    py = sys.executable
+    _run(env, py, "-m", "ingest", "demo", "--days", "4", "--calls-per-day", "600",
+         "--out", str(src))  # fmt: skip
+    truth_rows = pl.read_parquet(src / "truth" / "generations.parquet").height
+    for i, (system, table, assignment) in enumerate(SET_ASIDE):
+        _update(src / f"{system}.db", table, assignment, offset=10 + i)
+    _run(env, py, "-m", "ingest", "extract")
+    # a second load of everything, after the app changed two rows: the newest load wins
+    for i, assignment in enumerate(JSON_TOKENS):
+        _update(src / "instagram_feed.db", "instagram_feeds", assignment, offset=40 + i)
+    _run(env, py, "-m", "ingest", "extract", "--full-refresh")
+    dbt = str(Path(py).parent / "dbt")
+    _run(
+        env | {"DBT_PROFILES_DIR": str(REPO / "dbt_project"),
+               "DBT_TARGET_PATH": str(data / "dbt" / "target"),
+               "DBT_LOG_PATH": str(data / "dbt" / "logs")},
+        dbt, "build", "--quiet", "--select", "+daily_usage", "+model_costs",
+        "+latency_percentiles", "--exclude-resource-type", "test", "unit_test",
+        cwd=REPO / "dbt_project",
+    )  # fmt: skip
+    return data, truth_rows - len(SET_ASIDE)
+
+
+def test_chdb_and_duckdb_marts_agree_on_every_row(warehouse):
+    data, clean_calls = warehouse
+    ours = duckdb_marts(data / "warehouse.duckdb")
+    resolved = export_models_resolved(data / "warehouse.duckdb", data / "models_resolved.parquet")
+    theirs, _seconds = compute_marts(data, resolved)
+    assert compare_marts(ours, theirs) == []
+    # both left out exactly the planted rows: the calls counted are the generator's less those
+    assert ours["daily_usage"]["requests"].sum() == clean_calls
+    assert ours["model_costs"]["requests"].sum() == clean_calls
+    # the JSON fallback rows are there, with tokens
+    assert (
+        ours["daily_usage"]
+        .filter(pl.col("source_system") == "instagram_feed")["input_tokens"]
+        .null_count()
+        == 0
+    )
+
+
+def test_compare_marts_reports_every_kind_of_difference(warehouse):
+    data, _ = warehouse
+    ours = duckdb_marts(data / "warehouse.duckdb")
+    theirs = {m: df.clone() for m, df in ours.items()}
+    assert compare_marts(ours, theirs) == []
+    theirs["daily_usage"] = theirs["daily_usage"].slice(1)  # a row missing
+    first = pl.int_range(pl.len()) == 0
+    theirs["model_costs"] = theirs["model_costs"].with_columns(
+        requests=pl.when(first).then(pl.col("requests") + 1).otherwise(pl.col("requests"))
+    )
+    theirs["latency_percentiles"] = theirs["latency_percentiles"].with_columns(
+        p95_ms=pl.when(first).then(pl.col("p95_ms") * (1 + 1e-6)).otherwise(pl.col("p95_ms"))
+    )
+    problems = compare_marts(ours, theirs)
+    assert any(p.startswith("daily_usage: 1 rows only in ours") for p in problems), problems
+    assert any(p.startswith("model_costs.requests: 1 of") for p in problems), problems
+    assert any(p.startswith("latency_percentiles.p95_ms: 1 of") for p in problems), problems
+    assert set(MARTS) == {"daily_usage", "model_costs", "latency_percentiles"}
