@@ -71,6 +71,25 @@ def _landed_rows(data: Path) -> tuple[int, int]:
     return every, calls
 
 
+def dbt_profile(wh: Path, keep_as: Path) -> dict:
+    """Where dbt's last invocation spent its time (run_results.json, kept as `keep_as`):
+    seconds per resource type and the slowest nodes. Node times overlap (2 threads)."""
+    src = wh / "dbt" / "target" / "run_results.json"
+    if not src.exists():
+        return {}
+    shutil.copyfile(src, keep_as)
+    results = json.loads(src.read_text(encoding="utf-8"))["results"]
+    by_type: dict[str, float] = {}
+    for r in results:
+        kind = r["unique_id"].split(".")[0]
+        by_type[kind] = by_type.get(kind, 0.0) + r["execution_time"]
+    slowest = sorted(results, key=lambda r: -r["execution_time"])[:10]
+    return {
+        "node_seconds_by_type": {k: round(v, 1) for k, v in sorted(by_type.items())},
+        "slowest": [[r["unique_id"], round(r["execution_time"], 1)] for r in slowest],
+    }
+
+
 def _json_out(step: Step) -> dict:
     """The JSON line a bench module printed last (libraries may print other lines)."""
     return json.loads([ln for ln in step.output.splitlines() if ln.startswith("{")][-1])
@@ -152,6 +171,7 @@ def main() -> None:
     step("ingest", "ingest (extract)", ["-m", "ingest", "extract"])
     rows, call_rows = _landed_rows(wh)
     step("build", "full dbt build", ["-m", "ingest", "build"])
+    profiles = {"build": dbt_profile(wh, logs / "build_run_results.json")}
     sizes = {"landing_bytes": _du(wh / "landing"), "warehouse_bytes": _du(wh / "warehouse.duckdb")}
     scan = json.loads(
         step("scan", "scan every landed column", ["-m", "bench.scan", str(wh)]).output
@@ -182,6 +202,7 @@ def main() -> None:
     if not args.no_nightly:
         print("  nightly refresh after one new day ...", flush=True)
         steps["nightly"], nsteps = nightly.nightly(nightly_env, log=logs / "nightly.log")
+        profiles["nightly"] = dbt_profile(wh, logs / "nightly_run_results.json")
 
     full = steps["ingest"].seconds + steps["build"].seconds
     peak = max(s.max_rss_bytes for s in steps.values())
@@ -215,6 +236,7 @@ def main() -> None:
         "seed003_query6": seed,
         "sizes": sizes,
         "peak_rss_bytes": peak,
+        "dbt_profile": profiles,
     }
     out = bench_dir / f"scale-{calls}-{args.seed}-{stamp}.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
@@ -256,6 +278,12 @@ def _print(r: dict, steps: dict[str, Step], out: Path) -> None:
         f"on disk: landing zone {_gib(r['sizes']['landing_bytes']).strip()}, "
         f"warehouse {_gib(r['sizes']['warehouse_bytes']).strip()}"
     )
+    for name, prof in r["dbt_profile"].items():
+        if prof:
+            kinds = ", ".join(f"{k} {v:.0f} s" for k, v in prof["node_seconds_by_type"].items())
+            print(f"dbt {name}, node seconds (2 threads overlap): {kinds}; slowest:")
+            for uid, secs in prof["slowest"][:5]:
+                print(f"    {secs:6.1f} s  {uid}")
     diffs = r["chdb_duckdb_differences"]
     print(
         f"chDB vs DuckDB marts ({', '.join(f'{k} {v:,}' for k, v in r['chdb']['rows'].items())}"
