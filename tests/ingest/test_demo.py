@@ -166,6 +166,7 @@ def test_layout_and_sources_toml(demo: Path) -> None:
         "calls_per_day": 200,
         "end_date": "2025-06-24",
         "seed": 42,
+        "bad_input": False,
     }
 
 
