@@ -39,6 +39,11 @@ PALETTE = [
     "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 ]  # fmt: skip
 
+# Sources get their own scheme (ColorBrewer Dark2), so a source is not read as a model.
+SOURCE_PALETTE = [
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+]  # fmt: skip
+
 # How long a notebook waits for a refresh holding the write lock before saying so.
 LOCK_WAIT_S = 3.0
 
@@ -246,6 +251,20 @@ def table(
         return grid
     note = f"{shown.height:,} of {frame.height:,} rows shown" + (f", {order}" if order else "")
     return mo.vstack([mo.md(f"*{note}.*"), grid])
+
+
+def source_names() -> list[str]:
+    """Every source of the warehouse, sorted (for the colour scale)."""
+    frame = query("select distinct source_name from marts.daily_usage order by source_name")
+    return frame["source_name"].to_list()
+
+
+def source_color(sources: Sequence[str], field: str = "source_name") -> alt.Color:
+    """The same colour for a source in every chart of every notebook."""
+    colours = [SOURCE_PALETTE[i % len(SOURCE_PALETTE)] for i in range(len(sources))]
+    return alt.Color(
+        f"{field}:N", title="Source", scale=alt.Scale(domain=list(sources), range=colours)
+    )
 
 
 def usd(value: Decimal | float | None, places: int = 2) -> str:

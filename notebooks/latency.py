@@ -259,7 +259,7 @@ def _(alt, histogram):
             scale=alt.Scale(type="log"),
         ),
         x2="bin_end_ms:Q",
-        y=alt.Y("calls:Q", title="Successful calls"),
+        y=alt.Y("calls:Q", title="Successful calls (calls per bin)"),
         tooltip=[
             alt.Tooltip("bin_start_ms:Q", title="from ms", format=",.0f"),
             alt.Tooltip("bin_end_ms:Q", title="to ms", format=",.0f"),

@@ -36,7 +36,8 @@ def _(mo):
 def _(wh):
     present = wh.relations()
     data_dir = wh.data_dir()
-    return data_dir, present
+    sources = wh.source_names()
+    return data_dir, present, sources
 
 
 @app.cell(hide_code=True)
@@ -120,7 +121,7 @@ def _(alt, wh):
     alt.Chart(_calls).mark_rect().encode(
         x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
         y=alt.Y("source_name:N", title="Source"),
-        color=alt.Color("requests:Q", title="Calls per day", scale=alt.Scale(scheme="blues")),
+        color=alt.Color("requests:Q", title="Calls (per day)", scale=alt.Scale(scheme="blues")),
         tooltip=[
             alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
             alt.Tooltip("source_name:N", title="Source"),
@@ -161,7 +162,7 @@ def _(present, wh):
 
 
 @app.cell
-def _(alt, mo, set_aside, wh):
+def _(alt, mo, set_aside, sources, wh):
     if set_aside is None:
         _out = mo.md(
             "**Not available yet**: the `quarantined_rows` table is built by issue #5. "
@@ -175,9 +176,9 @@ def _(alt, mo, set_aside, wh):
                 alt.Chart(set_aside)
                 .mark_bar()
                 .encode(
-                    x=alt.X("sum(rows_set_aside):Q", title="Rows set aside"),
+                    x=alt.X("sum(rows_set_aside):Q", title="Rows set aside (rows)"),
                     y=alt.Y("rule:N", title="Rule", sort="-x"),
-                    color=alt.Color("source_name:N", title="Source"),
+                    color=wh.source_color(sources),
                     tooltip=["source_name", "source_table", "rule", "rows_set_aside"],
                 )
                 .properties(width="container", height=200),
@@ -287,7 +288,10 @@ def _(alt, mo, present, wh):
             .mark_bar()
             .encode(
                 x=alt.X(
-                    "sum(calls):Q", title="Calls", stack="normalize", axis=alt.Axis(format="%")
+                    "sum(calls):Q",
+                    title="Calls (% of the source)",
+                    stack="normalize",
+                    axis=alt.Axis(format="%"),
                 ),
                 y=alt.Y("source_name:N", title="Source"),
                 color=alt.Color(
@@ -378,7 +382,7 @@ def _(duckdb, present, wh):
 
 
 @app.cell
-def _(alt, mo, refresh_runs, runs_error, runs_relation, wh):
+def _(alt, mo, refresh_runs, runs_error, runs_relation, sources, wh):
     if runs_relation is None:
         _out = mo.md("The refresh run log is **not available yet** (issue #6).")
     elif runs_error is not None:
@@ -413,7 +417,7 @@ def _(alt, mo, refresh_runs, runs_error, runs_relation, wh):
                     title="Refresh (start, UTC)",
                 ),
                 y=alt.Y("rows_landed:Q", title="Rows landed (rows per refresh)"),
-                color=alt.Color("source_name:N", title="Source"),
+                color=wh.source_color(sources),
                 stroke=alt.condition(
                     alt.datum.status == "failed", alt.value("#e45756"), alt.value(None)
                 ),

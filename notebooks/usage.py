@@ -43,8 +43,8 @@ def _(mo, wh):
     date_range = mo.ui.date_range(
         start=_first, stop=_last, value=(_first, _last), label="Days (UTC)"
     )
-    _sources, _tenants = _dims.row(0)
-    source_filter = mo.ui.multiselect(_sources or [], label="Sources (all if none)")
+    sources, _tenants = _dims.row(0)
+    source_filter = mo.ui.multiselect(sources or [], label="Sources (all if none)")
     tenant_filter = mo.ui.multiselect(_tenants or [], label="Tenants (all if none)")
     model_filter = mo.ui.multiselect(models, label="Models (all if none)")
     stack_by = mo.ui.dropdown(
@@ -58,7 +58,15 @@ def _(mo, wh):
             mo.hstack([source_filter, tenant_filter, model_filter], justify="start"),
         ]
     )
-    return date_range, model_filter, models, source_filter, stack_by, tenant_filter
+    return (
+        date_range,
+        model_filter,
+        models,
+        source_filter,
+        sources,
+        stack_by,
+        tenant_filter,
+    )
 
 
 @app.cell
@@ -127,16 +135,20 @@ def _(date_range, mo, total_errors, total_requests, total_tokens, wh):
 
 
 @app.cell
-def _(alt, models, stack_by, wh):
-    # The colour channel for the chosen stacking: models keep their colour everywhere.
+def _(alt, models, sources, stack_by, wh):
+    # The colour channel for the chosen stacking: models and sources keep their colour
+    # everywhere.
     _field, _title = {
         "model": ("model", "Model"),
         "source_name": ("source_name", "Source"),
         "tenant": ("tenant", "Tenant"),
     }[stack_by.value]
-    stack_color = (
-        wh.model_color(models) if _field == "model" else alt.Color(f"{_field}:N", title=_title)
-    )
+    if _field == "model":
+        stack_color = wh.model_color(models)
+    elif _field == "source_name":
+        stack_color = wh.source_color(sources or [])
+    else:
+        stack_color = alt.Color(f"{_field}:N", title=_title)
 
     def daily_bars(frame, field, title):
         """Bars per UTC day, stacked by the chosen dimension."""
@@ -189,7 +201,7 @@ def _(mo):
 
 @app.cell
 def _(daily, daily_bars):
-    daily_bars(daily, "total_tokens", "Tokens per day")
+    daily_bars(daily, "total_tokens", "Tokens (per day)")
     return
 
 
@@ -207,7 +219,7 @@ def _(mo):
 
 @app.cell
 def _(daily, daily_bars):
-    daily_bars(daily, "errors", "Failed calls per day")
+    daily_bars(daily, "errors", "Failed calls (calls per day)")
     return
 
 

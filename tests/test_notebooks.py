@@ -209,6 +209,26 @@ def _dom_tables(dom: str) -> list[tuple[list[str], list[list[str]]]]:
     return tables
 
 
+def _chart_specs(page: str) -> list[dict]:
+    """The Vega-Lite specs of a report page (marimo's mime elements, JSON in JSON)."""
+    specs = []
+    for mime, data in re.findall(r"data-mime='([^']*)' data-data='([^']*)'", page):
+        if "vegalite" in json.loads(html.unescape(mime)):
+            spec = json.loads(html.unescape(data))
+            specs.append(json.loads(spec) if isinstance(spec, str) else spec)
+    return specs
+
+
+def _encodings(spec: object) -> list[dict]:
+    """Every ``encoding`` of a spec, its layers and concatenations included."""
+    if isinstance(spec, dict):
+        found = [spec["encoding"]] if isinstance(spec.get("encoding"), dict) else []
+        return found + [e for v in spec.values() for e in _encodings(v)]
+    if isinstance(spec, list):
+        return [e for v in spec for e in _encodings(v)]
+    return []
+
+
 def test_offline_reports_render_in_chromium(
     warehouse: Path, truth: pl.DataFrame, chromium: str, tmp_path: Path
 ) -> None:
@@ -218,8 +238,22 @@ def test_offline_reports_render_in_chromium(
     assert sorted(p.name for p in (warehouse / "reports").iterdir()) == [p.name for p in paths]
     shots = warehouse / "screenshots"
     shots.mkdir(exist_ok=True)
+    colours: dict[tuple[str, str], set[str]] = {}  # (field, value) -> colours it got
     for path in paths:
         source = path.read_text()
+        for encoding in _encodings(_chart_specs(source)):
+            # every quantity and time on an axis says its unit: "Day (UTC)", "Latency (ms)"
+            for channel in ("x", "y"):
+                axis = encoding.get(channel, {})
+                if axis.get("type") in ("quantitative", "temporal"):
+                    title = axis.get("title") or ""
+                    assert re.search(r"\(.+\)", title), f"{path.name}: {channel} {title!r}"
+            colour = encoding.get("color", {})
+            if colour.get("field") in ("model", "source_name"):
+                scale = colour.get("scale", {})
+                assert scale.get("domain") and scale.get("range"), f"{path.name}: {colour}"
+                for value, c in zip(scale["domain"], scale["range"], strict=False):
+                    colours.setdefault((colour["field"], value), set()).add(c)
         # nothing fetched from elsewhere (the network is cut below anyway)
         assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?(https?:)?//", source)
         expected = source.split("<main>")[1].split("</main>")[0].count("vnd.vegalite")
@@ -246,6 +280,10 @@ def test_offline_reports_render_in_chromium(
             expected = set(truth["canonical_model"].drop_nulls())
             assert expected <= shown, f"models missing from the cost report: {expected - shown}"
             assert "acme-llm-7b" in shown and len(rows) > 10
+    # one colour per model and per source, in every chart of every report
+    assert {f for f, _ in colours} == {"model", "source_name"}
+    clashes = {k: v for k, v in colours.items() if len(v) > 1}
+    assert not clashes, f"a model or source changes colour between charts: {clashes}"
 
 
 def _free_port() -> int:
