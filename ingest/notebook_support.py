@@ -31,12 +31,15 @@ NO_MODEL = "(no model)"
 NO_TENANT = "(no tenant)"
 NO_USER = "(no user)"
 
-# tableau20, spelt out so that the colour of a model does not depend on a renderer's
-# scheme table: the model list is sorted, and the i-th model gets the i-th colour.
+# Spelt out so that the colour of a model does not depend on a renderer's scheme table:
+# the model list is sorted, and the i-th model gets the i-th colour. vega's tableau10,
+# then ten more hues none of which is a near twin of the first ten (d3's category10,
+# used here before, repeats tableau10's blue, orange, green and red: the 1st and 11th
+# model looked alike).
 PALETTE = [
     "#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2",
-    "#ff9da6", "#9d755d", "#bab0ac", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-    "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#ff9da6", "#9d755d", "#bab0ac", "#a0cbe8", "#ffbe7d", "#8cd17d", "#b6992d",
+    "#499894", "#d37295", "#79706e", "#d4a6c8", "#003f5c", "#8f2d56",
 ]  # fmt: skip
 
 # Sources get their own scheme (ColorBrewer Dark2), so a source is not read as a model.

@@ -259,7 +259,9 @@ def _(alt, histogram):
             scale=alt.Scale(type="log"),
         ),
         x2="bin_end_ms:Q",
-        y=alt.Y("calls:Q", title="Successful calls (calls per bin)"),
+        # from 0 up: with x and x2 both set, vega-lite would not ground the bars itself
+        y=alt.Y("calls:Q", title="Successful calls (calls per bin)", scale=alt.Scale(zero=True)),
+        y2=alt.datum(0),
         tooltip=[
             alt.Tooltip("bin_start_ms:Q", title="from ms", format=",.0f"),
             alt.Tooltip("bin_end_ms:Q", title="to ms", format=",.0f"),
@@ -291,8 +293,10 @@ def _(filters, wh):
             count(*) as calls,
             count(*) filter (where status = 'success' and latency_ms is not null)
                 as calls_timed,
-            quantile_cont(latency_ms, 0.5) filter (where status = 'success') as p50_ms,
-            quantile_cont(latency_ms, 0.95) filter (where status = 'success') as p95_ms,
+            round(quantile_cont(latency_ms, 0.5) filter (where status = 'success'), 1)
+                as p50_ms,
+            round(quantile_cont(latency_ms, 0.95) filter (where status = 'success'), 1)
+                as p95_ms,
             round(100.0 * count(*) filter (where status = 'error') / count(*), 1)
                 as error_rate_pct
         from marts.generations
