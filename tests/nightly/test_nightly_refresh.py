@@ -95,13 +95,13 @@ def _late_ai_process_log_row(db: Path, day: str) -> tuple[int, int]:
 def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     env = _env(tmp_path)
     data_dir, src = tmp_path / "wh", tmp_path / "src"
-    truth4 = _demo(src, 4, "2025-06-23")
+    truth30 = _demo(src, 30, "2025-06-23")  # 30 days of history
     _run(env)  # first refresh: everything is new
 
-    # day 5 arrives at the source (regenerated: the first four days are unchanged)
-    truth5 = _demo(src, 5, "2025-06-24")
-    old_days = truth5.filter(pl.col("started_at").dt.date() < pl.date(2025, 6, 24))
-    assert_frame_equal(old_days.sort(pl.all()), truth4.sort(pl.all()))
+    # day 31 arrives at the source (regenerated: the first 30 days are unchanged)
+    truth31 = _demo(src, 31, "2025-06-24")
+    old_days = truth31.filter(pl.col("started_at").dt.date() < pl.date(2025, 6, 24))
+    assert_frame_equal(old_days.sort(pl.all()), truth30.sort(pl.all()))
     # two refreshes started together: one runs, the other exits with the lock message
     first, second = _nightly(env), _nightly(env)
     outs = [p.communicate()[0] for p in (first, second)]
@@ -112,8 +112,8 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     assert "== nightly: extract" not in refused  # it did nothing
 
     nightly = _marts(data_dir)
-    assert nightly["generations"].height == truth5.height
-    assert nightly["daily_usage"]["requests"].sum() == truth5.height
+    assert nightly["generations"].height == truth31.height
+    assert nightly["daily_usage"]["requests"].sum() == truth31.height
     full = _full_rebuild(data_dir)
     _assert_same(nightly, full)
 
@@ -132,16 +132,16 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     assert [(r[1] > 0, r[2]) for r in runs] == [(True, "ok"), (True, "ok"), (False, "ok")]
     assert per_source == [(5,)]
 
-    # a late call dated the day before the newest: its day is corrected
-    tokens, _ = _late_ai_process_log_row(src / "ai_process_log.db", "2025-06-23")
+    # a late call dated day 29 (2025-06-22): that day is corrected
+    tokens, _ = _late_ai_process_log_row(src / "ai_process_log.db", "2025-06-22")
     before = full["daily_usage"].filter(
-        (pl.col("usage_date") == pl.date(2025, 6, 23))
+        (pl.col("usage_date") == pl.date(2025, 6, 22))
         & (pl.col("source_system") == "ai_process_log")
     )
     _run(env)
     after_nightly = _marts(data_dir)
     after = after_nightly["daily_usage"].filter(
-        (pl.col("usage_date") == pl.date(2025, 6, 23))
+        (pl.col("usage_date") == pl.date(2025, 6, 22))
         & (pl.col("source_system") == "ai_process_log")
     )
     assert after["requests"].sum() == before["requests"].sum() + 1
@@ -149,5 +149,5 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     _assert_same(after_nightly, _full_rebuild(data_dir))
     # the other days are untouched
     for m, day in (("daily_usage", "usage_date"), ("generations", "started_on")):
-        keep = pl.col(day) != pl.date(2025, 6, 23)
+        keep = pl.col(day) != pl.date(2025, 6, 22)
         assert_frame_equal(after_nightly[m].filter(keep), full[m].filter(keep))
