@@ -42,7 +42,12 @@ def _sources(root: Path, days: int, per_day: int, seed: int, end: dt.date) -> tu
     want = {"days": days, "calls_per_day": per_day, "end_date": end.isoformat(), "seed": seed}
     if manifest.exists():
         m = json.loads(manifest.read_text(encoding="utf-8"))
-        if m.get("options") == want and m.get("generator_version") == GENERATOR_VERSION:
+        opts = m.get("options", {})
+        if (
+            all(opts.get(k) == v for k, v in want.items())
+            and not opts.get("bad_input")
+            and m.get("generator_version") == GENERATOR_VERSION
+        ):
             return root / "sources.toml", True
     nightly.demo(root, days, per_day, end, seed)
     return root / "sources.toml", False
