@@ -600,6 +600,30 @@ def test_quality_freshness_matches_truth(
 # ---------------------------------------------------------------- report failures
 
 
+def test_big_table_shows_top_n_and_says_so() -> None:
+    from ingest import notebook_support as wh
+
+    frame = pl.DataFrame({"model": [f"m{i:03d}" for i in range(150)], "calls": range(150)})
+    page = wh.table(frame, order="most calls first").text
+    assert "100 of 150 rows shown, most calls first." in page
+    (element,) = re.findall(r"<marimo-table\b[^>]*>", page)
+    rows, total = reports.table_rows(element)
+    assert total == len(rows) == 100 and rows[-1]["model"] == "m099"
+    small = wh.table(frame.head(12)).text  # all rows, one page, no note
+    assert "rows shown" not in small
+    rows, total = reports.table_rows(re.findall(r"<marimo-table\b[^>]*>", small)[0])
+    assert total == len(rows) == 12
+    with pytest.raises(RuntimeError, match="carries 10 of its 12 rows"):
+        reports._check_tables_whole(_paged_table(frame.head(12)), "x.py")
+
+
+def _paged_table(frame: pl.DataFrame) -> str:
+    """A plain ``mo.ui.table``: marimo sends its first page (10 rows) only."""
+    import marimo as mo
+
+    return mo.ui.table(frame, selection=None).text
+
+
 @pytest.mark.parametrize(
     ("returncode", "stderr", "message"),
     [
