@@ -412,9 +412,11 @@ def _(alt, mo, refresh_runs, runs_error, runs_relation, sources, wh):
             alt.Chart(_per_source)
             .mark_bar()
             .encode(
+                # one bar per refresh (its id is its UTC start), oldest left
                 x=alt.X(
-                    "utcyearmonthdatehoursminutes(started_at):O",
-                    title="Refresh (start, UTC)",
+                    "refresh_id:O",
+                    title="Refresh (id = its start, UTC)",
+                    axis=alt.Axis(labelAngle=-30),
                 ),
                 y=alt.Y("rows_landed:Q", title="Rows landed (rows per refresh)"),
                 color=wh.source_color(sources),
