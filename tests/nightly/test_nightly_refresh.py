@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 from ingest.nightly import EXIT_LOCKED, run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
-MARTS = ("generations", "daily_usage", "model_costs", "latency_percentiles")
+MARTS = ("generations", "daily_usage", "model_costs", "latency_percentiles", "model_latency_daily")
 CALLS = 100
 
 
