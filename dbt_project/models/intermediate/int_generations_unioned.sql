@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+-- A view: only a union of the five tables below; tables above read it once.
 -- Every source system's calls in one shape. Adding a system: add its
 -- int_<system>__generations model to this list.
 {%- set systems = [
