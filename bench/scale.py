@@ -210,7 +210,8 @@ def main() -> None:
         profiles["nightly"] = dbt_profile(wh, logs / "nightly_run_results.json")
 
     full = steps["ingest"].seconds + steps["build"].seconds
-    peak = max(s.max_rss_bytes for s in steps.values())
+    # SPEC §7's peak is the warehouse's own steps; chDB and the scan are comparisons
+    peak = max(s.max_rss_bytes for k, s in steps.items() if k in ("ingest", "build", "nightly"))
     result = {
         "when": stamp,
         "machine": info,
@@ -279,7 +280,7 @@ def _print(r: dict, steps: dict[str, Step], out: Path) -> None:
         f"   (SPEC §7: < 10% with 90 days)\n"
         f"  nightly dbt build / full dbt build:  {pct(r['ratio_nightly_build_over_full_build'])}\n"
         f"SPEC §7 at 1e7: ingest + full build {r['ingest_plus_build_seconds']:.1f} s (< 120 s), "
-        f"peak RSS {_gib(r['peak_rss_bytes']).strip()} (< 4 GiB)\n"
+        f"peak RSS of ingest, build, nightly {_gib(r['peak_rss_bytes']).strip()} (< 4 GiB)\n"
         f"on disk: landing zone {_gib(r['sizes']['landing_bytes']).strip()}, "
         f"warehouse {_gib(r['sizes']['warehouse_bytes']).strip()}"
     )
