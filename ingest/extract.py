@@ -14,10 +14,12 @@ dbt keeps, per source key, the row of the newest load.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import os
 import secrets
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,16 +86,20 @@ class Progress:
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
         self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._lock = threading.Lock()  # sources are extracted in parallel threads
 
     def update(self, label: str, rows: int, started: float) -> None:
         if self.live:
-            self.stream.write(f"\r  {label}: {rows:,} rows, {time.monotonic() - started:.1f}s")
-            self.stream.flush()
+            with self._lock:
+                line = f"\r  {label}: {rows:,} rows, {time.monotonic() - started:.1f}s"
+                self.stream.write(f"{line:<72}")
+                self.stream.flush()
 
     def done(self) -> None:
         if self.live:
-            self.stream.write("\n")
-            self.stream.flush()
+            with self._lock:
+                self.stream.write("\n")
+                self.stream.flush()
 
 
 # --------------------------------------------------------------------------- fault points
@@ -323,10 +329,25 @@ def extract_all(
     key = pseudonym.load_key(data_dir)
     loaded_at = dt.datetime.now(dt.UTC)
     load_id = new_load_id(loaded_at)
-    return [
-        extract_source(s, data_dir, load_id, loaded_at, progress, full_refresh, key)
-        for s in sources
-    ]
+
+    def one(s: Source) -> SourceResult:
+        return extract_source(s, data_dir, load_id, loaded_at, progress, full_refresh, key)
+
+    workers = _workers(len(sources))
+    if workers <= 1:
+        return [one(s) for s in sources]
+    # Sources are independent (each lands and publishes on its own), and the heavy parts
+    # (the ADBC read, Arrow casts, Parquet and DuckDB writes) release the GIL: threads
+    # run them side by side. A fault point still kills the whole process.
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="extract") as pool:
+        return list(pool.map(one, sources))
+
+
+def _workers(n_sources: int) -> int:
+    """WAREHOUSE_EXTRACT_WORKERS, else one per core (at most one per source)."""
+    raw = os.environ.get("WAREHOUSE_EXTRACT_WORKERS")
+    wanted = int(raw) if raw else (os.cpu_count() or 1)
+    return max(1, min(wanted, n_sources))
 
 
 def format_summary(results: list[SourceResult]) -> str:
