@@ -42,3 +42,23 @@
             from {{ this }}
         )
 {%- endmacro %}
+
+
+{#- The rows of marts.generations a daily mart (grain: usage_date x …) rebuilds
+    from: every row on a full build; in a nightly, the rows of nightly_days()
+    and, for a mart with costs, every day again when the price data changed
+    (no frozen costs). -#}
+{% macro generations_on_nightly_days(costs=false) -%}
+    select * from {{ ref('generations') }}
+    {% if is_incremental() %}
+        where started_on in (
+            {{ nightly_days(
+                ref('generations'), 'started_on', 'loaded_at',
+                'usage_date', 'last_loaded_at'
+            ) }}
+        )
+        {%- if costs %}
+            or {{ prices_changed() }}
+        {%- endif %}
+    {% endif %}
+{%- endmacro %}

@@ -15,17 +15,7 @@ with
 
 generations as (
 
-    select * from {{ ref('generations') }}
-    {% if is_incremental() %}
-        where started_on in (
-            {{ nightly_days(
-                ref('generations'), 'started_on', 'loaded_at',
-                'usage_date', 'last_loaded_at'
-            ) }}
-        )
-        -- new price data: every day again (no frozen costs)
-        or {{ prices_changed() }}
-    {% endif %}
+    {{ generations_on_nightly_days(costs=true) }}
 
 ),
 

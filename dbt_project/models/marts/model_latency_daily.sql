@@ -18,15 +18,7 @@ with
 
 generations as (
 
-    select * from {{ ref('generations') }}
-    {% if is_incremental() %}
-        where started_on in (
-            {{ nightly_days(
-                ref('generations'), 'started_on', 'loaded_at',
-                'usage_date', 'last_loaded_at'
-            ) }}
-        )
-    {% endif %}
+    {{ generations_on_nightly_days() }}
 
 ),
 
