@@ -86,10 +86,46 @@ def demo(
 def extract(full_refresh: bool = False) -> None:
     """Land every configured source as Parquet under DATA/landing."""
     data_dir = config.data_dir()
-    results = extract_all(_sources(data_dir), data_dir, Progress(), full_refresh=full_refresh)
+    sources = _sources(data_dir)
+    reconcile(sources, data_dir, click.echo)
+    results = extract_all(sources, data_dir, Progress(), full_refresh=full_refresh)
     click.echo(format_summary(results))
     if any(r.status != "ok" for r in results):
         sys.exit(1)
+
+
+def reconcile(sources: list[config.Source], data_dir: Path, echo) -> None:
+    """Park the landed sources the sources file no longer lists, and say so."""
+    from ingest.landing import reconcile_sources
+
+    for p in reconcile_sources(data_dir, sources):
+        echo(
+            f"source {p.name} is no longer configured: its {p.calls:,} calls left the marts; "
+            f"python -m ingest forget {p.name} deletes its landed files"
+        )
+
+
+@cli.command()
+@click.argument("name")
+def forget(name: str) -> None:
+    """Delete the landed files of NAME, a source no longer in the sources file."""
+    from ingest.landing import forget_source, parked_sources
+
+    data_dir = config.data_dir()
+    path = config.sources_file(data_dir)
+    if path is not None and name in {s.name for s in config.load_sources(path)}:
+        raise click.ClickException(
+            f"source {name} is configured in {path}: remove it from there first"
+        )
+    removed = forget_source(data_dir, name)
+    if not removed:
+        parked = ", ".join(n for _s, n in parked_sources(data_dir)) or "none"
+        raise click.ClickException(
+            f"no landed files of a source {name} that is no longer configured "
+            f"(sources no longer configured: {parked})"
+        )
+    for folder in removed:
+        click.echo(f"deleted {folder}")
 
 
 def _dbt(data_dir: Path, *args: str) -> None:

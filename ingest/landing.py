@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -265,6 +266,102 @@ class SourceLanding:
         for p in self.versions.iterdir():
             if p not in (cur, keep_previous) and not p.name.endswith(PARTIAL):
                 shutil.rmtree(p, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- configured sources
+
+PARKED = ".parked"
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A landed source that the sources file no longer lists."""
+
+    system: str
+    name: str
+    calls: int  # distinct call keys it held, now out of the marts
+
+
+def _relink(link: Path, target: Path) -> None:
+    """Point `link` at `target` (a relative symlink), replacing it in one rename."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    tmp = link.parent / f".{link.name}.relink"
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.replace(tmp, link)
+    _fsync_dir(link.parent)
+
+
+def _landed_calls(version: Path, system_name: str) -> int:
+    from ingest.systems import SYSTEMS
+
+    system = SYSTEMS[system_name]
+    if not system.call_table:
+        return 0
+    files = sorted((version / system.call_table).glob("*.parquet"))
+    if not files:
+        return 0
+    key = ", ".join(_q(k) for k in system.table(system.call_table).key)
+    with duckdb.connect() as con:
+        row = con.execute(
+            f"select count(*) from (select 1 from {_files_sql(files)} group by {key})"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def reconcile_sources(data_dir: Path, sources: list[Source]) -> list[Parked]:
+    """Make the landing zone hold exactly the configured sources, deleting nothing.
+
+    A landed source the sources file no longer lists is parked: its link moves from
+    ``<system>/<source>`` to ``.parked/<system>/<source>``, out of dbt's reach, so its
+    calls leave the marts while its files stay (``forget`` deletes them). A parked source
+    that is configured again is restored as it was, and its next extract continues from
+    its cursors. Returns the sources parked by this call.
+    """
+    root = landing_root(data_dir)
+    configured = {(s.system, s.name) for s in sources}
+    for system, name in configured:
+        parked, link = root / PARKED / system / name, root / system / name
+        if parked.is_symlink() and not link.is_symlink() and parked.resolve().is_dir():
+            _relink(link, parked.resolve())
+            parked.unlink()
+    out: list[Parked] = []
+    if not root.exists():
+        return out
+    for system_dir in sorted(p for p in root.iterdir() if not p.name.startswith((".", "_"))):
+        for link in sorted(system_dir.iterdir()):
+            if not link.is_symlink() or (system_dir.name, link.name) in configured:
+                continue
+            target = link.resolve()
+            calls = _landed_calls(target, system_dir.name) if target.is_dir() else 0
+            _relink(root / PARKED / system_dir.name / link.name, target)
+            link.unlink()
+            _fsync_dir(system_dir)
+            out.append(Parked(system_dir.name, link.name, calls))
+    return out
+
+
+def parked_sources(data_dir: Path) -> list[tuple[str, str]]:
+    """(system, source) of every parked source."""
+    root = landing_root(data_dir) / PARKED
+    if not root.exists():
+        return []
+    return sorted((s.name, p.name) for s in root.iterdir() for p in s.iterdir())
+
+
+def forget_source(data_dir: Path, name: str) -> list[Path]:
+    """Delete the landed files of a parked source; return the folders removed."""
+    root = landing_root(data_dir)
+    removed = []
+    for system, parked_name in parked_sources(data_dir):
+        if parked_name != name:
+            continue
+        versions = root / ".versions" / system / name
+        (root / PARKED / system / name).unlink()
+        if versions.exists():
+            shutil.rmtree(versions)
+            removed.append(versions)
+    return removed
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -44,17 +44,54 @@
 {%- endmacro %}
 
 
+{#- The days on which an incremental model holds another number of rows than
+    its upstream gives now: a source that left the sources file (its calls
+    left the landing zone) or came back (its old loads are there again), with
+    no newer _loaded_at to show it. target_count: how many upstream rows one
+    row of the model stands for (1, or e.g. `requests`); upstream_where: the
+    upstream rows the model counts. -#}
+{% macro days_out_of_step(
+    upstream, upstream_day, target_day, target_count='1', upstream_where='true'
+) -%}
+    select coalesce(upstream_days.day, target_days.day) as nightly_day
+    from (
+        select
+            {{ upstream_day }} as day,
+            count(*) as n
+        from {{ upstream }}
+        where {{ upstream_where }}
+        group by {{ upstream_day }}
+    ) as upstream_days
+    full outer join (
+        select
+            {{ target_day }} as day,
+            sum({{ target_count }}) as n
+        from {{ this }}
+        group by {{ target_day }}
+    ) as target_days
+        on upstream_days.day = target_days.day
+    where upstream_days.n is distinct from target_days.n
+{%- endmacro %}
+
+
 {#- The rows of marts.generations a daily mart (grain: usage_date x …) rebuilds
     from: every row on a full build; in a nightly, the rows of nightly_days()
     and, for a mart with costs, every day again when the price data changed
     (no frozen costs). -#}
-{% macro generations_on_nightly_days(costs=false) -%}
+{% macro generations_on_nightly_days(
+    costs=false, target_count='requests', counted='true'
+) -%}
     select * from {{ ref('generations') }}
     {% if is_incremental() %}
         where started_on in (
             {{ nightly_days(
                 ref('generations'), 'started_on', 'loaded_at',
                 'usage_date', 'last_loaded_at'
+            ) }}
+            union
+            {{ days_out_of_step(
+                ref('generations'), 'started_on', 'usage_date',
+                target_count, counted
             ) }}
         )
         {%- if costs %}

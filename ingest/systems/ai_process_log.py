@@ -11,6 +11,7 @@ SYSTEM = System(
     name="ai_process_log",
     default_timezone="Asia/Seoul",
     description="GPT / RAG call log of a chat backend (SQLAlchemy model AIProcessLog).",
+    call_table="ai_process_log",
     tables=(
         Table(
             "ai_process_log",

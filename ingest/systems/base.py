@@ -96,8 +96,14 @@ class System:
     name: str
     default_timezone: str
     tables: tuple[Table, ...]
+    # the table with one row per LLM call (what "its N calls" counts)
+    call_table: str = ""
     description: str = ""
     notes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.call_table and self.call_table not in {t.name for t in self.tables}:
+            raise ValueError(f"system {self.name}: call table {self.call_table} is not declared")
 
     def table(self, name: str) -> Table:
         for t in self.tables:

@@ -11,6 +11,7 @@ SYSTEM = System(
     name="instagram_feed",
     default_timezone="UTC",
     description="Instagram feed copy generation with a central llm_models price table.",
+    call_table="instagram_feeds",
     tables=(
         Table(
             "llm_models",

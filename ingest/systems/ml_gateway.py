@@ -10,6 +10,7 @@ SYSTEM = System(
     name="ml_gateway",
     default_timezone="UTC",
     description="ML gateway chat log (Prisma model ChatLog).",
+    call_table="chat_logs",
     tables=(
         Table(
             "chat_logs",

@@ -13,6 +13,7 @@ SYSTEM = System(
     name="text2sql",
     default_timezone="UTC",
     description="Text-to-SQL assistant with per-query LLM token and cost analytics.",
+    call_table="query_analytics",
     tables=(
         Table(
             "users",

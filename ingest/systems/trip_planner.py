@@ -10,6 +10,7 @@ SYSTEM = System(
     name="trip_planner",
     default_timezone="UTC",
     description="Trip-planning agent: users, workflow runs, node runs, LLM generations.",
+    call_table="generations",
     tables=(
         Table(
             "users",

@@ -21,6 +21,10 @@ priced as (
                 ref('int_generations_priced'), 'started_date', 'loaded_at',
                 'started_on', 'loaded_at', key='generation_id'
             ) }}
+            union
+            {{ days_out_of_step(
+                ref('int_generations_priced'), 'started_date', 'started_on'
+            ) }}
         )
         -- new price data: every day again (no frozen costs)
         or {{ prices_changed() }}

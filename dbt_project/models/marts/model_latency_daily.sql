@@ -18,7 +18,10 @@ with
 
 generations as (
 
-    {{ generations_on_nightly_days() }}
+    {{ generations_on_nightly_days(
+        target_count='requests_with_latency',
+        counted="status = 'success' and latency_ms is not null"
+    ) }}
 
 ),
 
