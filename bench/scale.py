@@ -177,12 +177,15 @@ def main() -> None:
     rows, call_rows = _landed_rows(wh)
     step("build", "full dbt build", ["-m", "ingest", "build"])
     profiles = {"build": dbt_profile(wh, logs / "build_run_results.json")}
-    sizes = {"landing_bytes": _du(wh / "landing"), "warehouse_bytes": _du(wh / "warehouse.duckdb")}
+    sizes = {
+        "landing_bytes": _du(wh / "landing"),
+        "warehouse_bytes": _du(wh / "builder.duckdb") + _du(wh / "published"),
+    }
     scan = json.loads(
         step("scan", "scan every landed column", ["-m", "bench.scan", str(wh)]).output
     )
     chdb_dir = wh / "bench-chdb"
-    agreement.export_models_resolved(wh / "warehouse.duckdb", chdb_dir / "models_resolved.parquet")
+    agreement.export_models_resolved(wh / "builder.duckdb", chdb_dir / "models_resolved.parquet")
     chdb = json.loads(
         step(
             "chdb",
@@ -202,7 +205,7 @@ def main() -> None:
         from bench import seed_query
 
         print("  seed 003 query 6 on PostgreSQL ...", flush=True)
-        seed = seed_query.compare(history.parent / "instagram_feed.db", wh / "warehouse.duckdb")
+        seed = seed_query.compare(history.parent / "instagram_feed.db", wh / "builder.duckdb")
     nsteps: dict[str, float] = {}
     if not args.no_nightly:
         print("  nightly refresh after one new day ...", flush=True)

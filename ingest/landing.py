@@ -247,16 +247,16 @@ class SourceLanding:
     def publish(self, new: Path, state: dict) -> Path:
         """Make `new` the current version in one rename; return its final path."""
         _write_atomic(new / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
-        _fsync_tree(new)
+        fsync_tree(new)
         final = new.with_name(new.name[: -len(PARTIAL)])
         os.rename(new, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         self.link.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.link.parent / f".{self.source.name}.swap-{final.name}"
         tmp.unlink(missing_ok=True)
         os.symlink(os.path.relpath(final, self.link.parent), tmp)
         os.replace(tmp, self.link)
-        _fsync_dir(self.link.parent)
+        fsync_dir(self.link.parent)
         return final
 
     def prune(self, keep_previous: Path | None) -> None:
@@ -289,7 +289,7 @@ def _relink(link: Path, target: Path) -> None:
     tmp.unlink(missing_ok=True)
     os.symlink(os.path.relpath(target, link.parent), tmp)
     os.replace(tmp, link)
-    _fsync_dir(link.parent)
+    fsync_dir(link.parent)
 
 
 def _landed_calls(version: Path, system_name: str) -> int:
@@ -336,7 +336,7 @@ def reconcile_sources(data_dir: Path, sources: list[Source]) -> list[Parked]:
             calls = _landed_calls(target, system_dir.name) if target.is_dir() else 0
             _relink(root / PARKED / system_dir.name / link.name, target)
             link.unlink()
-            _fsync_dir(system_dir)
+            fsync_dir(system_dir)
             out.append(Parked(system_dir.name, link.name, calls))
     return out
 
@@ -373,7 +373,7 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -381,7 +381,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_tree(root: Path) -> None:
+def fsync_tree(root: Path) -> None:
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
             fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
@@ -389,7 +389,7 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(dirpath))
+        fsync_dir(Path(dirpath))
 
 
 # --------------------------------------------------------------------------- comparing

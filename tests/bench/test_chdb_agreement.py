@@ -75,7 +75,7 @@ def warehouse(tmp_path_factory) -> tuple[Path, int]:
 def test_chdb_and_duckdb_marts_agree_on_every_row(warehouse):
     data, clean_calls = warehouse
     ours = duckdb_marts(data / "warehouse.duckdb")
-    resolved = export_models_resolved(data / "warehouse.duckdb", data / "models_resolved.parquet")
+    resolved = export_models_resolved(data / "builder.duckdb", data / "models_resolved.parquet")
     theirs, _seconds = compute_marts(data, resolved)
     assert compare_marts(ours, theirs) == []
     # both left out exactly the rows set aside: the calls counted are the generator's
