@@ -41,7 +41,8 @@ def export_models_resolved(warehouse: Path, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.sql(
-            "select provider_raw, model_raw, provider, model from intermediate.int_models_resolved"
+            "select provider_raw, model_raw, provider, model, matched_model "
+            "from intermediate.int_models_resolved"
         ).write_parquet(str(path))
     return path
 

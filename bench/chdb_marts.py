@@ -20,8 +20,9 @@ documented rules, not by reading our SQL's output:
 
 Two shortcuts, both inputs rather than logic under test: prices are read from the dbt seeds
 (`dbt_project/seeds/model_prices.csv`, `model_price_overrides.csv`), and raw model strings are
-mapped to the canonical provider and model with the mapping the warehouse holds
-(`intermediate.int_models_resolved`, genai-prices' own matching, passed in as a Parquet file).
+mapped to the canonical provider and model, and the library entry whose list price applies
+(`matched_model`), with the mapping the warehouse holds (`intermediate.int_models_resolved`,
+genai-prices' own matching, passed in as a Parquet file).
 """
 
 from __future__ import annotations
@@ -215,7 +216,8 @@ def _calls_sql(land: _Landing) -> str:
 
 
 def _prices_sql() -> str:
-    """The price candidates of every (provider, model, day) that has calls, best first."""
+    """The price of every (provider, model, matched model, day) that has calls: overrides
+    key on the canonical model, list prices on the library entry it matched."""
     dec = "Nullable(Decimal(38, 6))"
     lists = (
         f"file({_lit(str(SEEDS / 'model_prices.csv'))}, CSVWithNames, "
@@ -238,32 +240,33 @@ def _prices_sql() -> str:
     )
     return f"""
         with days as (
-            select distinct provider, model, started_date from calls
+            select distinct provider, model, matched_model, started_date from calls
             where provider is not null and model is not null
         ),
         candidates as (
-            select d.provider, d.model, d.started_date, 1 as priority, {cols},
+            select d.provider, d.model, d.matched_model, d.started_date, 1 as priority, {cols},
                 lower(p.is_local) = 'true' as is_local
             from days as d inner join {overrides} as p
                 on d.provider = p.provider and d.model = p.model
             where {valid}
             union all
-            select d.provider, d.model, d.started_date, 2, {cols}, lower(p.is_local) = 'true'
+            select d.provider, d.model, d.matched_model, d.started_date, 2, {cols},
+                lower(p.is_local) = 'true'
             from days as d inner join {overrides} as p on d.provider = p.provider
             where p.model = '*' and {valid}
             union all
-            select d.provider, d.model, d.started_date, 3, {cols}, false
+            select d.provider, d.model, d.matched_model, d.started_date, 3, {cols}, false
             from days as d inner join {lists} as p
-                on d.provider = p.provider and d.model = p.model
+                on d.provider = p.provider and d.matched_model = p.model
             where {valid}
         )
-        select provider, model, started_date,
+        select provider, model, matched_model, started_date,
             argMin(input_per_1m, priority) as input_per_1m,
             argMin(output_per_1m, priority) as output_per_1m,
             argMin(cache_read_per_1m, priority) as cache_read_per_1m,
             argMin(is_local, priority) as is_local
         from candidates
-        group by provider, model, started_date
+        group by provider, model, matched_model, started_date
     """
 
 
@@ -284,7 +287,9 @@ GENERATIONS_SQL = """
         ), 'Nullable(Decimal(38, 12))') as cost_usd
     from calls as c
     left join prices as p
-        on c.provider = p.provider and c.model = p.model and c.started_date = p.started_date
+        on c.provider = p.provider and c.model = p.model
+        and isNotDistinctFrom(c.matched_model, p.matched_model)
+        and c.started_date = p.started_date
 """
 
 MART_SQL = {
@@ -345,7 +350,7 @@ def compute_marts(data_dir: Path, models_resolved: Path) -> tuple[dict[str, pa.T
         resolved = f"file({_lit(str(models_resolved))}, Parquet)"
         sess.query(
             f"""create table calls engine = Memory as
-            select c.*, r.provider as provider, r.model as model,
+            select c.*, r.provider as provider, r.model as model, r.matched_model as matched_model,
                 toDate(c.started_at, 'UTC') as started_date
             from ({_calls_sql(land)}) as c
             left join {resolved} as r

@@ -47,9 +47,11 @@ CANONICAL = {
     "o4-mini": ("openai", "o4-mini"),
     "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd": ("openai", "ft:gpt-4o-mini"),
     "claude-3-5-sonnet-20241022": ("anthropic", "claude-3-5-sonnet"),
+    "claude-3-5-haiku-20241022": ("anthropic", "claude-3-5-haiku-20241022"),
     "HCX-003": ("naver", "hcx-003"),
     "acme-llm-7b": (None, "acme-llm-7b"),
     "llama3.2": ("ollama", "llama3.2"),
+    "llama3.2:latest": ("ollama", "llama3.2"),
 }
 
 
@@ -471,11 +473,11 @@ def _latency_controls(truth: pl.DataFrame, model: str) -> dict:
 def test_latency_window_p95_matches_truth(
     warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # llama3.2: one raw string, one source, local
+    # llama3.2: two raw strings (llama3.2, llama3.2:latest), one source, local
     defs = _load("latency", warehouse, monkeypatch, _latency_controls(truth, "llama3.2"))
 
     timed = truth.filter(
-        (pl.col("model_raw") == "llama3.2")
+        (pl.col("canonical_model") == "llama3.2")
         & (pl.col("status") == "success")
         & pl.col("latency_ms").is_not_null()
     )["latency_ms"].to_numpy()

@@ -43,7 +43,9 @@ SYSTEMS: dict[str, tuple[Any, int, str]] = {
     "ml_gateway": (_ml_gateway, 15, "UTC"),
 }
 SHARES = {name: share for name, (_, share, _) in SYSTEMS.items()}
-GENERATOR_VERSION = 2  # 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
+# 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
+# 3: trip_planner's llama3.2:latest; instagram_feed's claude-3-5-haiku-20241022
+GENERATOR_VERSION = 3
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # rough relative cost per call of each generator, for scheduling the biggest first
 _COST_WEIGHT = {

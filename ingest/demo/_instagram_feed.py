@@ -8,9 +8,10 @@ OpenAI responses carry OpenAI's usage details: ``prompt_tokens_details.cached_to
 of prompt_tokens, ~half of the prompts of 1,024+ tokens hit the cache, in 128-token steps)
 and ``completion_tokens_details.reasoning_tokens`` (part of completion_tokens; non-zero for
 the reasoning model o4-mini only). The app's own cost ignores both. One model is a
-fine-tuned gpt-4o-mini (``ft:...``, which genai-prices prices as such); another, NAVER's
-HCX-003, is unknown to the price library: its calls have tokens and a reported cost but no
-list price.
+fine-tuned gpt-4o-mini (``ft:...``, which genai-prices prices as such); one a dated Claude
+snapshot (``claude-3-5-haiku-20241022``) that genai-prices matches to its moving alias
+``claude-3-5-haiku-latest``; another, NAVER's HCX-003, is unknown to the price library: its
+calls have tokens and a reported cost but no list price.
 """
 
 from __future__ import annotations
@@ -84,11 +85,22 @@ MODELS = [
         "claude-3-5-sonnet-20241022",
         None,
         "anthropic",
-        0.12,
+        0.07,
         3.00,
         15.00,
         2200.0,
         "claude-3-5-sonnet-20241022",
+    ),
+    # a dated snapshot that genai-prices matches to its moving alias claude-3-5-haiku-latest
+    (
+        "claude-3-5-haiku-20241022",
+        None,
+        "anthropic",
+        0.05,
+        0.80,
+        4.00,
+        1200.0,
+        "claude-3-5-haiku-20241022",
     ),
     ("o4-mini", "2025-04-16", "openai", 0.10, 1.10, 4.40, 4500.0, "o4-mini-2025-04-16"),
     # fine-tuned gpt-4o-mini: OpenAI bills its inference at twice the base model's price
@@ -137,7 +149,7 @@ class Generator:
                 [m[0] for m in MODELS],
                 [m[1] for m in MODELS],
                 [m[2] for m in MODELS],
-                [0.7, 0.7, 0.8, 1.0, 0.7, 0.7][:n],
+                [0.7, 0.7, 0.8, 0.8, 1.0, 0.7, 0.7][:n],
                 [1024] * n,
                 [m[4] for m in MODELS],
                 [m[5] for m in MODELS],

@@ -95,7 +95,15 @@ GEN_PARAMS = {
 PARAM_TABLE = np.zeros((len(KINDS), 6))
 for _k, _v in GEN_PARAMS.items():
     PARAM_TABLE[_k] = _v
-MODELS = [("llama3.2", "ollama", 3500.0), ("gpt-4o-mini", "openai", 900.0)]
+# model_name, model_provider, median latency ms. The generate_itinerary node's Ollama
+# client names the model with Ollama's default tag: one model under two names.
+MODELS = [
+    ("llama3.2", "ollama", 3500.0),
+    ("gpt-4o-mini", "openai", 900.0),
+    ("llama3.2:latest", "ollama", 3500.0),
+]
+IS_OLLAMA = np.array([m[1] == "ollama" for m in MODELS])
+ITINERARY_KIND = K_NAME.index("generate_itinerary")
 
 # texts keyed by (user_input index, kind)
 N_IN = len(tx.TRIP_USER_INPUTS)
@@ -229,6 +237,7 @@ class Generator:
         g_wf = wf[g_node]
         g_fail = failed[g_node]
         model = (rng.random(ng) < 0.20).astype(np.int64)  # 80 % llama3.2 / 20 % gpt-4o-mini
+        model = np.where((model == 0) & (g_kind == ITINERARY_KIND), 2, model)
         par = PARAM_TABLE[g_kind]
         p_tok = rng.integers(par[:, 0].astype(int), par[:, 1].astype(int) + 1)
         c_tok = rng.integers(par[:, 2].astype(int), par[:, 3].astype(int) + 1)
@@ -236,12 +245,12 @@ class Generator:
         lat = np.clip(lognormal_ms(rng, median, 0.55, ng) * (0.5 + c_tok / 800.0), 80, 55_000)
         # failures: ollama mostly read timeouts, openai rate limits / timeouts
         err_variant = (rng.random(ng) < 0.2).astype(np.int64)
-        timeout = np.where(model == 0, err_variant == 0, err_variant == 1)
+        timeout = np.where(IS_OLLAMA[model], err_variant == 0, err_variant == 1)
         fail_lat = np.where(timeout, 60_000 + rng.integers(0, 400, ng), rng.integers(5, 400, ng))
         lat = np.rint(np.where(g_fail, fail_lat, lat)).astype(np.int64)
         c_tok = np.where(g_fail, 0, c_tok)
         err_msgs = np.where(
-            model == 0,
+            IS_OLLAMA[model],
             np.array(tx.TRIP_ERRORS_OLLAMA, dtype=object)[err_variant],
             np.array(tx.TRIP_ERRORS_OPENAI, dtype=object)[err_variant],
         )

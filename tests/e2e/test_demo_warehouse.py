@@ -31,6 +31,8 @@ CANONICAL = {
     (None, "GPT-4o-mini"): ("openai", "gpt-4o-mini"),
     (None, "openai/gpt-4o"): ("openai", "gpt-4o"),
     (None, "claude-3-5-sonnet-20241022"): ("anthropic", "claude-3-5-sonnet"),
+    # the library matches it to its moving alias claude-3-5-haiku-latest: the dated name stays
+    (None, "claude-3-5-haiku-20241022"): ("anthropic", "claude-3-5-haiku-20241022"),
     (None, "o3"): ("openai", "o3"),
     (None, "o4-mini"): ("openai", "o4-mini"),
     # OpenAI fine-tunes have their own list price in genai-prices
@@ -39,6 +41,8 @@ CANONICAL = {
     (None, "HCX-003"): ("naver", "hcx-003"),
     (None, "acme-llm-7b"): (None, "acme-llm-7b"),
     ("ollama", "llama3.2"): ("ollama", "llama3.2"),
+    # Ollama's default tag: the same model
+    ("ollama", "llama3.2:latest"): ("ollama", "llama3.2"),
     ("openai", "gpt-4o-mini"): ("openai", "gpt-4o-mini"),
 }
 
@@ -158,6 +162,61 @@ def test_generation_rows_equal_truth(con, truth):
     rep = j.filter(pl.col("reported_cost_usd").is_not_null())
     assert rep.height == j.filter(pl.col("reported_cost_usd_wh").is_not_null()).height
     np.testing.assert_allclose(rep["reported_cost_usd"], rep["reported_cost_usd_wh"], atol=1e-9)
+
+
+def test_ollama_default_tag_is_one_model(con, truth):
+    """trip_planner writes llama3.2 and llama3.2:latest: one model in every mart."""
+    tp = truth.filter(pl.col("source_system") == "trip_planner")
+    n_raw = dict(tp.group_by("model_raw").len().iter_rows())
+    assert n_raw["llama3.2"] > 0 and n_raw["llama3.2:latest"] > 0
+    n_llama = n_raw["llama3.2"] + n_raw["llama3.2:latest"]
+    got = con.execute(
+        """select model_raw, model, count(*) from marts.generations
+           where model_raw like 'llama3.2%' group by all"""
+    ).fetchall()
+    assert sorted(got) == [
+        ("llama3.2", "llama3.2", n_raw["llama3.2"]),
+        ("llama3.2:latest", "llama3.2", n_raw["llama3.2:latest"]),
+    ]
+    for mart, n in [("daily_usage", "requests"), ("model_costs", "requests")]:
+        rows = con.execute(
+            f"select model, sum({n}) from marts.{mart} where model like 'llama3.2%' group by all"
+        ).fetchall()
+        assert rows == [("llama3.2", n_llama)], mart
+    timed = tp.filter(
+        pl.col("model_raw").is_in(["llama3.2", "llama3.2:latest"])
+        & (pl.col("status") == "success")
+        & pl.col("latency_ms").is_not_null()
+    )
+    # one percentile row per day over the calls of both names
+    got = con.execute(
+        """select usage_date, model, requests_with_latency, p95_ms
+           from marts.latency_percentiles where model like 'llama3.2%' order by usage_date"""
+    ).fetchall()
+    days = timed.group_by("day").agg(pl.col("latency_ms")).sort("day")
+    assert [(r[0], r[1]) for r in got] == [(d, "llama3.2") for d in days["day"]]
+    for (_, _, n, p95), lat in zip(got, days["latency_ms"], strict=True):
+        assert n == len(lat) and p95 == pytest.approx(np.percentile(lat.to_numpy(), 95))
+
+
+def test_dated_snapshot_keeps_its_name(con, truth):
+    """claude-3-5-haiku-20241022 matches genai-prices' claude-3-5-haiku-latest entry: shown
+    under the dated name the app wrote, priced at that entry's list price ($0.80 / $4)."""
+    want = truth.filter(pl.col("model_raw") == "claude-3-5-haiku-20241022")
+    assert want.height > 5
+    got = con.execute(
+        """select source_key, provider, model, cost_status, input_tokens, output_tokens,
+                  cost_usd
+           from marts.generations where model_raw = 'claude-3-5-haiku-20241022'"""
+    ).fetchall()
+    assert sorted(r[0] for r in got) == sorted(want["source_key"])
+    for _, provider, model, status, i, o, cost in got:
+        assert (provider, model, status) == ("anthropic", "claude-3-5-haiku-20241022", "priced")
+        assert cost == (i * Decimal("0.80") + o * Decimal(4)) / Decimal(1_000_000)
+    for mart in ["generations", "daily_usage", "model_costs", "latency_percentiles"]:
+        names = {m for (m,) in con.execute(f"select distinct model from marts.{mart}").fetchall()}
+        assert "claude-3-5-haiku-20241022" in names, mart
+        assert not {m for m in names if m and m.endswith("-latest")}, mart
 
 
 def test_unknown_model_cost_is_null_not_zero(con):

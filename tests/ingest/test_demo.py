@@ -325,7 +325,7 @@ def test_trip_planner_failures(demo: Path, truth: list[dict]) -> None:
         rows = c.execute(
             "SELECT g.id, g.output, g.parsed_output, g.prompt_tokens, g.completion_tokens, "
             "g.total_tokens, g.latency_ms, g.model_name, g.model_provider, n.status, "
-            "n.error_message, w.status, w.user_id, w.id, g.created_at "
+            "n.error_message, w.status, w.user_id, w.id, g.created_at, n.node_name "
             "FROM generations g JOIN nodes n ON n.id = g.node_id "
             "JOIN workflows w ON w.id = g.workflow_id"
         ).fetchall()
@@ -333,6 +333,7 @@ def test_trip_planner_failures(demo: Path, truth: list[dict]) -> None:
     assert {n for (n,) in per_wf} <= {2, 3, 4, 5}
     assert len(rows) == len(t)
     failed = 0
+    names: set[str] = set()
     for (
         gid,
         out,
@@ -349,9 +350,15 @@ def test_trip_planner_failures(demo: Path, truth: list[dict]) -> None:
         u,
         w,
         ca,
+        node,
     ) in rows:
         r = t[str(gid)]
-        assert (model, prov) in (("llama3.2", "ollama"), ("gpt-4o-mini", "openai"))
+        assert (model, prov) in (
+            ("llama3.2", "ollama"), ("llama3.2:latest", "ollama"), ("gpt-4o-mini", "openai")
+        )  # fmt: skip
+        # only the generate_itinerary node names Ollama's default tag
+        assert (model == "llama3.2:latest") == (prov == "ollama" and node == "generate_itinerary")
+        names.add(model)
         assert (r["model_raw"], r["provider"]) == (model, prov)
         assert r["started_at"] == dt.datetime.fromisoformat(ca).replace(tzinfo=UTC)
         assert (r["user_key"], r["session_key"]) == (str(u), str(w))
@@ -366,6 +373,7 @@ def test_trip_planner_failures(demo: Path, truth: list[dict]) -> None:
             assert json.loads(parsed) == json.loads(out)
             assert r["status"] == "success" and r["error_message"] is None
     assert 0 < failed < len(rows) * 0.2
+    assert names == {"llama3.2", "llama3.2:latest", "gpt-4o-mini"}
 
 
 def test_text2sql_cost_sessions_and_secrets(demo: Path, truth: list[dict]) -> None:
@@ -406,6 +414,7 @@ def test_text2sql_cost_sessions_and_secrets(demo: Path, truth: list[dict]) -> No
 def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> None:
     per_1m = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00)}
     per_1m["claude-3-5-sonnet-20241022"] = (3.00, 15.00)
+    per_1m["claude-3-5-haiku-20241022"] = (0.80, 4.00)
     per_1m["o4-mini"] = (1.10, 4.40)
     # OpenAI's fine-tuned gpt-4o-mini inference: twice the base model's price
     per_1m["ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd"] = (0.30, 1.20)

@@ -1,10 +1,12 @@
 -- Each call priced at the price in force on its UTC date. Prices are chosen
--- once per (provider, model, day), by priority: an override for the exact
--- model, then an override for the whole provider (model '*'), then the
--- library's list price. Cached input tokens (part of input_tokens, OpenAI's
--- convention) are billed at the cache-read price, as genai-prices does;
--- reasoning tokens are part of output_tokens and billed as output. No price
--- known: cost_usd is NULL, never 0; cost_status says why.
+-- once per (provider, model, matched model, day), by priority: an override
+-- for the exact (canonical) model, then an override for the whole provider
+-- (model '*'), then the list price of the library entry the raw string
+-- matched (matched_model: a dated snapshot shown under its own name is
+-- priced as the alias entry it matched). Cached input tokens (part of
+-- input_tokens, OpenAI's convention) are billed at the cache-read price, as
+-- genai-prices does; reasoning tokens are part of output_tokens and billed
+-- as output. No price known: cost_usd is NULL, never 0; cost_status says why.
 with
 
 generations as (
@@ -37,6 +39,7 @@ generations_resolved as (
         generations.*,
         models_resolved.provider,
         models_resolved.model,
+        models_resolved.matched_model,
         models_resolved.is_known_model,
         -- the UTC date whatever the session's time zone
         cast(timezone('UTC', generations.started_at) as date) as started_date
@@ -55,6 +58,7 @@ model_days as (
     select distinct
         provider,
         model,
+        matched_model,
         started_date
     from generations_resolved
     where provider is not null and model is not null
@@ -117,7 +121,7 @@ price_candidates as (
     inner join list_prices
         on
             model_days.provider = list_prices.provider
-            and model_days.model = list_prices.model
+            and model_days.matched_model = list_prices.model
             and model_days.started_date >= list_prices.valid_from
             and (
                 list_prices.valid_to is null
@@ -131,7 +135,8 @@ price_candidates_ranked as (
     select
         *,
         row_number() over (
-            partition by provider, model, started_date order by priority
+            partition by provider, model, matched_model, started_date
+            order by priority
         ) as price_rank
     from price_candidates
 
@@ -161,6 +166,8 @@ generations_joined_to_prices as (
         on
             generations_resolved.provider = model_day_prices.provider
             and generations_resolved.model = model_day_prices.model
+            and generations_resolved.matched_model
+            is not distinct from model_day_prices.matched_model
             and generations_resolved.started_date
             = model_day_prices.started_date
 

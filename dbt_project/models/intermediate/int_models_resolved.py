@@ -1,9 +1,11 @@
 """Raw model strings, as the apps wrote them, resolved to a canonical provider and model.
 
 Matching is genai-prices' own (ingest/prices.py, resolve_model): `GPT-4o-mini`,
-`gpt-4o-mini-2024-07-18` and `openai/gpt-4o` resolve like the library resolves them.
-A string the library does not know keeps its lower-cased text as `model` and
-`is_known_model = false`; the price join then leaves its cost NULL.
+`gpt-4o-mini-2024-07-18` and `openai/gpt-4o` resolve like the library resolves them; the
+library's id is `matched_model`, the key of its list price. The displayed `model` follows
+the naming rule of ingest/model_names.py (docs/costs.md, "Model names"): the library's id,
+except for a moving alias (`claude-3-5-haiku-latest`: the string the app wrote) and for
+strings the library does not know (lower-cased text; Ollama's `:latest` tag dropped).
 """
 
 import pyarrow as pa
@@ -11,6 +13,7 @@ import pyarrow as pa
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    from ingest.model_names import canonical_model
     from ingest.prices import library_version, resolve_model
 
     generations = dbt.ref("int_generations_unioned")
@@ -25,16 +28,18 @@ def model(dbt, session):
         "model_raw": [],
         "provider": [],
         "model": [],
+        "matched_model": [],
         "is_known_model": [],
         "resolved_by": [],
     }
     for provider_raw, model_raw in pairs:
-        provider, model_id = resolve_model(provider_raw, model_raw)
+        provider, matched = resolve_model(provider_raw, model_raw)
         rows["provider_raw"].append(provider_raw)
         rows["model_raw"].append(model_raw)
         rows["provider"].append(provider)
-        rows["model"].append(model_id or (model_raw.strip().lower() if model_raw else None))
-        rows["is_known_model"].append(model_id is not None)
+        rows["model"].append(canonical_model(provider, model_raw, matched))
+        rows["matched_model"].append(matched)
+        rows["is_known_model"].append(matched is not None)
         rows["resolved_by"].append(library_version())
     return pa.table(
         rows,
@@ -44,6 +49,7 @@ def model(dbt, session):
                 ("model_raw", pa.string()),
                 ("provider", pa.string()),
                 ("model", pa.string()),
+                ("matched_model", pa.string()),
                 ("is_known_model", pa.bool_()),
                 ("resolved_by", pa.string()),
             ]
