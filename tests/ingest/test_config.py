@@ -1,0 +1,90 @@
+"""The sources file (SPEC §3): every mistake is one line naming the file, the source and
+what to write instead; and the documented examples mean what they look like."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.config import ConfigError, load_sources
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _entry(name: str, system: str = "ml_gateway", extra: str = "") -> str:
+    return f'[[source]]\nname = "{name}"\nsystem = "{system}"\nurl = "x.db"\n{extra}\n'
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(ConfigError) as e:
+        load_sources(path)
+    message = str(e.value)
+    assert "\n" not in message
+    return message
+
+
+# --------------------------------------------------------------------------- unknown keys
+
+
+def test_a_misspelled_key_is_an_error_naming_key_source_and_the_right_key(tmp_path):
+    # the issue's case: without its timezone an ai_process_log source reads Asia/Seoul
+    path = _write(
+        tmp_path,
+        _entry("chat") + _entry("trips", "ai_process_log", 'timezon = "UTC"\nlookback_hour = 2'),
+    )
+    message = _error(path)
+    assert message.startswith(f"{path}: [[source]] #2 (trips): ")
+    assert "unknown key 'timezon' (did you mean 'timezone'?)" in message
+    assert "unknown key 'lookback_hour' (did you mean 'lookback_hours'?)" in message
+
+
+def test_an_unknown_key_with_no_close_match_lists_the_known_keys(tmp_path):
+    path = _write(tmp_path, _entry("chat", extra="colour = 'blue'"))
+    message = _error(path)
+    assert "#1 (chat): unknown key 'colour'" in message and "did you mean" not in message
+    for key in ("name", "system", "url", "timezone", "password_env", "lookback_hours"):
+        assert key in message.split("unknown key 'colour'")[1]
+
+
+def test_every_key_of_a_source_is_known(tmp_path):
+    # the keys of the issue, each set: none is mistaken for unknown
+    path = _write(
+        tmp_path,
+        _entry(
+            "pg",
+            extra='timezone = "Europe/Berlin"\npassword_env = "PW"\nlookback_hours = 6',
+        ),
+    )
+    [source] = load_sources(path)
+    assert (source.timezone, source.password_env, source.lookback_hours) == (
+        "Europe/Berlin",
+        "PW",
+        6.0,
+    )
+
+
+def test_a_misspelled_key_names_the_key_even_when_it_is_the_name(tmp_path):
+    path = _write(tmp_path, '[[source]]\nnmae = "chat"\nsystem = "ml_gateway"\nurl = "x"\n')
+    message = _error(path)
+    assert f"{path}: [[source]] #1: unknown key 'nmae' (did you mean 'name'?)" in message
+
+
+def test_unknown_top_level_keys_and_tables_are_errors(tmp_path):
+    path = _write(tmp_path, _entry("chat").replace("[[source]]", "[[sources]]"))
+    assert _error(path) == f"{path}: unknown table 'sources' (did you mean 'source'?)"
+    path = _write(tmp_path, 'timezone = "UTC"\n' + _entry("chat"))
+    message = _error(path)
+    assert message.startswith(f"{path}: unknown key 'timezone'")
+    assert "[[source]]" in message  # where a timezone belongs
+    path = _write(tmp_path, _entry("chat") + "[defaults]\ntimezone = 'UTC'\n")
+    assert _error(path).startswith(f"{path}: unknown table 'defaults'")
+
+
+def test_a_source_written_as_a_single_table_says_to_double_the_brackets(tmp_path):
+    path = _write(tmp_path, _entry("chat").replace("[[source]]", "[source]"))
+    assert "[[source]], with double brackets" in _error(path)
