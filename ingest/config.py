@@ -18,7 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ingest.systems import SYSTEMS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_NAME_MAX = 63
+_NAME = re.compile(rf"^[a-z][a-z0-9_]{{0,{_NAME_MAX - 1}}}$")
+_NAME_RULE = (
+    f"use lowercase letters, digits and underscores, start with a letter, "
+    f"at most {_NAME_MAX} characters (pattern {_NAME.pattern})"
+)
 
 
 class ConfigError(Exception):
@@ -136,8 +141,10 @@ def load_sources(path: Path) -> list[Source]:
             label = f"{where} ({name})" if isinstance(name, str) and name else where
             problems = "; ".join(_unknown_key(k) for k in unknown)
             raise ConfigError(f"{label}: {problems}")
+        if name is None:
+            raise ConfigError(f"{where}: name is missing")
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ConfigError(f"{where}: name must match {_NAME.pattern}, got {name!r}")
+            raise ConfigError(f"{where}: name {name!r} is not allowed: {_NAME_RULE}")
         if name in seen:
             raise ConfigError(f"{where}: duplicate source name {name!r}")
         seen.add(name)

@@ -88,3 +88,31 @@ def test_unknown_top_level_keys_and_tables_are_errors(tmp_path):
 def test_a_source_written_as_a_single_table_says_to_double_the_brackets(tmp_path):
     path = _write(tmp_path, _entry("chat").replace("[[source]]", "[source]"))
     assert "[[source]], with double brackets" in _error(path)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_a_missing_name_says_so(tmp_path):
+    path = _write(tmp_path, _entry("x") + '[[source]]\nsystem = "ml_gateway"\nurl = "y"\n')
+    assert _error(path) == f"{path}: [[source]] #2: name is missing"
+
+
+@pytest.mark.parametrize("name", ["Trips", "trips-prod", "2trips", "_t", "t" * 64, ""])
+def test_an_invalid_name_says_plainly_what_is_allowed(tmp_path, name):
+    message = _error(_write(tmp_path, _entry(name)))
+    assert f"name {name!r}" in message
+    plain = message.split(f"name {name!r}")[1]
+    for words in ("lowercase letters", "digits", "underscores", "start with a letter", "63"):
+        assert words in plain
+    assert "^[" not in plain.split("(")[0]  # the pattern, if shown, comes after the words
+
+
+def test_a_name_that_is_not_a_string_is_plainly_refused(tmp_path):
+    path = _write(tmp_path, '[[source]]\nname = 7\nsystem = "ml_gateway"\nurl = "x"\n')
+    assert "lowercase letters" in _error(path)
+
+
+def test_the_longest_allowed_name_is_fine(tmp_path):
+    [s] = load_sources(_write(tmp_path, _entry("t" * 63)))
+    assert s.name == "t" * 63
