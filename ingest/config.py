@@ -77,7 +77,7 @@ class Source:
         return redact(self.url)
 
     def sqlite_path(self) -> Path:
-        # sqlite:///relative.db or sqlite:////absolute.db, as SQLAlchemy writes them
+        # sqlite:////absolute.db; load_sources has resolved sqlite:///relative.db already
         if not self.url.startswith("sqlite:///"):
             raise ConfigError(f"source {self.name}: not a sqlite URL")
         return Path(self.url[len("sqlite:///") :])
@@ -125,6 +125,21 @@ def _check_top_level(path: Path, doc: dict) -> None:
         raise ConfigError(f"{path}: 'source' must be [[source]] tables, one per source")
 
 
+def _sqlite_url(url: str, where: str, base: Path) -> str:
+    """SQLAlchemy's form: sqlite:////absolute/path.db stays, and sqlite:///relative.db
+    is read relative to the sources file's folder (``base``), not the working directory."""
+    if not url.startswith("sqlite:///"):
+        raise ConfigError(
+            f"{where}: url {redact(url)!r} is not a SQLite URL: write "
+            "sqlite:////absolute/path.db (four slashes) or sqlite:///relative/path.db "
+            "(three slashes: relative to the sources file)"
+        )
+    rel = url[len("sqlite:///") :]
+    if rel.startswith("/"):
+        return url
+    return "sqlite:///" + str((base / rel).resolve())
+
+
 def load_sources(path: Path) -> list[Source]:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -156,10 +171,8 @@ def load_sources(path: Path) -> list[Source]:
         url = entry.get("url")
         if not isinstance(url, str) or not url:
             raise ConfigError(f"{where} ({name}): url is required")
-        if url.startswith("sqlite:///"):
-            rel = url[len("sqlite:///") :]
-            if not rel.startswith("/"):
-                url = "sqlite:///" + str((path.parent / rel).resolve())
+        if url.startswith("sqlite:"):
+            url = _sqlite_url(url, f"{where} ({name})", path.parent)
         elif "://" not in url:  # a folder of exported files, relative to this file
             url = "file://" + str((path.parent / url).resolve())
         timezone = entry.get("timezone") or SYSTEMS[system].default_timezone

@@ -1,7 +1,8 @@
 """Readers: one per kind of source, each yielding Arrow record batches of a table's
 allowlisted columns, optionally only the rows past a cursor.
 
-- ``sqlite:///path``: ADBC SQLite, read-only.
+- ``sqlite:////absolute/path.db``: ADBC SQLite, read-only (``load_sources`` has made a
+  relative ``sqlite:///path.db`` absolute, against the sources file's folder).
 - ``postgresql://user[:password]@host:port/db``: ADBC PostgreSQL (libpq: ``PGPASSWORD``
   works, and a source's ``password_env`` names a variable holding the password).
 - a folder (``file:///path`` or a plain path): exported files, one per table,

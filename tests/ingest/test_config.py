@@ -3,11 +3,14 @@ what to write instead; and the documented examples mean what they look like."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from ingest.config import ConfigError, load_sources
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -116,3 +119,57 @@ def test_a_name_that_is_not_a_string_is_plainly_refused(tmp_path):
 def test_the_longest_allowed_name_is_fine(tmp_path):
     [s] = load_sources(_write(tmp_path, _entry("t" * 63)))
     assert s.name == "t" * 63
+
+
+# --------------------------------------------------------------------------- sqlite URLs
+
+
+def test_sqlite_urls_four_slashes_absolute_three_relative_to_the_file(tmp_path):
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    path = folder / "sources.toml"
+    path.write_text(
+        '[[source]]\nname = "a"\nsystem = "ml_gateway"\nurl = "sqlite:////var/data/app.db"\n'
+        '[[source]]\nname = "b"\nsystem = "ml_gateway"\nurl = "sqlite:///app.db"\n',
+        encoding="utf-8",
+    )
+    a, b = load_sources(path)
+    assert a.sqlite_path() == Path("/var/data/app.db")
+    assert b.sqlite_path() == folder / "app.db"
+
+
+def test_a_sqlite_url_with_two_slashes_is_a_config_error(tmp_path):
+    path = _write(tmp_path, _entry("a").replace('"x.db"', '"sqlite://app.db"'))
+    message = _error(path)
+    assert "#1 (a)" in message and "sqlite:////" in message and "sqlite:///" in message
+
+
+def _toml_blocks(markdown: Path) -> list[str]:
+    return re.findall(r"```toml\n(.*?)```", markdown.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.parametrize("doc", ["sources.example.toml", "README.md", "docs/ingest.md"])
+def test_documented_sqlite_urls_mean_the_absolute_paths_they_show(tmp_path, doc):
+    """The examples' paths (/var/data/...) are absolute: they must not move with the file.
+    Load each example from two folders: its SQLite paths must not change."""
+    file = REPO / doc
+    texts = [file.read_text(encoding="utf-8")] if doc.endswith(".toml") else _toml_blocks(file)
+    sqlite = []
+    for i, text in enumerate(texts):
+        loaded = []
+        for where in ("one", "two"):
+            (tmp_path / where).mkdir(exist_ok=True)
+            loaded.append(load_sources(_write(tmp_path / where, text)))
+        for s1, s2 in zip(*loaded, strict=True):
+            if s1.scheme == "sqlite":
+                assert s1.sqlite_path() == s2.sqlite_path(), (doc, i, s1.name)
+                assert s1.sqlite_path().is_absolute()
+                sqlite.append(s1.name)
+    assert sqlite, f"{doc} shows no sqlite source"
+
+
+@pytest.mark.parametrize("doc", ["sources.example.toml", "README.md", "docs/ingest.md"])
+def test_docs_say_three_slashes_are_relative_to_the_sources_file(doc):
+    text = (REPO / doc).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if re.search(r"sqlite:///[^/]", line)]
+    assert any("relative to" in line for line in lines), doc
