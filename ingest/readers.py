@@ -158,6 +158,7 @@ def _value(col, present: set[str], dialect: str) -> exp.Expression:
 
 class SqliteReader:
     dialect = "sqlite"
+    place = "database"  # how error messages name what the source is
 
     def __init__(self, source: Source):
         import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -251,6 +252,7 @@ def postgres_uri(source: Source) -> str:
 
 class PostgresReader:
     dialect = "postgres"
+    place = "database"  # how error messages name what the source is
 
     def __init__(self, source: Source):
         import adbc_driver_postgresql.dbapi as adbc_pg
@@ -318,6 +320,7 @@ class FileReader:
     a column's type never depends on what its first rows happen to look like."""
 
     dialect = "files"
+    place = "folder"  # how error messages name what the source is
 
     def __init__(self, source: Source):
         self.source = source

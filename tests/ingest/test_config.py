@@ -4,11 +4,16 @@ what to write instead; and the documented examples mean what they look like."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from ingest.config import ConfigError, load_sources
+from ingest.config import ConfigError, Source, load_sources
+from ingest.extract import extract_all
+from ingest.systems import SYSTEMS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -173,3 +178,102 @@ def test_docs_say_three_slashes_are_relative_to_the_sources_file(doc):
     text = (REPO / doc).read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if re.search(r"sqlite:///[^/]", line)]
     assert any("relative to" in line for line in lines), doc
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def _sqlite(path: Path, tables: dict[str, str]) -> Path:
+    db = sqlite3.connect(path)
+    for table, columns in tables.items():
+        db.execute(f"create table {table} ({columns})")
+    db.commit()
+    db.close()
+    return path
+
+
+def _all_columns(system: str) -> dict[str, str]:
+    """Every table of a system with all its allowlisted columns (no rows)."""
+    return {t.name: ", ".join(f'"{c.name}"' for c in t.columns) for t in SYSTEMS[system].tables}
+
+
+def _required(system: str) -> list[str]:
+    return [t.name for t in SYSTEMS[system].tables if not t.optional]
+
+
+def _run(source: Source, tmp_path: Path) -> str:
+    [result] = extract_all([source], tmp_path / "data")
+    assert result.status == "failed"
+    assert result.error is not None and "\n" not in result.error
+    return result.error
+
+
+@pytest.mark.parametrize(
+    ("declared", "actual"),
+    [("trip_planner", "text2sql"), ("ml_gateway", "ai_process_log"), ("text2sql", "ml_gateway")],
+)
+def test_a_database_of_another_system_names_that_system(tmp_path, declared, actual):
+    path = _sqlite(tmp_path / "app.db", _all_columns(actual))
+    src = Source(name="trips", system=declared, url=f"sqlite:///{path}", timezone="UTC")
+    error = _run(src, tmp_path)
+    missing = [t for t in _required(declared) if t not in _required(actual)]
+    assert error.startswith(f"source trips (system {declared}): the database ")
+    assert f"{declared}'s tables" in error
+    for table in missing:
+        assert table in error
+    assert error.endswith(f'it looks like a database of {actual} (set system = "{actual}")')
+
+
+def test_a_database_with_none_of_the_tables_lists_them(tmp_path):
+    path = _sqlite(tmp_path / "app.db", {"notes": "id integer, body text"})
+    src = Source(name="trips", system="trip_planner", url=f"sqlite:///{path}", timezone="UTC")
+    tables = ", ".join(_required("trip_planner"))
+    assert _run(src, tmp_path) == (
+        f"source trips (system trip_planner): the database has none of trip_planner's "
+        f"tables ({tables})"
+    )
+
+
+def test_an_empty_database_says_it_has_no_tables(tmp_path):
+    path = _sqlite(tmp_path / "app.db", {})  # sqlite3 leaves an empty (0 byte) file
+    src = Source(name="gw", system="ml_gateway", url=f"sqlite:///{path}", timezone="UTC")
+    assert _run(src, tmp_path) == (
+        "source gw (system ml_gateway): the database has none of ml_gateway's tables "
+        "(chat_logs); the database has no tables at all"
+    )
+
+
+def test_one_missing_table_is_named_without_a_guess(tmp_path):
+    tables = _all_columns("trip_planner")
+    del tables["nodes"]
+    path = _sqlite(tmp_path / "app.db", tables)
+    src = Source(name="trips", system="trip_planner", url=f"sqlite:///{path}", timezone="UTC")
+    error = _run(src, tmp_path)
+    assert error.startswith("source trips (system trip_planner): the database ")
+    assert "nodes" in error and "looks like" not in error
+
+
+def test_a_folder_of_another_system_names_that_system(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for table in SYSTEMS["ai_process_log"].tables:
+        names = [c.name for c in table.columns]
+        pq.write_table(pa.table({n: pa.array([], pa.string()) for n in names}),
+                       folder / f"{table.name}.parquet")  # fmt: skip
+    src = Source(name="gw", system="ml_gateway", url=str(folder), timezone="UTC")
+    error = _run(src, tmp_path)
+    assert error.startswith("source gw (system ml_gateway): the folder has none of")
+    assert "chat_logs" in error
+    assert error.endswith(
+        'it looks like an export of ai_process_log (set system = "ai_process_log")'
+    )
+
+
+def test_missing_required_columns_are_all_named(tmp_path):
+    path = _sqlite(tmp_path / "gw.db", {"chat_logs": 'id text, "createdAt" text, prompt text'})
+    src = Source(name="gw", system="ml_gateway", url=f"sqlite:///{path}", timezone="UTC")
+    error = _run(src, tmp_path)
+    required = [c.name for c in SYSTEMS["ml_gateway"].table("chat_logs").columns if c.required]
+    missing = [c for c in required if c not in ("id", "createdAt", "prompt")]
+    assert error.startswith("source gw (system ml_gateway): table chat_logs: ")
+    assert ", ".join(missing) in error
