@@ -277,3 +277,30 @@ def test_missing_required_columns_are_all_named(tmp_path):
     missing = [c for c in required if c not in ("id", "createdAt", "prompt")]
     assert error.startswith("source gw (system ml_gateway): table chat_logs: ")
     assert ", ".join(missing) in error
+
+
+def test_a_text_file_given_as_sqlite_is_one_plain_line(tmp_path):
+    path = tmp_path / "app.db"
+    path.write_text("just some notes\n", encoding="utf-8")
+    src = Source(name="x", system="ml_gateway", url=f"sqlite:///{path}", timezone="UTC")
+    assert _run(src, tmp_path) == f"source x: {path} is not a SQLite database"
+
+
+def test_a_real_parquet_file_given_as_sqlite_is_one_plain_line(tmp_path):
+    path = tmp_path / "chat_logs.parquet"
+    pq.write_table(pa.table({"id": ["a"]}), path)
+    src = Source(name="x", system="ml_gateway", url=f"sqlite:///{path}", timezone="UTC")
+    assert _run(src, tmp_path) == f"source x: {path} is not a SQLite database"
+
+
+def test_a_folder_given_as_sqlite_is_one_plain_line(tmp_path):
+    src = Source(name="x", system="ml_gateway", url=f"sqlite:///{tmp_path}", timezone="UTC")
+    error = _run(src, tmp_path)
+    assert error.startswith(f"source x: {tmp_path} is a folder, not a SQLite database")
+
+
+def test_a_missing_database_file_is_one_plain_line(tmp_path):
+    path = tmp_path / "nope.db"
+    src = Source(name="x", system="ml_gateway", url=f"sqlite:///{path}", timezone="UTC")
+    assert _run(src, tmp_path) == f"source x: database file not found: {path}"
+    assert not path.exists()
