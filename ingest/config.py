@@ -6,10 +6,11 @@ root, else the demo's ``$WAREHOUSE_DATA_DIR/demo/sources.toml`` once ``make demo
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +18,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ingest.systems import SYSTEMS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_NAME_MAX = 63
+_NAME = re.compile(rf"^[a-z][a-z0-9_]{{0,{_NAME_MAX - 1}}}$")
+_NAME_RULE = (
+    f"use lowercase letters, digits and underscores, start with a letter, "
+    f"at most {_NAME_MAX} characters (pattern {_NAME.pattern})"
+)
 
 
 class ConfigError(Exception):
@@ -71,7 +77,7 @@ class Source:
         return redact(self.url)
 
     def sqlite_path(self) -> Path:
-        # sqlite:///relative.db or sqlite:////absolute.db, as SQLAlchemy writes them
+        # sqlite:////absolute.db; load_sources has resolved sqlite:///relative.db already
         if not self.url.startswith("sqlite:///"):
             raise ConfigError(f"source {self.name}: not a sqlite URL")
         return Path(self.url[len("sqlite:///") :])
@@ -83,21 +89,77 @@ class Source:
         return f"Source(name={self.name!r}, system={self.system!r}, url={self.display_url!r})"
 
 
+# The keys a [[source]] table may hold: the settings of Source, and nothing else.
+KEYS: tuple[str, ...] = tuple(f.name for f in fields(Source))
+
+
+def _unknown_key(key: str) -> str:
+    """``unknown key 'timezon' (did you mean 'timezone'?)``, or the known keys."""
+    close = difflib.get_close_matches(key, KEYS, n=1)
+    if close:
+        return f"unknown key {key!r} (did you mean {close[0]!r}?)"
+    return f"unknown key {key!r} (known: {', '.join(KEYS)})"
+
+
+def _check_top_level(path: Path, doc: dict) -> None:
+    for key, value in doc.items():
+        if key == "source":
+            continue
+        is_table = isinstance(value, dict) or (
+            isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+        )
+        close = difflib.get_close_matches(key, ["source"], n=1)
+        if is_table and close:
+            raise ConfigError(f"{path}: unknown table {key!r} (did you mean 'source'?)")
+        kind = "table" if is_table else "key"
+        raise ConfigError(
+            f"{path}: unknown {kind} {key!r} (the file holds only [[source]] tables, "
+            "and a source's settings go inside its own)"
+        )
+    entries = doc.get("source")
+    if isinstance(entries, dict):
+        raise ConfigError(f"{path}: write [[source]], with double brackets, one per source")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: no [[source]] tables")
+    if not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{path}: 'source' must be [[source]] tables, one per source")
+
+
+def _sqlite_url(url: str, where: str, base: Path) -> str:
+    """SQLAlchemy's form: sqlite:////absolute/path.db stays, and sqlite:///relative.db
+    is read relative to the sources file's folder (``base``), not the working directory."""
+    if not url.startswith("sqlite:///"):
+        raise ConfigError(
+            f"{where}: url {redact(url)!r} is not a SQLite URL: write "
+            "sqlite:////absolute/path.db (four slashes) or sqlite:///relative/path.db "
+            "(three slashes: relative to the sources file)"
+        )
+    rel = url[len("sqlite:///") :]
+    if rel.startswith("/"):
+        return url
+    return "sqlite:///" + str((base / rel).resolve())
+
+
 def load_sources(path: Path) -> list[Source]:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ConfigError(f"{path}: cannot read sources file: {e}") from e
-    entries = doc.get("source")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: no [[source]] tables")
+    _check_top_level(path, doc)
     sources: list[Source] = []
     seen: set[str] = set()
-    for i, entry in enumerate(entries, 1):
+    for i, entry in enumerate(doc["source"], 1):
         where = f"{path}: [[source]] #{i}"
         name = entry.get("name")
+        unknown = [k for k in entry if k not in KEYS]
+        if unknown:
+            label = f"{where} ({name})" if isinstance(name, str) and name else where
+            problems = "; ".join(_unknown_key(k) for k in unknown)
+            raise ConfigError(f"{label}: {problems}")
+        if name is None:
+            raise ConfigError(f"{where}: name is missing")
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ConfigError(f"{where}: name must match {_NAME.pattern}, got {name!r}")
+            raise ConfigError(f"{where}: name {name!r} is not allowed: {_NAME_RULE}")
         if name in seen:
             raise ConfigError(f"{where}: duplicate source name {name!r}")
         seen.add(name)
@@ -109,10 +171,8 @@ def load_sources(path: Path) -> list[Source]:
         url = entry.get("url")
         if not isinstance(url, str) or not url:
             raise ConfigError(f"{where} ({name}): url is required")
-        if url.startswith("sqlite:///"):
-            rel = url[len("sqlite:///") :]
-            if not rel.startswith("/"):
-                url = "sqlite:///" + str((path.parent / rel).resolve())
+        if url.startswith("sqlite:"):
+            url = _sqlite_url(url, f"{where} ({name})", path.parent)
         elif "://" not in url:  # a folder of exported files, relative to this file
             url = "file://" + str((path.parent / url).resolve())
         timezone = entry.get("timezone") or SYSTEMS[system].default_timezone

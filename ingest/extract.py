@@ -32,7 +32,7 @@ from ingest import landing, pseudonym
 from ingest.config import Source
 from ingest.landing import META_FIELDS, CastError, SourceLanding, cast_table, with_meta
 from ingest.readers import Since, SourceError, build_sqlite_query, open_reader
-from ingest.systems import SYSTEMS, Kind, Table
+from ingest.systems import SYSTEMS, Kind, System, Table, systems_holding
 
 __all__ = [
     "META_FIELDS",
@@ -238,6 +238,30 @@ def _extract_table(
 # --------------------------------------------------------------------------- one source
 
 
+def _check_tables(source: Source, system: System, available: set[str], place: str) -> None:
+    """Every required table is there; if not, say which, and which system the database
+    looks like when it holds another system's tables (a wrong ``system =``)."""
+    required = [t.name for t in system.tables if not t.optional]
+    missing = [t for t in required if t not in available]
+    if not missing:
+        return
+    head = f"source {source.name} (system {system.name}): the {place}"
+    if len(missing) == len(required):
+        message = f"{head} has none of {system.name}'s tables ({', '.join(required)})"
+    else:
+        plural = "s" if len(missing) > 1 else ""
+        message = f"{head} lacks {system.name}'s table{plural} {', '.join(missing)}"
+    others = [s for s in systems_holding(available) if s != system.name]
+    if others:
+        copy = "an export" if place == "folder" else "a database"
+        message += f'; it looks like {copy} of {others[0]} (set system = "{others[0]}")'
+    elif place == "folder":
+        message += "; it should hold one file per table: <table>.parquet, .csv or .jsonl"
+    elif not available:
+        message += "; the database has no tables at all"
+    raise SourceError(message)
+
+
 def extract_source(
     source: Source,
     data_dir: Path,
@@ -258,23 +282,23 @@ def extract_source(
     try:
         reader = open_reader(source)
         available = reader.tables()
+        _check_tables(source, system, available, reader.place)
         plan: list[tuple[Table, set[str] | None]] = []
         for table in system.tables:
             if table.name not in available:
-                if table.optional:
-                    result.warnings.append(
-                        f"source {source.name}: optional table {table.name} not found"
-                    )
-                    plan.append((table, None))
-                    continue
-                raise SourceError(f"source {source.name}: required table {table.name} not found")
+                result.warnings.append(
+                    f"source {source.name}: optional table {table.name} not found"
+                )
+                plan.append((table, None))
+                continue
             present = reader.columns(table.name)
-            for col in table.columns:
-                if col.required and col.name not in present:
-                    raise SourceError(
-                        f"source {source.name}: table {table.name}: "
-                        f"required column {col.name} not found"
-                    )
+            missing = [c.name for c in table.columns if c.required and c.name not in present]
+            if missing:
+                raise SourceError(
+                    f"source {source.name} (system {system.name}): table {table.name}: "
+                    f"required column{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(missing)} not found"
+                )
             plan.append((table, present))
         state = site.state()
         new = site.begin(load_id)

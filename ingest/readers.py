@@ -1,7 +1,8 @@
 """Readers: one per kind of source, each yielding Arrow record batches of a table's
 allowlisted columns, optionally only the rows past a cursor.
 
-- ``sqlite:///path``: ADBC SQLite, read-only.
+- ``sqlite:////absolute/path.db``: ADBC SQLite, read-only (``load_sources`` has made a
+  relative ``sqlite:///path.db`` absolute, against the sources file's folder).
 - ``postgresql://user[:password]@host:port/db``: ADBC PostgreSQL (libpq: ``PGPASSWORD``
   works, and a source's ``password_env`` names a variable holding the password).
 - a folder (``file:///path`` or a plain path): exported files, one per table,
@@ -155,8 +156,14 @@ def _value(col, present: set[str], dialect: str) -> exp.Expression:
     return exp.column(col.name, quoted=True)
 
 
+# The first 16 bytes of every SQLite 3 file, checked before the driver opens it: for a
+# text or Parquet file the driver only fails at the first query, with a long message.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 class SqliteReader:
     dialect = "sqlite"
+    place = "database"  # how error messages name what the source is
 
     def __init__(self, source: Source):
         import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -164,10 +171,20 @@ class SqliteReader:
         path = source.sqlite_path()
         if not path.exists():
             raise SourceError(f"source {source.name}: database file not found: {path}")
+        if path.is_dir():
+            raise SourceError(f"source {source.name}: {path} is a folder, not a SQLite database")
+        try:
+            with open(path, "rb") as f:
+                head = f.read(len(_SQLITE_HEADER))
+        except OSError as e:
+            raise SourceError(f"source {source.name}: cannot read {path}: {e.strerror}") from e
+        if head not in (b"", _SQLITE_HEADER):  # an empty file is an empty database
+            raise SourceError(f"source {source.name}: {path} is not a SQLite database")
         try:
             self.conn = adbc_sqlite.connect(f"file:{path}?mode=ro")
         except Exception as e:
-            raise SourceError(f"source {source.name}: cannot open {path}: {e}") from e
+            msg = " ".join(str(e).split())
+            raise SourceError(f"source {source.name}: cannot open {path}: {msg}") from e
         self.source = source
 
     def tables(self) -> set[str]:
@@ -250,6 +267,7 @@ def postgres_uri(source: Source) -> str:
 
 class PostgresReader:
     dialect = "postgres"
+    place = "database"  # how error messages name what the source is
 
     def __init__(self, source: Source):
         import adbc_driver_postgresql.dbapi as adbc_pg
@@ -317,6 +335,7 @@ class FileReader:
     a column's type never depends on what its first rows happen to look like."""
 
     dialect = "files"
+    place = "folder"  # how error messages name what the source is
 
     def __init__(self, source: Source):
         self.source = source

@@ -9,4 +9,15 @@ SYSTEMS: dict[str, System] = {
     for m in (ai_process_log, trip_planner, text2sql, instagram_feed, ml_gateway)
 }
 
-__all__ = ["SYSTEMS", "Column", "Kind", "System", "Table"]
+
+def systems_holding(tables: set[str]) -> list[str]:
+    """The systems all of whose required tables are among `tables`, the one with the most
+    of its tables there first: what a database of these tables looks like."""
+    fits = [
+        s for s in SYSTEMS.values() if all(t.name in tables for t in s.tables if not t.optional)
+    ]
+    fits.sort(key=lambda s: -sum(t.name in tables for t in s.tables))
+    return [s.name for s in fits]
+
+
+__all__ = ["SYSTEMS", "Column", "Kind", "System", "Table", "systems_holding"]

@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ingest import systems
 from ingest.__main__ import _env
-from ingest.config import load_sources
+from ingest.config import Source, load_sources
 from ingest.demo import DemoOptions, _run_system, pgserver
 from ingest.demo.postgres import copy_sqlite_to_postgres
 from ingest.extract import extract_all
@@ -374,6 +375,23 @@ def test_password_env_unset_is_a_clear_error(pg, small, tmp_path, monkeypatch):
     [ig, gw] = extract_all(load_sources(path), tmp_path / "wh")
     assert ig.status == "failed" and PW_ENV in ig.error
     assert gw.status == "ok"
+
+
+def test_a_database_of_another_system_names_that_system(pg, tmp_path):
+    pg.create_database("wrong_system")
+    pg.psql(
+        f"set role {pgserver.USER}; "
+        'create table chat_logs (id text, "createdAt" timestamp, prompt text, model text)',
+        db="wrong_system",
+    )
+    src = Source(name="feeds", system="instagram_feed", url=pg.dsn("wrong_system"), timezone="UTC")
+    [r] = extract_all([src], tmp_path / "wh")
+    required = [t.name for t in systems.SYSTEMS["instagram_feed"].tables if not t.optional]
+    assert r.error == (
+        "source feeds (system instagram_feed): the database has none of instagram_feed's "
+        f"tables ({', '.join(required)}); "
+        'it looks like a database of ml_gateway (set system = "ml_gateway")'
+    )
 
 
 def test_loaded_at_is_recent(pg, small, tmp_path):
