@@ -175,7 +175,13 @@ def load_sources(path: Path) -> list[Source]:
             url = _sqlite_url(url, f"{where} ({name})", path.parent)
         elif "://" not in url:  # a folder of exported files, relative to this file
             url = "file://" + str((path.parent / url).resolve())
-        timezone = entry.get("timezone") or SYSTEMS[system].default_timezone
+        timezone = entry.get("timezone", SYSTEMS[system].default_timezone)
+        if not isinstance(timezone, str) or not timezone.strip():
+            raise ConfigError(
+                f"{where} ({name}): timezone is empty; give an IANA name such as "
+                f'"UTC" or "Asia/Seoul", or leave the key out for the system\'s default '
+                f"({SYSTEMS[system].default_timezone})"
+            )
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError) as e:

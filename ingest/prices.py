@@ -111,6 +111,10 @@ def export_prices(path: Path) -> int:
     return len(rows)
 
 
+# Providers whose models run on the user's own hardware (priced by the overrides seed)
+LOCAL_PROVIDERS = frozenset({"ollama"})
+
+
 def resolve_model(provider_raw: str | None, model_raw: str | None) -> tuple[str | None, str | None]:
     """(provider, canonical model) for a raw model string, or (provider hint, None)."""
     if not model_raw:
@@ -121,7 +125,10 @@ def resolve_model(provider_raw: str | None, model_raw: str | None) -> tuple[str 
         prefix, rest = ref.split("/", 1)
         hint, ref = prefix.lower(), rest
     snapshot = data_snapshot.get_snapshot()
-    for provider_id in [hint, None] if hint else [None]:
+    # A model served locally is never matched to a hosted provider's entry: Ollama's
+    # `deepseek-r1` runs on the user's machine, it is not DeepSeek's paid API.
+    fallback = [] if hint in LOCAL_PROVIDERS else [None]
+    for provider_id in [hint, *fallback] if hint else [None]:
         try:
             provider, model = snapshot.find_provider_model(ref, None, provider_id, None)
         except LookupError:

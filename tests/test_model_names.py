@@ -100,3 +100,10 @@ def test_is_moving_alias(model_id, expected):
 def test_library_match_then_name(provider_raw, model_raw, expected):
     provider, matched = resolve_model(provider_raw, model_raw)
     assert (provider, canonical_model(provider, model_raw, matched), matched) == expected
+
+
+def test_a_local_model_is_never_matched_to_a_hosted_provider():
+    # genai-prices knows deepseek-r1 as DeepSeek's paid API (deepseek-reasoner); served by
+    # Ollama it runs locally and must stay unmatched, so the ollama override prices it at 0
+    assert resolve_model("ollama", "deepseek-r1") == ("ollama", None)
+    assert resolve_model(None, "deepseek-r1")[0] == "deepseek"

@@ -304,3 +304,10 @@ def test_a_missing_database_file_is_one_plain_line(tmp_path):
     src = Source(name="x", system="ml_gateway", url=f"sqlite:///{path}", timezone="UTC")
     assert _run(src, tmp_path) == f"source x: database file not found: {path}"
     assert not path.exists()
+
+
+def test_an_empty_timezone_is_an_error_not_the_systems_default(tmp_path):
+    # ai_process_log's default is Asia/Seoul: an empty value must not quietly mean it
+    path = _write(tmp_path, _entry("chat", "ai_process_log", 'timezone = ""'))
+    message = _error(path)
+    assert "#1 (chat): timezone is empty" in message and "Asia/Seoul" in message
