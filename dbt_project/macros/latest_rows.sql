@@ -2,7 +2,9 @@
     Loads overlap when an incremental extract re-reads its look-back window, or when a
     crash left an older load beside a newer one. -#}
 {% macro latest_rows(relation, key_columns) -%}
-    select *
+    select
+        *,
+        {{ row_key(key_columns) }} as row_key
     from {{ relation }}
     qualify row_number() over (
         partition by _source_name, {{ key_columns | join(', ') }}

@@ -99,3 +99,96 @@
         {%- endif %}
     {% endif %}
 {%- endmacro %}
+
+
+{#- The days an incremental build of `this` rebuilds from `upstream` (a view
+    over the staging tables), worked out before the build with literal
+    values, so that the filter the model then applies reaches the staging
+    tables' scans (zone maps on loaded_at and on the call time) instead of
+    computing every row of the view. Returns none for "every day" (price data
+    changed), else a list of ISO dates:
+    1. the days of upstream rows loaded after the newest row `this` holds, and
+       the days `this` holds those rows' keys under now;
+    2. the look-back: the last `lookback_days` days `this` holds;
+    3. only when the set of landed sources differs from the sources `this`
+       holds (a source left the sources file or came back): every day whose
+       row count differs from the upstream's. -#}
+{% macro literal_nightly_days(upstream, key, landed_sources, costs=true) -%}
+    {%- set watermark = run_query(
+        "select cast(max(loaded_at) as varchar), "
+        ~ "string_agg(distinct source_name, ',' order by source_name) from " ~ this
+    ) -%}
+    {%- set newest = watermark.columns[0].values()[0] or '1900-01-01 00:00:00+00' -%}
+    {%- set held = (watermark.columns[1].values()[0] or '').split(',') | reject('equalto', '') | list -%}
+    {%- if costs -%}
+        {%- set changed = run_query(
+            "select " ~ prices_changed() ~ " as changed"
+        ).columns[0].values()[0] -%}
+        {%- if changed -%}{{ return(none) }}{%- endif -%}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct started_date as nightly_day
+        from {{ upstream }}
+        where loaded_at > timestamptz '{{ newest }}'
+        union
+        select started_on from {{ this }}
+        where {{ key }} in (
+            select {{ key }} from {{ upstream }}
+            where loaded_at > timestamptz '{{ newest }}'
+        )
+        union
+        select started_on from {{ this }}
+        where started_on >= (
+            select max(started_on) - {{ var('lookback_days', 1) }} from {{ this }}
+        )
+        {%- if (landed_sources | sort) != (held | sort) %}
+            union
+            {{ days_out_of_step(upstream, 'started_date', 'started_on') }}
+        {%- endif %}
+        order by 1
+    {%- endset -%}
+    {%- set days = [] -%}
+    {%- for d in run_query(query).columns[0].values() -%}
+        {%- do days.append(d | string) -%}
+    {%- endfor -%}
+    {{ return(days) }}
+{%- endmacro %}
+
+
+{#- The sources landed now (a directory listing: parked sources are not). -#}
+{% macro landed_call_sources() -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set query -%}
+        select distinct string_split(file, '/')[-3] as source_name
+        from glob('{{ landing_root() }}/*/*/*/*.parquet')
+        where not starts_with(string_split(file, '/')[-3], '_')
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#- Pre-hook of an incremental mart: the days it holds that its upstream no
+    longer has at all (their only source left the sources file) go, which a
+    delete+insert of the rebuilt days cannot do. `landed_sources`: when given,
+    only if the landed sources differ from the ones the mart holds (the check
+    reads the whole upstream). -#}
+{% macro drop_days_without_upstream(
+    upstream, upstream_day, target_day, landed_sources=none
+) -%}
+    {%- if is_incremental() and execute -%}
+        {%- set check = true -%}
+        {%- if landed_sources is not none -%}
+            {%- set held = run_query(
+                "select distinct source_name from " ~ this
+            ).columns[0].values() | list -%}
+            {%- set check = (landed_sources | sort) != (held | sort) -%}
+        {%- endif -%}
+        {%- if check -%}
+            delete from {{ this }}
+            where {{ target_day }} not in (
+                select distinct {{ upstream_day }} from {{ upstream }}
+                where {{ upstream_day }} is not null
+            )
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -6,6 +6,7 @@
     from (
         select
             *,
+            {{ row_key(key_columns) }} as row_key,
             row_number() over (
                 partition by _source_name, {{ key_columns | join(', ') }}
                 order by _loaded_at desc, _load_id desc, file_row_number

@@ -7,6 +7,10 @@
         incremental_strategy='delete+insert',
         unique_key='started_on',
         on_schema_change='fail',
+        pre_hook="{{ drop_days_without_upstream(
+            ref('int_generations_priced'), 'started_date', 'started_on',
+            landed_call_sources()
+        ) }}",
     )
 }}
 
@@ -15,19 +19,26 @@ with
 priced as (
 
     select * from {{ ref('int_generations_priced') }}
-    {% if is_incremental() %}
-        where started_date in (
-            {{ nightly_days(
-                ref('int_generations_priced'), 'started_date', 'loaded_at',
-                'started_on', 'loaded_at', key='generation_id'
-            ) }}
-            union
-            {{ days_out_of_step(
-                ref('int_generations_priced'), 'started_date', 'started_on'
-            ) }}
-        )
-        -- new price data: every day again (no frozen costs)
-        or {{ prices_changed() }}
+    {% if is_incremental() and execute %}
+        {%- set days = literal_nightly_days(
+            ref('int_generations_priced'), 'generation_id',
+            landed_call_sources()
+        ) %}
+        {%- if days is none %}
+            -- new price data: every day again (no frozen costs)
+        {%- elif days %}
+            where
+                started_at >= timestamptz '{{ days[0] }} 00:00:00+00'
+                and started_at < timestamptz '{{ days[-1] }} 00:00:00+00'
+                + interval 1 day
+                and started_date in (
+                    {%- for d in days %}
+                        date '{{ d }}'{{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+        {%- else %}
+            where false
+        {%- endif %}
     {% endif %}
 
 ),

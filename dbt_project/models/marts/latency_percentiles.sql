@@ -6,6 +6,9 @@
         incremental_strategy='delete+insert',
         unique_key='usage_date',
         on_schema_change='fail',
+        pre_hook="{{ drop_days_without_upstream(
+            ref('generations'), 'started_on', 'usage_date'
+        ) }}",
     )
 }}
 

@@ -1,8 +1,10 @@
+{{ incremental_staging('ai_process_log', 'ai_process_log') }}
+
 with
 
 source as (
 
-    {{ newest_load_rows(source('ai_process_log', 'ai_process_log'), ['id']) }}
+    {{ newest_load_rows(landed('ai_process_log', 'ai_process_log'), ['id']) }}
 
 ),
 
@@ -11,6 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         cast(id as varchar) as log_key,
         session_id as session_key,
 

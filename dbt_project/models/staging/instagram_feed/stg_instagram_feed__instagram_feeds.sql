@@ -1,9 +1,11 @@
+{{ incremental_staging('instagram_feed', 'instagram_feeds') }}
+
 with
 
 source as (
 
     {{ newest_load_rows(
-        source('instagram_feed', 'instagram_feeds'), ['instagram_feed_id']
+        landed('instagram_feed', 'instagram_feeds'), ['instagram_feed_id']
     ) }}
 
 ),
@@ -13,6 +15,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         instagram_feed_id as instagram_feed_key,
         job_id as job_key,
         overlay_id as overlay_key,

@@ -1,8 +1,10 @@
+{{ incremental_staging('ml_gateway', 'chat_logs') }}
+
 with
 
 source as (
 
-    {{ newest_load_rows(source('ml_gateway', 'chat_logs'), ['id']) }}
+    {{ newest_load_rows(landed('ml_gateway', 'chat_logs'), ['id']) }}
 
 ),
 
@@ -11,6 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         id as chat_log_key,
 
         ---------- strings

@@ -1,8 +1,10 @@
+{{ incremental_staging('text2sql', 'chat_messages') }}
+
 with
 
 source as (
 
-    {{ latest_rows(source('text2sql', 'chat_messages'), ['id']) }}
+    {{ latest_rows(landed('text2sql', 'chat_messages'), ['id']) }}
 
 ),
 
@@ -11,6 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         id as chat_message_key,
         session_id as chat_session_key,
         query_id as query_key,
@@ -25,7 +28,8 @@ renamed as (
 
         ---------- timestamps
         {{ to_utc('"timestamp"') }} as sent_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
 
     from source
 

@@ -1,8 +1,10 @@
+{{ incremental_staging('text2sql', 'chat_sessions') }}
+
 with
 
 source as (
 
-    {{ latest_rows(source('text2sql', 'chat_sessions'), ['id']) }}
+    {{ latest_rows(landed('text2sql', 'chat_sessions'), ['id']) }}
 
 ),
 
@@ -11,6 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         id as chat_session_key,
         user_id as user_key,
 
@@ -26,7 +29,8 @@ renamed as (
         ---------- timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('last_message_at') }} as last_message_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
 
     from source
 

@@ -1,8 +1,10 @@
+{{ incremental_staging('text2sql', 'query_analytics') }}
+
 with
 
 source as (
 
-    {{ newest_load_rows(source('text2sql', 'query_analytics'), ['id']) }}
+    {{ newest_load_rows(landed('text2sql', 'query_analytics'), ['id']) }}
 
 ),
 
@@ -11,6 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         id as query_analytics_key,
         query_id as query_key,
         user_id as user_key,

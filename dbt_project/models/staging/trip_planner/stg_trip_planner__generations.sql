@@ -1,8 +1,10 @@
+{{ incremental_staging('trip_planner', 'generations') }}
+
 with
 
 source as (
 
-    {{ newest_load_rows(source('trip_planner', 'generations'), ['id']) }}
+    {{ newest_load_rows(landed('trip_planner', 'generations'), ['id']) }}
 
 ),
 
@@ -11,6 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         cast(id as varchar) as generation_key,
         cast(workflow_id as varchar) as workflow_key,
         cast(node_id as varchar) as node_key,

@@ -1,8 +1,10 @@
+{{ incremental_staging('trip_planner', 'nodes') }}
+
 with
 
 source as (
 
-    {{ latest_rows(source('trip_planner', 'nodes'), ['id']) }}
+    {{ latest_rows(landed('trip_planner', 'nodes'), ['id']) }}
 
 ),
 
@@ -11,6 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         cast(id as varchar) as node_key,
         cast(workflow_id as varchar) as workflow_key,
 
@@ -27,7 +30,8 @@ renamed as (
         ---------- timestamps
         {{ to_utc('started_at') }} as started_at,
         {{ to_utc('completed_at') }} as completed_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
 
     from source
 

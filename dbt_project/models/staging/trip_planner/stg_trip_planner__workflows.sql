@@ -1,8 +1,10 @@
+{{ incremental_staging('trip_planner', 'workflows') }}
+
 with
 
 source as (
 
-    {{ latest_rows(source('trip_planner', 'workflows'), ['id']) }}
+    {{ latest_rows(landed('trip_planner', 'workflows'), ['id']) }}
 
 ),
 
@@ -11,6 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
+        row_key,
         cast(id as varchar) as workflow_key,
         cast(user_id as varchar) as user_key,
 
@@ -30,7 +33,8 @@ renamed as (
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at,
         {{ to_utc('completed_at') }} as completed_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
 
     from source
 
