@@ -12,27 +12,13 @@ nightly    locked incremental refresh: extract, dbt build, freshness, reports, r
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-from ingest import config
+from ingest import config, dbt_runner
 from ingest.extract import Progress, extract_all, format_summary
-
-DBT_DIR = config.REPO_ROOT / "dbt_project"
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["WAREHOUSE_DATA_DIR"] = str(data_dir)
-    env["DBT_PROFILES_DIR"] = str(DBT_DIR)
-    # dbt's compiled files and logs belong to this warehouse, not to the checkout
-    env["DBT_TARGET_PATH"] = str(data_dir / "dbt" / "target")
-    env["DBT_LOG_PATH"] = str(data_dir / "dbt" / "logs")
-    return env
 
 
 def _sources(data_dir: Path) -> list[config.Source]:
@@ -93,18 +79,17 @@ def extract(full_refresh: bool = False) -> None:
 
 
 def _dbt(data_dir: Path, *args: str) -> None:
-    cmd = ["dbt", *args]
-    bindir = Path(sys.executable).parent
-    if (bindir / "dbt").exists():
-        cmd[0] = str(bindir / "dbt")
-    proc = subprocess.run(cmd, cwd=DBT_DIR, env=_env(data_dir), check=False)
-    if proc.returncode != 0:
-        raise click.ClickException(f"dbt {' '.join(args)} failed (exit {proc.returncode})")
+    """dbt ARGS with a progress line and a summary (ingest/dbt_runner.py); exit 1 if it
+    failed (the summary above names what)."""
+    result = dbt_runner.run(data_dir, *args, echo=click.echo)
+    if not result.ok:
+        raise click.ClickException(f"dbt {' '.join(args)} failed (exit {result.returncode})")
 
 
 @cli.command()
 def build() -> None:
-    """dbt build: seeds, models and tests into DATA/warehouse.duckdb."""
+    """dbt build: seeds, models and tests into DATA/warehouse.duckdb (full dbt log in
+    DATA/dbt/logs/dbt.log)."""
     _dbt(config.data_dir(), "build")
 
 
@@ -126,7 +111,7 @@ def prices() -> None:
     """Refresh dbt_project/seeds/model_prices.csv from the pinned genai-prices."""
     from ingest.prices import export_prices, library_version
 
-    n = export_prices(DBT_DIR / "seeds" / "model_prices.csv")
+    n = export_prices(dbt_runner.DBT_DIR / "seeds" / "model_prices.csv")
     click.echo(f"{n} price rows from {library_version()}")
 
 

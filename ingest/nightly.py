@@ -21,10 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import fcntl
-import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,10 +31,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.config import REPO_ROOT, Source
+from ingest import dbt_runner
+from ingest.config import Source
 from ingest.extract import Progress, SourceResult, extract_all, format_summary
 
-DBT_DIR = REPO_ROOT / "dbt_project"
 LOCK_NAME = "nightly.lock"
 RUNLOG_DIR = "runlog"
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another refresh holds the lock; try again later
@@ -202,34 +199,6 @@ class Refresh:
         return out
 
 
-def dbt_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["WAREHOUSE_DATA_DIR"] = str(data_dir)
-    env["DBT_PROFILES_DIR"] = str(DBT_DIR)
-    env["DBT_TARGET_PATH"] = str(data_dir / "dbt" / "target")
-    env["DBT_LOG_PATH"] = str(data_dir / "dbt" / "logs")
-    return env
-
-
-def run_dbt(data_dir: Path, *args: str) -> int:
-    bindir = Path(sys.executable).parent
-    exe = str(bindir / "dbt") if (bindir / "dbt").exists() else "dbt"
-    proc = subprocess.run([exe, *args], cwd=DBT_DIR, env=dbt_env(data_dir), check=False)
-    return proc.returncode
-
-
-def models_built(data_dir: Path) -> int | None:
-    """Models dbt built successfully in its last invocation (run_results.json)."""
-    path = data_dir / "dbt" / "target" / "run_results.json"
-    try:
-        results = json.loads(path.read_text())["results"]
-    except (OSError, ValueError, KeyError):
-        return None
-    return sum(
-        1 for r in results if r["unique_id"].startswith("model.") and r["status"] == "success"
-    )
-
-
 def _step(refresh: Refresh, name: str, fn: Callable[[], str | None], echo) -> None:
     """Run one step; ``fn`` returns an error message or None."""
     echo(f"== nightly: {name}")
@@ -270,12 +239,15 @@ def nightly(
         return f"sources failed: {', '.join(failed)}" if failed else None
 
     def build() -> str | None:
-        code = run_dbt(data_dir, "build", *full)
-        refresh.models_built = models_built(data_dir)
-        return f"dbt build failed (exit {code})" if code else None
+        result = dbt_runner.run(data_dir, "build", *full, echo=echo)
+        refresh.models_built = result.models_built
+        if result.ok:
+            return None
+        failed = ", ".join(result.failed_nodes[:10]) or "see the dbt log"
+        return f"dbt build failed (exit {result.returncode}): {failed}"
 
     def freshness() -> str | None:
-        code = run_dbt(data_dir, "source", "freshness")
+        code = dbt_runner.run(data_dir, "source", "freshness", echo=echo).returncode
         return (
             f"dbt source freshness: a source is past its error threshold (exit {code})"
             if code

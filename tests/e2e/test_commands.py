@@ -68,3 +68,37 @@ def test_dbt_build_by_hand_with_the_environment_active(tmp_path):
     proc = subprocess.run(["bash", "-c", script], cwd=REPO, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert _generations(tmp_path / "wh").height == truth.height
+
+
+def test_build_output_is_quiet_and_ends_with_its_warnings(tmp_path):
+    """`python -m ingest build` into a pipe (as under cron): no colour codes, a few lines
+    instead of dbt's ~800, ending with a summary that names every unpriced model of the
+    demo; dbt's full log, also without colour codes, stays in the data dir."""
+    _demo(tmp_path / "src", seed=42, calls=60)
+    env = dict(
+        os.environ,
+        WAREHOUSE_SOURCES=str(tmp_path / "src" / "sources.toml"),
+        WAREHOUSE_DATA_DIR=str(tmp_path / "wh"),
+    )
+    py = sys.executable
+    subprocess.run([py, "-m", "ingest", "extract"], cwd=REPO, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    proc = subprocess.run([py, "-m", "ingest", "build"], cwd=REPO, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "\x1b" not in out
+    lines = proc.stdout.splitlines()
+    assert 1 <= len(lines) <= 30, out[-3000:]
+    assert lines[0].startswith("dbt build: ok in ")
+    with duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True) as con:
+        unpriced = con.sql("select source_name, model_raw from marts.unpriced_models").fetchall()
+    assert unpriced
+    summary = "\n".join(lines)
+    assert "WARN " in summary and " warn_unpriced_models" in summary
+    for source, model in unpriced:
+        assert f"warning: unpriced model: {model} in {source} " in summary
+    log = tmp_path / "wh" / "dbt" / "logs" / "dbt.log"
+    assert lines[-1] == f"  full dbt log: {log}"
+    text = log.read_text()
+    assert "warn_unpriced_models" in text and "\x1b" not in text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.nightly import run_dbt
+from ingest import dbt_runner
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def test_freshness_warns_and_errors_per_source(tmp_path):
     _age(data_dir, "ml_gateway", "chat_logs", 40)  # warn
     _age(data_dir, "trip_planner", "generations", 70)  # error
     _age(data_dir, "text2sql", "query_analytics", 70)  # a weekend: still a pass
-    assert run_dbt(data_dir, "source", "freshness") != 0  # an error fails the command
+    assert not dbt_runner.run(data_dir, "source", "freshness").ok  # an error fails the command
     results = json.loads((data_dir / "dbt" / "target" / "sources.json").read_text())
     status = {r["unique_id"].split(".", 2)[2]: r["status"] for r in results["results"]}
     assert status == {
