@@ -6,7 +6,7 @@ extract    land every configured source as Parquet (``make ingest``)
 build      dbt build in dbt_project/
 notebooks  export the notebook reports
 prices     refresh the price seed from genai-prices
-nightly    locked incremental refresh: extract, dbt build, freshness, reports, run log
+nightly    locked incremental refresh: extract, dbt build (freshness included), reports, run log
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ingest import config, dbt_runner
+from ingest import config, dbt_runner, registry
 from ingest.extract import Progress, extract_all, format_summary
 
 
@@ -72,7 +72,9 @@ def demo(
 def extract(full_refresh: bool = False) -> None:
     """Land every configured source as Parquet under DATA/landing."""
     data_dir = config.data_dir()
-    results = extract_all(_sources(data_dir), data_dir, Progress(), full_refresh=full_refresh)
+    sources = _sources(data_dir)
+    registry.write_registry(data_dir, sources)
+    results = extract_all(sources, data_dir, Progress(), full_refresh=full_refresh)
     click.echo(format_summary(results))
     if any(r.status != "ok" for r in results):
         sys.exit(1)

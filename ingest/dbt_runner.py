@@ -137,8 +137,9 @@ class _Events:
             return True
         elif name == "LogNodeNoOpResult":
             self.index += 1
-        elif name == "JinjaLogInfo" and msg.startswith("WARNING"):
-            r.notes.append("warning:" + msg[len("WARNING") :].rstrip())
+        elif name == "JinjaLogInfo" and msg.startswith(("WARNING ", "ERROR ")):
+            word, _, rest = msg.partition(" ")  # a project test naming what it found
+            r.notes.append(f"{word.lower()}: {rest.rstrip()}")
         elif name in ("RunResultFailure", "RunResultWarning"):
             self._pending = self._headline(name, data)
         elif name in ("RunResultError", "RunResultWarningMessage") and self._pending:

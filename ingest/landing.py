@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingest import text_health
+from ingest import registry, text_health
 from ingest.config import Source
 from ingest.pseudonym import hmac_array
 from ingest.systems import Kind, Table
@@ -189,6 +189,7 @@ def ensure_placeholders(data_dir: Path) -> None:
             tmp = path.with_name(".empty.parquet.tmp")
             pq.write_table(schema.empty_table(), tmp, compression="zstd")
             os.replace(tmp, path)
+    registry.ensure_registry(data_dir)  # the configured sources, once any extract wrote it
 
 
 # --------------------------------------------------------------------------- versions

@@ -1,10 +1,11 @@
 """The nightly refresh (``python -m ingest nightly``, ``make nightly``).
 
 Steps, in order, each run even when an earlier one failed (so the record is complete):
-incremental extract of every source, incremental ``dbt build``, ``dbt source
-freshness``, the notebook reports. The exit status is non-zero when a step or a source
-failed; what failed keeps its last good state (the landing zone keeps the previous
-version of a failed source; dbt keeps a model's previous table when its build fails).
+incremental extract of every source, incremental ``dbt build`` (its tests include the
+freshness of every configured source, ``marts.source_freshness``), the notebook reports.
+The exit status is non-zero when a step or a source failed; what failed keeps its last
+good state (the landing zone keeps the previous version of a failed source; dbt keeps a
+model's previous table when its build fails).
 
 Two refreshes never run at once: an exclusive ``flock`` on ``$DATA/nightly.lock``.
 The kernel releases the lock when its holder dies, even by SIGKILL, so a lock left by
@@ -31,7 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest import dbt_runner
+from ingest import dbt_runner, registry
 from ingest.config import Source
 from ingest.extract import Progress, SourceResult, extract_all, format_summary
 
@@ -229,6 +230,7 @@ def nightly(
     full = ("--full-refresh",) if full_refresh else ()
 
     def extract() -> str | None:
+        registry.write_registry(data_dir, sources)  # what marts.source_freshness checks
         progress = Progress()
         for source in sources:  # one at a time, to time each source for the run log
             t0 = dt.datetime.now(dt.UTC)
@@ -246,14 +248,6 @@ def nightly(
         failed = ", ".join(result.failed_nodes[:10]) or "see the dbt log"
         return f"dbt build failed (exit {result.returncode}): {failed}"
 
-    def freshness() -> str | None:
-        code = dbt_runner.run(data_dir, "source", "freshness", echo=echo).returncode
-        return (
-            f"dbt source freshness: a source is past its error threshold (exit {code})"
-            if code
-            else None
-        )
-
     def reports() -> str | None:
         from ingest.reports import export_notebooks
 
@@ -263,7 +257,6 @@ def nightly(
 
     _step(refresh, "extract", extract, echo)
     _step(refresh, "dbt build", build, echo)
-    _step(refresh, "source freshness", freshness, echo)
     if notebooks:
         _step(refresh, "notebooks", reports, echo)
     refresh.finished_at = dt.datetime.now(dt.UTC)

@@ -10,6 +10,10 @@ SYSTEM = System(
     name="ml_gateway",
     default_timezone="UTC",
     description="ML gateway chat log (Prisma model ChatLog).",
+    # The gateway serves traffic around the clock. warn 36 h = one nightly refresh
+    # missed plus 12 h of slack; error 60 h = two nights missed.
+    freshness_warn_hours=36,
+    freshness_error_hours=60,
     tables=(
         Table(
             "chat_logs",
