@@ -3,7 +3,7 @@
 run        demo sources if none are configured, extract, dbt build, notebook reports
 demo       generate the demo source databases
 extract    land every configured source as Parquet (``make ingest``)
-build      dbt build in dbt_project/
+build      dbt build in dbt_project/ (``make build``; ``--extract``: ``make ingest build``)
 notebooks  export the notebook reports
 prices     refresh the price seed from genai-prices
 nightly    locked incremental refresh: extract, dbt build (freshness included), reports, run log
@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from ingest import config, dbt_runner, registry
-from ingest.extract import Progress, extract_all, format_summary
+from ingest.extract import Progress, SourceResult, extract_all, format_summary
 
 
 def _sources(data_dir: Path) -> list[config.Source]:
@@ -67,32 +67,48 @@ def demo(
     click.echo(f"demo sources written to {out} ({total} calls{extra})")
 
 
-@cli.command()
-@click.option("--full-refresh", is_flag=True, help="re-read everything, ignoring cursors")
-def extract(full_refresh: bool = False) -> None:
-    """Land every configured source as Parquet under DATA/landing."""
-    data_dir = config.data_dir()
+def _extract(data_dir: Path, full_refresh: bool = False) -> list[SourceResult]:
+    """Every source of the sources file into the landing zone, the registry of configured
+    sources first (ingest/registry.py); prints the summary table."""
     sources = _sources(data_dir)
     registry.write_registry(data_dir, sources)
     results = extract_all(sources, data_dir, Progress(), full_refresh=full_refresh)
     click.echo(format_summary(results))
+    return results
+
+
+def _fail(results: list[SourceResult], dbt: dbt_runner.DbtResult | None = None) -> None:
+    """Exit 1 naming every failed source and a failed dbt command, once all has run."""
+    problems = [r.error or f"source {r.source.name} failed" for r in results if r.status != "ok"]
+    if dbt is not None and not dbt.ok:
+        problems.append(f"dbt {dbt.command} failed (exit {dbt.returncode}): see its summary above")
+    if problems:
+        raise click.ClickException("\n".join(problems))
+
+
+@cli.command()
+@click.option("--full-refresh", is_flag=True, help="re-read everything, ignoring cursors")
+def extract(full_refresh: bool = False) -> None:
+    """Land every configured source as Parquet under DATA/landing."""
+    results = _extract(config.data_dir(), full_refresh)
     if any(r.status != "ok" for r in results):
         sys.exit(1)
 
 
-def _dbt(data_dir: Path, *args: str) -> None:
-    """dbt ARGS with a progress line and a summary (ingest/dbt_runner.py); exit 1 if it
-    failed (the summary above names what)."""
-    result = dbt_runner.run(data_dir, *args, echo=click.echo)
-    if not result.ok:
-        raise click.ClickException(f"dbt {' '.join(args)} failed (exit {result.returncode})")
-
-
 @cli.command()
-def build() -> None:
+@click.option(
+    "--extract",
+    "with_extract",
+    is_flag=True,
+    help="extract every source first (`make ingest build`): a failed source is named and "
+    "makes the exit status 1, after the others are built",
+)
+def build(with_extract: bool) -> None:
     """dbt build: seeds, models and tests into DATA/warehouse.duckdb (full dbt log in
     DATA/dbt/logs/dbt.log)."""
-    _dbt(config.data_dir(), "build")
+    data_dir = config.data_dir()
+    results = _extract(data_dir) if with_extract else []
+    _fail(results, dbt_runner.run(data_dir, "build", echo=click.echo))
 
 
 def _notebooks(data_dir: Path) -> None:
@@ -126,10 +142,14 @@ def run(ctx: click.Context) -> None:
         click.echo("no sources configured: generating the demo sources")
         ctx.invoke(demo, days=30, calls_per_day=500, end_date="2025-06-24", seed=42, out=None)
     click.echo(f"sources: {config.sources_file(data_dir)}")
-    ctx.invoke(extract)
-    _dbt(data_dir, "build")
-    _notebooks(data_dir)
+    results = _extract(data_dir)  # a failed source fails the run, after the rest is built
+    built = dbt_runner.run(data_dir, "build", echo=click.echo)
+    if built.ok:
+        _notebooks(data_dir)
+    else:
+        click.echo("notebooks: not written (the dbt build failed)")
     click.echo(f"warehouse: {data_dir / 'warehouse.duckdb'}")
+    _fail(results, built)
 
 
 @cli.command()

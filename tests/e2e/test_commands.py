@@ -102,3 +102,37 @@ def test_build_output_is_quiet_and_ends_with_its_warnings(tmp_path):
     assert lines[-1] == f"  full dbt log: {log}"
     text = log.read_text()
     assert "warn_unpriced_models" in text and "\x1b" not in text
+
+
+def test_make_ingest_build_builds_past_a_failed_source_and_fails(tmp_path):
+    """`make ingest build` with one source that cannot be read: the healthy sources reach
+    the marts, the broken one is named at the end, and the exit status is non-zero (as in
+    `make nightly`; make used to stop at the failed ingest and build nothing)."""
+    truth = _demo(tmp_path / "src", seed=5, calls=60)
+    demo_sources = (tmp_path / "src" / "sources.toml").read_text()
+    healthy = [
+        "[[source]]" + block
+        for block in demo_sources.split("[[source]]")[1:]
+        if 'system = "trip_planner"' in block or 'system = "ml_gateway"' in block
+    ]
+    missing = tmp_path / "nowhere" / "feeds.db"
+    broken = (
+        f'[[source]]\nname = "ig_broken"\nsystem = "instagram_feed"\nurl = "sqlite:///{missing}"\n'
+    )
+    sources = tmp_path / "sources.toml"
+    sources.write_text("\n".join([*healthy, broken]))
+    env = dict(os.environ, WAREHOUSE_SOURCES=str(sources), WAREHOUSE_DATA_DIR=str(tmp_path / "wh"))
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "ingest", "build"],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    assert f"source ig_broken: database file not found: {missing}" in proc.stderr, out[-3000:]
+    assert "dbt build: FAILED" in proc.stdout  # never_loaded ig_broken fails freshness
+    built = _generations(tmp_path / "wh")
+    expected = truth.filter(pl.col("source_name").is_in(["demo_trip_planner", "demo_ml_gateway"]))
+    assert expected.height > 0
+    assert sorted(built["source_name"].unique()) == ["demo_ml_gateway", "demo_trip_planner"]
+    assert built.join(expected, on=["source_name", "source_key"], how="anti").height == 0
+    assert built.height == expected.height
