@@ -77,11 +77,13 @@ def _extract(data_dir: Path, full_refresh: bool = False) -> list[SourceResult]:
     return results
 
 
-def _fail(results: list[SourceResult], dbt: dbt_runner.DbtResult | None = None) -> None:
-    """Exit 1 naming every failed source and a failed dbt command, once all has run."""
+def _fail(results: list[SourceResult], dbt: dbt_runner.DbtResult | None = None, *more: str) -> None:
+    """Exit 1 naming every failed source, a failed dbt command and ``more`` problems,
+    once everything has run."""
     problems = [r.error or f"source {r.source.name} failed" for r in results if r.status != "ok"]
     if dbt is not None and not dbt.ok:
         problems.append(f"dbt {dbt.command} failed (exit {dbt.returncode}): see its summary above")
+    problems += more
     if problems:
         raise click.ClickException("\n".join(problems))
 
@@ -142,14 +144,16 @@ def run(ctx: click.Context) -> None:
         click.echo("no sources configured: generating the demo sources")
         ctx.invoke(demo, days=30, calls_per_day=500, end_date="2025-06-24", seed=42, out=None)
     click.echo(f"sources: {config.sources_file(data_dir)}")
-    results = _extract(data_dir)  # a failed source fails the run, after the rest is built
+    # each step runs whatever failed before it (as in the nightly); the exit status says
+    results = _extract(data_dir)
     built = dbt_runner.run(data_dir, "build", echo=click.echo)
-    if built.ok:
+    reports_failed: list[str] = []
+    try:
         _notebooks(data_dir)
-    else:
-        click.echo("notebooks: not written (the dbt build failed)")
+    except RuntimeError as e:  # a notebook that cannot render (e.g. a mart missing)
+        reports_failed.append(str(e))
     click.echo(f"warehouse: {data_dir / 'warehouse.duckdb'}")
-    _fail(results, built)
+    _fail(results, built, *reports_failed)
 
 
 @cli.command()
