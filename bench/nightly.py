@@ -3,7 +3,7 @@ history, as a ratio (issue #6; SPEC §7 target: under 10% with 90 days of histor
 
     python -m bench.nightly [--days 90] [--calls-per-day 2000]
 
-Both sides run the same steps (extract, dbt build with its tests, source freshness; no
+Both sides run the same steps (extract, dbt build with its tests, freshness included; no
 notebook reports): the full side `nightly --full-refresh` over `days` days, the
 incremental side `nightly` after day `days + 1` arrived at the sources.
 """

@@ -3,36 +3,23 @@
 run        demo sources if none are configured, extract, dbt build, notebook reports
 demo       generate the demo source databases
 extract    land every configured source as Parquet (``make ingest``)
-build      dbt build in dbt_project/
+build      dbt build in dbt_project/ (``make build``; ``--extract``: ``make ingest build``)
 notebooks  export the notebook reports
 prices     refresh the price seed from genai-prices
-nightly    locked incremental refresh: extract, dbt build, freshness, reports, run log
+nightly    locked incremental refresh: extract, dbt build (freshness included), reports, run log
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-from ingest import config
-from ingest.extract import Progress, extract_all, format_summary
-
-DBT_DIR = config.REPO_ROOT / "dbt_project"
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["WAREHOUSE_DATA_DIR"] = str(data_dir)
-    env["DBT_PROFILES_DIR"] = str(DBT_DIR)
-    # dbt's compiled files and logs belong to this warehouse, not to the checkout
-    env["DBT_TARGET_PATH"] = str(data_dir / "dbt" / "target")
-    env["DBT_LOG_PATH"] = str(data_dir / "dbt" / "logs")
-    return env
+from ingest import config, dbt_runner, registry
+from ingest.extract import Progress, SourceResult, extract_all, format_summary
+from ingest.landing import reconcile_sources
 
 
 def _sources(data_dir: Path) -> list[config.Source]:
@@ -81,28 +68,59 @@ def demo(
     click.echo(f"demo sources written to {out} ({total} calls{extra})")
 
 
+def _extract(data_dir: Path, full_refresh: bool = False) -> list[SourceResult]:
+    """Every source of the sources file into the landing zone, the registry of configured
+    sources first (ingest/registry.py); prints the summary table."""
+    sources = _sources(data_dir)
+    registry.write_registry(data_dir, sources)
+    for parked in reconcile_sources(data_dir, sources):  # the marts: these sources only
+        click.echo(parked.message)
+    results = extract_all(sources, data_dir, Progress(), full_refresh=full_refresh)
+    click.echo(format_summary(results))
+    return results
+
+
+def _fail(results: list[SourceResult], dbt: dbt_runner.DbtResult | None = None, *more: str) -> None:
+    """Exit 1 naming every failed source, a failed dbt command and ``more`` problems,
+    once everything has run."""
+    problems = [r.error or f"source {r.source.name} failed" for r in results if r.status != "ok"]
+    if dbt is not None and not dbt.ok:
+        problems.append(f"dbt {dbt.command} failed (exit {dbt.returncode}): see its summary above")
+    problems += more
+    if problems:
+        raise click.ClickException("\n".join(problems))
+
+
 @cli.command()
 @click.option("--full-refresh", is_flag=True, help="re-read everything, ignoring cursors")
 def extract(full_refresh: bool = False) -> None:
     """Land every configured source as Parquet under DATA/landing."""
-    data_dir = config.data_dir()
-    sources = _sources(data_dir)
-    reconcile(sources, data_dir, click.echo)
-    results = extract_all(sources, data_dir, Progress(), full_refresh=full_refresh)
-    click.echo(format_summary(results))
+    results = _extract(config.data_dir(), full_refresh)
     if any(r.status != "ok" for r in results):
         sys.exit(1)
 
 
-def reconcile(sources: list[config.Source], data_dir: Path, echo) -> None:
-    """Park the landed sources the sources file no longer lists, and say so."""
-    from ingest.landing import reconcile_sources
+@cli.command()
+@click.option(
+    "--extract",
+    "with_extract",
+    is_flag=True,
+    help="extract every source first (`make ingest build`): a failed source is named and "
+    "makes the exit status 1, after the others are built",
+)
+def build(with_extract: bool) -> None:
+    """dbt build: seeds, models and tests into DATA/warehouse.duckdb (full dbt log in
+    DATA/dbt/logs/dbt.log)."""
+    data_dir = config.data_dir()
+    results = _extract(data_dir) if with_extract else []
+    _fail(results, dbt_runner.run(data_dir, "build", echo=click.echo))
 
-    for p in reconcile_sources(data_dir, sources):
-        echo(
-            f"source {p.name} is no longer configured: its {p.calls:,} calls left the marts; "
-            f"python -m ingest forget {p.name} deletes its landed files"
-        )
+
+def _notebooks(data_dir: Path) -> None:
+    from ingest.reports import export_notebooks
+
+    for path in export_notebooks(data_dir):
+        click.echo(f"report: {path}")
 
 
 @cli.command()
@@ -113,7 +131,7 @@ def forget(name: str) -> None:
 
     data_dir = config.data_dir()
     path = config.sources_file(data_dir)
-    if path is not None and name in {s.name for s in config.load_sources(path)}:
+    if path is not None and name in {s.name for s in _sources(data_dir)}:
         raise click.ClickException(
             f"source {name} is configured in {path}: remove it from there first"
         )
@@ -128,29 +146,6 @@ def forget(name: str) -> None:
         click.echo(f"deleted {folder}")
 
 
-def _dbt(data_dir: Path, *args: str) -> None:
-    cmd = ["dbt", *args]
-    bindir = Path(sys.executable).parent
-    if (bindir / "dbt").exists():
-        cmd[0] = str(bindir / "dbt")
-    proc = subprocess.run(cmd, cwd=DBT_DIR, env=_env(data_dir), check=False)
-    if proc.returncode != 0:
-        raise click.ClickException(f"dbt {' '.join(args)} failed (exit {proc.returncode})")
-
-
-@cli.command()
-def build() -> None:
-    """dbt build: seeds, models and tests into DATA/warehouse.duckdb."""
-    _dbt(config.data_dir(), "build")
-
-
-def _notebooks(data_dir: Path) -> None:
-    from ingest.reports import export_notebooks
-
-    for path in export_notebooks(data_dir):
-        click.echo(f"report: {path}")
-
-
 @cli.command()
 def notebooks() -> None:
     """Export every notebook to HTML under DATA/reports."""
@@ -162,7 +157,7 @@ def prices() -> None:
     """Refresh dbt_project/seeds/model_prices.csv from the pinned genai-prices."""
     from ingest.prices import export_prices, library_version
 
-    n = export_prices(DBT_DIR / "seeds" / "model_prices.csv")
+    n = export_prices(dbt_runner.DBT_DIR / "seeds" / "model_prices.csv")
     click.echo(f"{n} price rows from {library_version()}")
 
 
@@ -175,10 +170,16 @@ def run(ctx: click.Context) -> None:
         click.echo("no sources configured: generating the demo sources")
         ctx.invoke(demo, days=30, calls_per_day=500, end_date="2025-06-24", seed=42, out=None)
     click.echo(f"sources: {config.sources_file(data_dir)}")
-    ctx.invoke(extract)
-    _dbt(data_dir, "build")
-    _notebooks(data_dir)
+    # each step runs whatever failed before it (as in the nightly); the exit status says
+    results = _extract(data_dir)
+    built = dbt_runner.run(data_dir, "build", echo=click.echo)
+    reports_failed: list[str] = []
+    try:
+        _notebooks(data_dir)
+    except RuntimeError as e:  # a notebook that cannot render (e.g. a mart missing)
+        reports_failed.append(str(e))
     click.echo(f"warehouse: {data_dir / 'warehouse.duckdb'}")
+    _fail(results, built, *reports_failed)
 
 
 @cli.command()

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingest import text_health
+from ingest import registry, text_health
 from ingest.config import Source
 from ingest.pseudonym import hmac_array
 from ingest.systems import Kind, Table
@@ -190,6 +190,7 @@ def ensure_placeholders(data_dir: Path) -> None:
             tmp = path.with_name(".empty.parquet.tmp")
             pq.write_table(schema.empty_table(), tmp, compression="zstd")
             os.replace(tmp, path)
+    registry.ensure_registry(data_dir)  # the configured sources, once any extract wrote it
 
 
 # --------------------------------------------------------------------------- versions
@@ -280,6 +281,13 @@ class Parked:
     system: str
     name: str
     calls: int  # distinct call keys it held, now out of the marts
+
+    @property
+    def message(self) -> str:
+        return (
+            f"source {self.name} is no longer configured: its {self.calls:,} calls left the "
+            f"marts; python -m ingest forget {self.name} deletes its landed files"
+        )
 
 
 def _relink(link: Path, target: Path) -> None:

@@ -1,19 +1,22 @@
 """The nightly refresh (``python -m ingest nightly``, ``make nightly``).
 
 Steps, in order, each run even when an earlier one failed (so the record is complete):
-incremental extract of every source, incremental ``dbt build``, ``dbt source
-freshness``, the notebook reports. The exit status is non-zero when a step or a source
-failed; what failed keeps its last good state (the landing zone keeps the previous
-version of a failed source; dbt keeps a model's previous table when its build fails).
+incremental extract of every source, incremental ``dbt build`` (its tests include the
+freshness of every configured source, ``marts.source_freshness``), the notebook reports.
+The exit status is non-zero when a step or a source failed; what failed keeps its last
+good state (the landing zone keeps the previous version of a failed source; dbt keeps a
+model's previous table when its build fails).
 
 Two refreshes never run at once: an exclusive ``flock`` on ``$DATA/nightly.lock``.
 The kernel releases the lock when its holder dies, even by SIGKILL, so a lock left by
 a killed run is never stale. The second refresh exits with a message (or waits, with
 ``--wait``).
 
-Every refresh appends one Parquet file to ``$DATA/runlog/`` (written under a temporary
-name, fsynced, renamed): one row for the refresh and one per source. dbt reads them as
-``marts.refresh_runs``.
+Every refresh writes one Parquet file to ``$DATA/runlog/`` (written under a temporary
+name, fsynced, renamed): one row for the refresh, one per step and one per source. It is
+written before the notebook reports (status so far), so that the reports show this
+refresh, and replaced at the end with the final status. dbt reads the files as
+``marts.refresh_runs`` (a view).
 """
 
 from __future__ import annotations
@@ -21,10 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import fcntl
-import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,10 +34,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.config import REPO_ROOT, Source
+from ingest import dbt_runner, registry
+from ingest.config import Source
 from ingest.extract import Progress, SourceResult, extract_all, format_summary
+from ingest.landing import reconcile_sources
 
-DBT_DIR = REPO_ROOT / "dbt_project"
 LOCK_NAME = "nightly.lock"
 RUNLOG_DIR = "runlog"
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another refresh holds the lock; try again later
@@ -58,6 +59,7 @@ RUNLOG_SCHEMA = pa.schema(
         ("status", pa.string()),  # ok | failed
         ("error", pa.string()),
         ("load_id", pa.string()),
+        ("step_name", pa.string()),  # the step a `step` row is about (added 2026-11-30)
     ]
 )
 
@@ -124,11 +126,12 @@ def write_runlog(data_dir: Path, refresh_id: str, rows: list[dict]) -> Path:
 
 
 def ensure_runlog(data_dir: Path) -> None:
-    """An empty, typed file, so ``refresh_runs`` builds before the first refresh."""
+    """An empty, typed file, so ``refresh_runs`` builds before the first refresh (dbt reads
+    the files by column name: older files without a newer column read it as NULL)."""
     folder = data_dir / RUNLOG_DIR
     folder.mkdir(parents=True, exist_ok=True)
     empty = folder / "_empty.parquet"
-    if not empty.exists():
+    if not empty.exists() or not pq.read_schema(empty).equals(RUNLOG_SCHEMA):
         tmp = folder / ".empty.parquet.tmp"
         pq.write_table(RUNLOG_SCHEMA.empty_table(), tmp)
         os.replace(tmp, empty)
@@ -143,13 +146,15 @@ class Step:
     ok: bool = True
     error: str | None = None
     seconds: float = 0.0
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
 
 
 @dataclass
 class Refresh:
     refresh_id: str
     started_at: dt.datetime
-    finished_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None  # None while it runs
     sources: list[SourceResult] = field(default_factory=list)
     source_times: dict[str, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
@@ -159,13 +164,23 @@ class Refresh:
     def ok(self) -> bool:
         return all(s.ok for s in self.steps) and all(r.status == "ok" for r in self.sources)
 
+    @property
+    def status(self) -> str:
+        """ok | failed; while running (the run log written before the reports): failed
+        as soon as something failed, else running."""
+        if not self.ok:
+            return "failed"
+        return "ok" if self.finished_at is not None else "running"
+
     def rows(self) -> list[dict]:
+        """The run-log rows of the refresh so far: one for the refresh, one per step
+        that has finished, one per source."""
         failed = next((s for s in self.steps if not s.ok), None)
+        blank = {f.name: None for f in RUNLOG_SCHEMA}
         refresh_row = {
+            **blank,
             "refresh_id": self.refresh_id,
             "scope": "refresh",
-            "source_name": None,
-            "source_system": None,
             "step": failed.name if failed else None,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
@@ -174,15 +189,31 @@ class Refresh:
             # counted by dbt: marts.refresh_runs joins quarantined_rows on the load id
             "rows_set_aside": 0,
             "models_built": self.models_built,
-            "status": "ok" if self.ok else "failed",
+            "status": self.status,
             "error": failed.error if failed else None,
             "load_id": self.sources[0].load_id if self.sources else None,
         }
         out = [refresh_row]
+        for step in self.steps:
+            out.append(
+                {
+                    **blank,
+                    "refresh_id": self.refresh_id,
+                    "scope": "step",
+                    "step_name": step.name,
+                    "step": None if step.ok else step.name,
+                    "started_at": step.started_at,
+                    "finished_at": step.finished_at,
+                    "models_built": self.models_built if step.name == "dbt build" else None,
+                    "status": "ok" if step.ok else "failed",
+                    "error": step.error,
+                }
+            )
         for r in self.sources:
             started, finished = self.source_times[r.source.name]
             out.append(
                 {
+                    **blank,
                     "refresh_id": self.refresh_id,
                     "scope": "source",
                     "source_name": r.source.name,
@@ -202,45 +233,18 @@ class Refresh:
         return out
 
 
-def dbt_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["WAREHOUSE_DATA_DIR"] = str(data_dir)
-    env["DBT_PROFILES_DIR"] = str(DBT_DIR)
-    env["DBT_TARGET_PATH"] = str(data_dir / "dbt" / "target")
-    env["DBT_LOG_PATH"] = str(data_dir / "dbt" / "logs")
-    return env
-
-
-def run_dbt(data_dir: Path, *args: str) -> int:
-    bindir = Path(sys.executable).parent
-    exe = str(bindir / "dbt") if (bindir / "dbt").exists() else "dbt"
-    proc = subprocess.run([exe, *args], cwd=DBT_DIR, env=dbt_env(data_dir), check=False)
-    return proc.returncode
-
-
-def models_built(data_dir: Path) -> int | None:
-    """Models dbt built successfully in its last invocation (run_results.json)."""
-    path = data_dir / "dbt" / "target" / "run_results.json"
-    try:
-        results = json.loads(path.read_text())["results"]
-    except (OSError, ValueError, KeyError):
-        return None
-    return sum(
-        1 for r in results if r["unique_id"].startswith("model.") and r["status"] == "success"
-    )
-
-
 def _step(refresh: Refresh, name: str, fn: Callable[[], str | None], echo) -> None:
     """Run one step; ``fn`` returns an error message or None."""
     echo(f"== nightly: {name}")
     t0 = time.monotonic()
-    step = Step(name)
+    step = Step(name, started_at=dt.datetime.now(dt.UTC))
     try:
         step.error = fn()
     except Exception as e:  # a step's crash is recorded, and the next steps still run
         step.error = f"{type(e).__name__}: {' '.join(str(e).split())[:2000]}"
     step.ok = step.error is None
     step.seconds = time.monotonic() - t0
+    step.finished_at = dt.datetime.now(dt.UTC)
     refresh.steps.append(step)
     outcome = "ok" if step.ok else f"FAILED: {step.error}"
     echo(f"== nightly: {name} {outcome} ({step.seconds:.1f} s)")
@@ -260,6 +264,9 @@ def nightly(
     full = ("--full-refresh",) if full_refresh else ()
 
     def extract() -> str | None:
+        registry.write_registry(data_dir, sources)  # what marts.source_freshness checks
+        for parked in reconcile_sources(data_dir, sources):  # the marts: these sources only
+            echo(parked.message)
         progress = Progress()
         for source in sources:  # one at a time, to time each source for the run log
             t0 = dt.datetime.now(dt.UTC)
@@ -270,30 +277,34 @@ def nightly(
         return f"sources failed: {', '.join(failed)}" if failed else None
 
     def build() -> str | None:
-        code = run_dbt(data_dir, "build", *full)
-        refresh.models_built = models_built(data_dir)
-        return f"dbt build failed (exit {code})" if code else None
-
-    def freshness() -> str | None:
-        code = run_dbt(data_dir, "source", "freshness")
-        return (
-            f"dbt source freshness: a source is past its error threshold (exit {code})"
-            if code
-            else None
-        )
+        result = dbt_runner.run(data_dir, "build", *full, echo=echo)
+        refresh.models_built = result.models_built
+        if result.ok:
+            return None
+        failed = ", ".join(result.failed_nodes[:10]) or "see the dbt log"
+        return f"dbt build failed (exit {result.returncode}): {failed}"
 
     def reports() -> str | None:
         from ingest.reports import export_notebooks
 
+        # The reports show this refresh: its run log so far (status `failed` or
+        # `running`), which marts.refresh_runs, a view on the run-log files, reads as
+        # soon as the file exists. The final status replaces it below.
+        write_runlog(data_dir, refresh.refresh_id, refresh.rows())
         for path in export_notebooks(data_dir):
             echo(f"report: {path}")
         return None
 
-    _step(refresh, "extract", extract, echo)
-    _step(refresh, "dbt build", build, echo)
-    _step(refresh, "source freshness", freshness, echo)
+    # In order; each runs whatever happened before it. A step that needs the marts
+    # built goes after "dbt build"; the reports stay last, as they show every step.
+    steps: list[tuple[str, Callable[[], str | None]]] = [
+        ("extract", extract),
+        ("dbt build", build),
+    ]
     if notebooks:
-        _step(refresh, "notebooks", reports, echo)
+        steps.append(("notebooks", reports))
+    for name, fn in steps:
+        _step(refresh, name, fn, echo)
     refresh.finished_at = dt.datetime.now(dt.UTC)
     path = write_runlog(data_dir, refresh.refresh_id, refresh.rows())
     echo(f"run log: {path}")

@@ -24,10 +24,10 @@ def _(mo):
     mo.md(r"""
     # Data quality
 
-    Can the other notebooks be trusted this morning? Which source stopped
-    logging, whether every landed row is accounted for, how many calls have an
-    unknown cost and why, and how the last refresh went. Where a table this
-    page needs has not been built yet, it says so.
+    Can the other notebooks be trusted this morning? How the last refresh went
+    (first: what failed), which source stopped logging, whether every landed
+    row is accounted for, how many calls have an unknown cost and why. Where a
+    table this page needs has not been built yet, it says so.
     """)
     return
 
@@ -40,16 +40,183 @@ def _(wh):
     return data_dir, present, sources
 
 
+@app.cell
+def _(duckdb, present, wh):
+    runs_relation = wh.find_relation("refresh_runs", present)
+    runs_error = None
+    refresh_runs = None
+    if runs_relation is not None:
+        try:
+            refresh_runs = wh.query(
+                f"""
+                with last_refreshes as (
+                    select refresh_id
+                    from {runs_relation}
+                    where scope = 'refresh'
+                    order by started_at desc
+                    limit $last_n
+                )
+                select
+                    refresh_id,
+                    scope,
+                    case
+                        when scope = 'refresh' then '(whole refresh)' else source_name
+                    end as source_name,
+                    source_system,
+                    step_name,
+                    status,
+                    started_at,
+                    finished_at,
+                    round(duration_seconds, 1) as duration_s,
+                    rows_landed,
+                    rows_set_aside,
+                    models_built,
+                    failed_step,
+                    error_message
+                from {runs_relation}
+                where refresh_id in (select refresh_id from last_refreshes)
+                order by refresh_id desc, scope, source_name
+                """,
+                {"last_n": 10},
+            )
+        except duckdb.Error as _exc:  # the view reads the run-log files when queried
+            runs_error = str(_exc).splitlines()[0]
+    # The newest run of each source: what the headline test compares with the landing.
+    last_run_per_source = (
+        None
+        if refresh_runs is None
+        else refresh_runs.filter(refresh_runs["scope"] == "source")
+        .sort("started_at", descending=True)
+        .unique("source_name", keep="first", maintain_order=True)
+        .sort("source_name")
+    )
+    return last_run_per_source, refresh_runs, runs_error, runs_relation
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## The last refresh
+
+    What the last `make nightly` did, from its run log (`marts.refresh_runs`):
+    what failed comes first (sources with their error, then steps), then every
+    step and source of it. A report written by a refresh shows that refresh:
+    its run log is written before its reports.
+    """)
+    return
+
+
+@app.cell
+def _(mo, pl, refresh_runs, runs_error, runs_relation, wh):
+    last_refresh = None
+    if runs_relation is None:
+        _out = mo.md("The refresh run log is **not available yet** (issue #6).")
+    elif runs_error is not None:
+        _out = mo.callout(
+            mo.md(f"The run log `{runs_relation}` cannot be read: `{runs_error}`"),
+            kind="danger",
+        )
+    elif refresh_runs is None or len(refresh_runs) == 0:
+        _out = mo.callout(
+            mo.md(
+                "**No refresh has run yet** on this warehouse, so the run log is empty: "
+                "it was built by hand (`make run`, `make build`). `make nightly` records "
+                "one row per refresh, step and source here."
+            ),
+            kind="warn",
+        )
+    else:
+        last_refresh = refresh_runs.filter(
+            pl.col("refresh_id") == refresh_runs["refresh_id"].max()
+        ).sort(
+            [pl.col("status") != "failed", pl.col("scope") != "source", "started_at"],
+            nulls_last=True,
+        )
+        _head = last_refresh.filter(pl.col("scope") == "refresh").row(0, named=True)
+        _end = (
+            f"{_head['finished_at']:%H:%M} UTC, {_head['duration_s']} s"
+            if _head["finished_at"] is not None
+            else "still running: writing these reports"
+        )
+        _summary = (
+            f"Refresh **{_head['refresh_id']}** ({_head['started_at']:%Y-%m-%d %H:%M} → "
+            f"{_end}): **{_head['status']}**; {_head['rows_landed'] or 0:,} rows landed, "
+            f"{_head['rows_set_aside'] or 0:,} set aside, "
+            f"{_head['models_built'] or 0} models built."
+        )
+
+        def _error(text):
+            return "`" + str(text).replace("`", "'") + "`"
+
+        _failed = last_refresh.filter(pl.col("status") == "failed")
+        _lines = [
+            f"- source **{r['source_name']}** ({r['source_system']}): {_error(r['error_message'])}"
+            for r in _failed.filter(pl.col("scope") == "source").iter_rows(named=True)
+        ] + [
+            f"- step **{r['step_name']}**: {_error(r['error_message'])}"
+            for r in _failed.filter(pl.col("scope") == "step").iter_rows(named=True)
+        ]
+        if _lines:
+            _callout = mo.callout(
+                mo.md(_summary + "\n\n**What failed:**\n\n" + "\n".join(_lines)),
+                kind="danger",
+            )
+        elif _head["status"] == "running":
+            _callout = mo.callout(mo.md(_summary + " Nothing has failed so far."), kind="info")
+        else:
+            _callout = mo.md(_summary + " Every step and source succeeded.")
+        _out = mo.vstack(
+            [
+                _callout,
+                wh.table(
+                    last_refresh.drop("refresh_id"),
+                    order="failures first, then sources, then steps",
+                ),
+            ]
+        )
+    _out
+    return (last_refresh,)
+
+
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
     ## Freshness per source
 
-    The newest call and the newest load of each source. *Behind* is how far a
-    source's newest call lags the newest call of any source: a source that
-    stopped logging shows a growing number here while the others stay near 0.
+    First every configured source as the last build checked it
+    (`marts.source_freshness`): hours since its call table last landed rows,
+    against its system's warn and error thresholds; *never_loaded* is a
+    configured source with nothing landed yet. Then the newest call and load
+    of each source in `generations`. *Behind* is how far a source's newest
+    call lags the newest call of any source: a source that stopped logging
+    shows a growing number here while the others stay near 0.
     """)
     return
+
+
+@app.cell
+def _(present, wh):
+    _relation = wh.find_relation("source_freshness", present)
+    source_freshness = (
+        wh.query(
+            f"""
+            select
+                source_name,
+                source_system,
+                freshness_status,
+                round(hours_since_load, 1) as hours_since_load,
+                freshness_warn_hours,
+                freshness_error_hours,
+                last_loaded_at,
+                checked_at
+            from {_relation}
+            order by freshness_status = 'ok', source_name
+            """
+        )
+        if _relation is not None
+        else None
+    )
+    return (source_freshness,)
 
 
 @app.cell
@@ -81,19 +248,46 @@ def _(dt, pl, wh):
 
 
 @app.cell
-def _(freshness, mo, wh):
-    _stale = freshness.filter(freshness["behind_newest_h"] > 24)["source_name"].to_list()
-    mo.vstack(
-        [
-            mo.callout(
-                mo.md("Behind the others by more than a day: **" + "**, **".join(_stale) + "**"),
-                kind="warn",
+def _(freshness, mo, source_freshness, wh):
+    _parts = []
+    if source_freshness is None:
+        _parts.append(mo.md("`marts.source_freshness` is **not available yet**."))
+    else:
+        _late = [
+            f"- **{r['source_name']}** ({r['source_system']}): {r['freshness_status']}"
+            + (
+                ""
+                if r["hours_since_load"] is None
+                else f", {r['hours_since_load']} h since its last load"
             )
-            if _stale
-            else mo.md("Every source logged within a day of the newest call."),
-            wh.table(freshness),
+            + f" (warn after {r['freshness_warn_hours']:g} h, "
+            f"error after {r['freshness_error_hours']:g} h)"
+            for r in source_freshness.iter_rows(named=True)
+            if r["freshness_status"] != "ok"
         ]
-    )
+        _errors = source_freshness.filter(
+            source_freshness["freshness_status"].is_in(["error", "never_loaded"])
+        )
+        _parts.append(
+            mo.callout(
+                mo.md("Configured sources past a threshold:\n\n" + "\n".join(_late)),
+                kind="danger" if len(_errors) else "warn",
+            )
+            if _late
+            else mo.md("Every configured source landed calls within its warn threshold.")
+        )
+        _parts.append(wh.table(source_freshness))
+    _stale = freshness.filter(freshness["behind_newest_h"] > 24)["source_name"].to_list()
+    _parts += [
+        mo.callout(
+            mo.md("Behind the others by more than a day: **" + "**, **".join(_stale) + "**"),
+            kind="warn",
+        )
+        if _stale
+        else mo.md("Every source logged within a day of the newest call."),
+        wh.table(freshness),
+    ]
+    mo.vstack(_parts)
     return
 
 
@@ -324,89 +518,19 @@ def _(mo):
     mo.md(r"""
     ## The last refreshes
 
-    Each `make nightly` writes one row per refresh and one per source of it to
-    the run log (`marts.refresh_runs`): when it started and finished, the rows
-    it landed and set aside, the models dbt built, and the first step that
-    failed with its error. Below, the last ten refreshes, newest first.
+    Each `make nightly` writes one row per refresh, per step and per source of
+    it to the run log (`marts.refresh_runs`): when it started and finished, the
+    rows it landed and set aside, the models dbt built, and what failed with
+    its error. Below, the last ten refreshes, newest first.
     """)
     return
 
 
 @app.cell
-def _(duckdb, present, wh):
-    runs_relation = wh.find_relation("refresh_runs", present)
-    runs_error = None
-    refresh_runs = None
-    if runs_relation is not None:
-        try:
-            refresh_runs = wh.query(
-                f"""
-                with last_refreshes as (
-                    select refresh_id
-                    from {runs_relation}
-                    where scope = 'refresh'
-                    order by started_at desc
-                    limit $last_n
-                )
-                select
-                    refresh_id,
-                    scope,
-                    coalesce(source_name, '(whole refresh)') as source_name,
-                    status,
-                    started_at,
-                    finished_at,
-                    round(duration_seconds, 1) as duration_s,
-                    rows_landed,
-                    rows_set_aside,
-                    models_built,
-                    failed_step,
-                    error_message
-                from {runs_relation}
-                where refresh_id in (select refresh_id from last_refreshes)
-                order by refresh_id desc, scope, source_name
-                """,
-                {"last_n": 10},
-            )
-        except duckdb.Error as _exc:  # the view reads the run-log files when queried
-            runs_error = str(_exc).splitlines()[0]
-    # The newest run of each source: what the headline test compares with the landing.
-    last_run_per_source = (
-        None
-        if refresh_runs is None
-        else refresh_runs.filter(refresh_runs["scope"] == "source")
-        .sort("started_at", descending=True)
-        .unique("source_name", keep="first", maintain_order=True)
-        .sort("source_name")
-    )
-    return last_run_per_source, refresh_runs, runs_error, runs_relation
-
-
-@app.cell
-def _(alt, mo, refresh_runs, runs_error, runs_relation, sources, wh):
-    if runs_relation is None:
-        _out = mo.md("The refresh run log is **not available yet** (issue #6).")
-    elif runs_error is not None:
-        _out = mo.callout(
-            mo.md(f"The run log `{runs_relation}` cannot be read: `{runs_error}`"),
-            kind="danger",
-        )
-    elif refresh_runs is None or len(refresh_runs) == 0:
-        _out = mo.callout(
-            mo.md(
-                "**No refresh has run yet** on this warehouse, so the run log is empty: "
-                "it was built by hand (`make run`, `make build`). `make nightly` records "
-                "one row per refresh and source here."
-            ),
-            kind="warn",
-        )
+def _(alt, mo, refresh_runs, sources, wh):
+    if refresh_runs is None or len(refresh_runs) == 0:
+        _out = mo.md("No refresh recorded (see *The last refresh* above).")
     else:
-        _last = refresh_runs.filter(refresh_runs["scope"] == "refresh").row(0, named=True)
-        _when = f"{_last['started_at']:%Y-%m-%d %H:%M} → {_last['finished_at']:%H:%M} UTC"
-        _summary = (
-            f"Last refresh **{_last['refresh_id']}** ({_when}, {_last['duration_s']} s): "
-            f"**{_last['status']}**; {_last['rows_landed']:,} rows landed, "
-            f"{_last['rows_set_aside']:,} set aside, {_last['models_built'] or 0} models built."
-        )
         _per_source = refresh_runs.filter(refresh_runs["scope"] == "source")
         _chart = (
             alt.Chart(_per_source)
@@ -435,22 +559,7 @@ def _(alt, mo, refresh_runs, runs_error, runs_relation, sources, wh):
             )
             .properties(width="container", height=200)
         )
-        _out = mo.vstack(
-            [
-                mo.callout(
-                    mo.md(
-                        _summary
-                        + f" First failed step: **{_last['failed_step']}**: "
-                        + f"`{_last['error_message']}`"
-                    ),
-                    kind="danger",
-                )
-                if _last["status"] != "ok"
-                else mo.md(_summary),
-                _chart,
-                wh.table(refresh_runs, order="newest refresh first"),
-            ]
-        )
+        _out = mo.vstack([_chart, wh.table(refresh_runs, order="newest refresh first")])
     _out
     return
 

@@ -12,6 +12,11 @@ SYSTEM = System(
     default_timezone="Asia/Seoul",
     description="GPT / RAG call log of a chat backend (SQLAlchemy model AIProcessLog).",
     call_table="ai_process_log",
+    # The RAG assistant is called every day, so every nightly refresh lands calls.
+    # warn 36 h = one nightly refresh missed plus 12 h of slack; error 60 h = two nights
+    # missed.
+    freshness_warn_hours=36,
+    freshness_error_hours=60,
     tables=(
         Table(
             "ai_process_log",

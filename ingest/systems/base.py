@@ -100,8 +100,16 @@ class System:
     call_table: str = ""
     description: str = ""
     notes: dict[str, str] = field(default_factory=dict)
+    # Freshness (marts.source_freshness): hours since a source's newest landed call row
+    # (`_loaded_at` of its call table; the small tables land only when they change, so
+    # their age says nothing) after which the source warns, and errors (which fails the
+    # build and the nightly). Each system module says why its values fit its traffic.
+    freshness_warn_hours: float = 36.0
+    freshness_error_hours: float = 60.0
 
     def __post_init__(self) -> None:
+        if not 0 < self.freshness_warn_hours <= self.freshness_error_hours:
+            raise ValueError(f"system {self.name}: need 0 < freshness warn <= error hours")
         if self.call_table and self.call_table not in {t.name for t in self.tables}:
             raise ValueError(f"system {self.name}: call table {self.call_table} is not declared")
 

@@ -12,6 +12,10 @@ SYSTEM = System(
     default_timezone="UTC",
     description="Instagram feed copy generation with a central llm_models price table.",
     call_table="instagram_feeds",
+    # Feed generation jobs are scheduled daily. warn 36 h = one nightly refresh missed
+    # plus 12 h of slack; error 60 h = two nights missed.
+    freshness_warn_hours=36,
+    freshness_error_hours=60,
     tables=(
         Table(
             "llm_models",

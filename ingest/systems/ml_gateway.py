@@ -11,6 +11,10 @@ SYSTEM = System(
     default_timezone="UTC",
     description="ML gateway chat log (Prisma model ChatLog).",
     call_table="chat_logs",
+    # The gateway serves traffic around the clock. warn 36 h = one nightly refresh
+    # missed plus 12 h of slack; error 60 h = two nights missed.
+    freshness_warn_hours=36,
+    freshness_error_hours=60,
     tables=(
         Table(
             "chat_logs",

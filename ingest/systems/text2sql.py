@@ -14,6 +14,10 @@ SYSTEM = System(
     default_timezone="UTC",
     description="Text-to-SQL assistant with per-query LLM token and cost analytics.",
     call_table="query_analytics",
+    # A workday tool: no queries from Friday night to Monday morning. warn 84 h = a
+    # weekend (72 h) plus 12 h; error 108 h = a weekend and one missed night.
+    freshness_warn_hours=84,
+    freshness_error_hours=108,
     tables=(
         Table(
             "users",

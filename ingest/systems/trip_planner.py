@@ -11,6 +11,10 @@ SYSTEM = System(
     default_timezone="UTC",
     description="Trip-planning agent: users, workflow runs, node runs, LLM generations.",
     call_table="generations",
+    # Trip planning runs every day, weekends included. warn 36 h = one nightly refresh
+    # missed plus 12 h of slack; error 60 h = two nights missed.
+    freshness_warn_hours=36,
+    freshness_error_hours=60,
     tables=(
         Table(
             "users",

@@ -52,12 +52,15 @@ def warehouse(tmp_path_factory) -> dict:
     (data / "sources.toml").write_text(sources, encoding="utf-8")
     env["WAREHOUSE_SOURCES"] = str(data / "sources.toml")
     extract_out = run("extract", code=1)
-    run("build")
+    # every model builds; the build fails (exit 1) on one test only: broken_gw is
+    # configured but has never landed (marts.source_freshness: never_loaded)
+    build_out = run("build", code=1)
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:
         w = {
             "data": data,
             "extract_out": extract_out,
+            "build_out": build_out,
             "truth": pl.read_parquet(demo / "truth" / "generations.parquet"),
             "planted": pl.read_parquet(demo / "truth" / "bad_input.parquet"),
             "quarantined": con.sql("select * from marts.quarantined_rows").pl(),
@@ -187,3 +190,8 @@ def test_a_source_missing_a_required_column_fails_alone_and_names_it(warehouse):
     acc = warehouse["accounting"]
     assert "broken_gw" not in set(acc["source_name"])  # nothing of it landed
     assert {"demo_ml_gateway", "demo_gateway_export"} <= set(acc["source_name"])
+    # the build names it as the one failure: configured, never landed
+    build = warehouse["build_out"]
+    assert "FAIL 1 assert_sources_within_error_hours" in build
+    assert "stale source: broken_gw (ml_gateway): no call row ever landed" in build
+    assert ", 1 failed, 0 skipped" in build

@@ -68,3 +68,71 @@ def test_dbt_build_by_hand_with_the_environment_active(tmp_path):
     proc = subprocess.run(["bash", "-c", script], cwd=REPO, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert _generations(tmp_path / "wh").height == truth.height
+
+
+def test_build_output_is_quiet_and_ends_with_its_warnings(tmp_path):
+    """`python -m ingest build` into a pipe (as under cron): no colour codes, a few lines
+    instead of dbt's ~800, ending with a summary that names every unpriced model of the
+    demo; dbt's full log, also without colour codes, stays in the data dir."""
+    _demo(tmp_path / "src", seed=42, calls=60)
+    env = dict(
+        os.environ,
+        WAREHOUSE_SOURCES=str(tmp_path / "src" / "sources.toml"),
+        WAREHOUSE_DATA_DIR=str(tmp_path / "wh"),
+    )
+    py = sys.executable
+    subprocess.run([py, "-m", "ingest", "extract"], cwd=REPO, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    proc = subprocess.run([py, "-m", "ingest", "build"], cwd=REPO, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert "\x1b" not in out
+    lines = proc.stdout.splitlines()
+    assert 1 <= len(lines) <= 30, out[-3000:]
+    assert lines[0].startswith("dbt build: ok in ")
+    with duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"), read_only=True) as con:
+        unpriced = con.sql("select source_name, model_raw from marts.unpriced_models").fetchall()
+    assert unpriced
+    summary = "\n".join(lines)
+    assert "WARN " in summary and " warn_unpriced_models" in summary
+    for source, model in unpriced:
+        assert f"warning: unpriced model: {model} in {source} " in summary
+    log = tmp_path / "wh" / "dbt" / "logs" / "dbt.log"
+    assert lines[-1] == f"  full dbt log: {log}"
+    text = log.read_text()
+    assert "warn_unpriced_models" in text and "\x1b" not in text
+
+
+def test_make_ingest_build_builds_past_a_failed_source_and_fails(tmp_path):
+    """`make ingest build` with one source that cannot be read: the healthy sources reach
+    the marts, the broken one is named at the end, and the exit status is non-zero (as in
+    `make nightly`; make used to stop at the failed ingest and build nothing)."""
+    truth = _demo(tmp_path / "src", seed=5, calls=60)
+    demo_sources = (tmp_path / "src" / "sources.toml").read_text()
+    healthy = [
+        "[[source]]" + block
+        for block in demo_sources.split("[[source]]")[1:]
+        if 'system = "trip_planner"' in block or 'system = "ml_gateway"' in block
+    ]
+    missing = tmp_path / "nowhere" / "feeds.db"
+    broken = (
+        f'[[source]]\nname = "ig_broken"\nsystem = "instagram_feed"\nurl = "sqlite:///{missing}"\n'
+    )
+    sources = tmp_path / "sources.toml"
+    sources.write_text("\n".join([*healthy, broken]))
+    env = dict(os.environ, WAREHOUSE_SOURCES=str(sources), WAREHOUSE_DATA_DIR=str(tmp_path / "wh"))
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "ingest", "build"],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    assert f"source ig_broken: database file not found: {missing}" in proc.stderr, out[-3000:]
+    assert "dbt build: FAILED" in proc.stdout  # never_loaded ig_broken fails freshness
+    built = _generations(tmp_path / "wh")
+    expected = truth.filter(pl.col("source_name").is_in(["demo_trip_planner", "demo_ml_gateway"]))
+    assert expected.height > 0
+    assert sorted(built["source_name"].unique()) == ["demo_ml_gateway", "demo_trip_planner"]
+    assert built.join(expected, on=["source_name", "source_key"], how="anti").height == 0
+    assert built.height == expected.height

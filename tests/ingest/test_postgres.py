@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest import systems
-from ingest.__main__ import _env
 from ingest.config import Source, load_sources
+from ingest.dbt_runner import dbt_env as _env
 from ingest.demo import DemoOptions, _run_system, pgserver
 from ingest.demo.postgres import copy_sqlite_to_postgres
 from ingest.extract import extract_all

@@ -14,7 +14,8 @@ import duckdb
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from ingest.nightly import EXIT_LOCKED, run_dbt
+from ingest import dbt_runner
+from ingest.nightly import EXIT_LOCKED
 
 REPO = Path(__file__).resolve().parents[2]
 MARTS = ("generations", "daily_usage", "model_costs", "latency_percentiles", "model_latency_daily")
@@ -60,9 +61,9 @@ def _marts(data_dir: Path) -> dict[str, pl.DataFrame]:
 
 def _full_rebuild(data_dir: Path) -> dict[str, pl.DataFrame]:
     # published_relations: the readers' database shows the rebuilt marts
-    assert (
-        run_dbt(data_dir, "run", "--full-refresh", "--select", *MARTS, "published_relations") == 0
-    )
+    assert dbt_runner.run(
+        data_dir, "run", "--full-refresh", "--select", *MARTS, "published_relations"
+    ).ok
     return _marts(data_dir)
 
 

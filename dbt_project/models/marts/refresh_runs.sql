@@ -1,6 +1,7 @@
--- One row per nightly refresh (scope = 'refresh') and per source of it
--- (scope = 'source'). A view: it reads the run-log files when queried, so the
--- refresh that is running is listed as soon as it has written its file.
+-- One row per nightly refresh (scope = 'refresh'), per step of it (scope =
+-- 'step') and per source of it (scope = 'source'). A view: it reads the
+-- run-log files when queried, so the refresh that is running is listed as
+-- soon as it has written its file (before its notebook reports).
 -- rows_set_aside: the rows of the source's load in quarantined_rows now (a row
 -- landed again later counts under the later load).
 {{ config(materialized='view') }}
@@ -66,6 +67,7 @@ final as (
         runs.scope,
         runs.source_name,
         runs.source_system,
+        runs.step_name,
         runs.failed_step,
         runs.status,
         runs.error_message,
@@ -73,13 +75,17 @@ final as (
         ---------- numerics
         runs.rows_read,
         runs.rows_landed,
-        cast(
-            coalesce(
-                set_aside_per_source.rows_set_aside,
-                set_aside_per_refresh.rows_set_aside,
-                0
-            ) as bigint
-        ) as rows_set_aside,
+        case
+            when runs.scope != 'step'
+                then
+                    cast(
+                        coalesce(
+                            set_aside_per_source.rows_set_aside,
+                            set_aside_per_refresh.rows_set_aside,
+                            0
+                        ) as bigint
+                    )
+        end as rows_set_aside,
         runs.models_built,
         extract(epoch from runs.finished_at - runs.started_at)
             as duration_seconds,

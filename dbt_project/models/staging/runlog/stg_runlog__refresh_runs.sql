@@ -2,7 +2,8 @@
 -- refresh there is no file at all (`make build` alone), so the model then
 -- reads nothing, typed, instead of failing on an empty glob. A view (staging
 -- models are tables otherwise): marts.refresh_runs must list the refresh that
--- is running, whose file is written after its dbt build.
+-- is running, whose file is written after its dbt build (before its reports,
+-- and again at its end).
 {{ config(materialized='view') }}
 {%- set runlog_glob = env_var('WAREHOUSE_DATA_DIR', '../data')
     ~ '/runlog/*.parquet' %}
@@ -36,7 +37,8 @@ source as (
             null::bigint as models_built,
             null::varchar as status,
             null::varchar as error,
-            null::varchar as load_id
+            null::varchar as load_id,
+            null::varchar as step_name
         where false
     {% endif %}
 
@@ -53,6 +55,7 @@ renamed as (
         scope,
         source_name,
         source_system,
+        step_name,
         step as failed_step,
         status,
         error as error_message,

@@ -1,0 +1,77 @@
+"""The registry of configured sources: ``$DATA/landing/_sources/sources.parquet``.
+
+Every extract (``python -m ingest extract``, ``run``, ``nightly``) rewrites it from the
+sources file, before extracting and whether or not each source lands, so dbt knows which
+sources are configured, not just which have landed: ``marts.source_freshness`` has one
+row per configured source, and one that never landed is an error, not an absence.
+
+The freshness thresholds are the source system's (``System.freshness_warn_hours``,
+``freshness_error_hours``, with their reasons in ``ingest/systems/<system>.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.config import Source
+from ingest.systems import SYSTEMS
+
+REGISTRY_DIR = "_sources"
+REGISTRY_FILE = "sources.parquet"
+
+SCHEMA = pa.schema(
+    [
+        ("source_name", pa.string()),
+        ("source_system", pa.string()),
+        ("source_timezone", pa.string()),
+        ("freshness_warn_hours", pa.float64()),
+        ("freshness_error_hours", pa.float64()),
+        ("configured_at", pa.timestamp("us", tz="UTC")),  # when this file was written
+    ]
+)
+
+
+def registry_path(data_dir: Path) -> Path:
+    return data_dir / "landing" / REGISTRY_DIR / REGISTRY_FILE
+
+
+def write_registry(
+    data_dir: Path, sources: Iterable[Source], now: dt.datetime | None = None
+) -> Path:
+    """Replace the registry with ``sources`` (atomically: a temporary file, renamed)."""
+    now = now or dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "source_name": s.name,
+            "source_system": s.system,
+            "source_timezone": s.timezone,
+            "freshness_warn_hours": float(SYSTEMS[s.system].freshness_warn_hours),
+            "freshness_error_hours": float(SYSTEMS[s.system].freshness_error_hours),
+            "configured_at": now,
+        }
+        for s in sources
+    ]
+    return _write(registry_path(data_dir), pa.Table.from_pylist(rows, schema=SCHEMA))
+
+
+def ensure_registry(data_dir: Path) -> None:
+    """An empty, typed registry when there is none yet, so dbt's source always resolves."""
+    path = registry_path(data_dir)
+    if not path.exists():
+        _write(path, SCHEMA.empty_table())
+
+
+def _write(path: Path, table: pa.Table) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
