@@ -113,7 +113,8 @@ def build(with_extract: bool) -> None:
     DATA/dbt/logs/dbt.log)."""
     data_dir = config.data_dir()
     results = _extract(data_dir) if with_extract else []
-    _fail(results, dbt_runner.run(data_dir, "build", echo=click.echo))
+    dbt = dbt_runner.run(data_dir, "build", echo=click.echo)
+    _fail(results, dbt, *registry.stale_sources(data_dir))
 
 
 def _notebooks(data_dir: Path) -> None:

@@ -297,9 +297,14 @@ def nightly(
 
     # In order; each runs whatever happened before it. A step that needs the marts
     # built goes after "dbt build"; the reports stay last, as they show every step.
+    def freshness() -> str | None:
+        stale = registry.stale_sources(data_dir)  # marts.source_freshness, just built
+        return "; ".join(stale) or None
+
     steps: list[tuple[str, Callable[[], str | None]]] = [
         ("extract", extract),
         ("dbt build", build),
+        ("source freshness", freshness),
     ]
     if notebooks:
         steps.append(("notebooks", reports))

@@ -75,3 +75,38 @@ def _write(path: Path, table: pa.Table) -> Path:
         os.fsync(f.fileno())
     os.replace(tmp, path)
     return path
+
+
+def stale_sources(data_dir: Path) -> list[str]:
+    """One line per configured source past its error threshold or never loaded, read
+    from the builder's ``marts.source_freshness`` after a build (empty when that table
+    does not exist yet)."""
+    import duckdb
+
+    from ingest.publish import BUILDER_DB
+
+    path = data_dir / BUILDER_DB
+    if not path.exists():
+        return []
+    with duckdb.connect(str(path), read_only=True) as con:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'marts' and table_name = 'source_freshness'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return []
+        rows = con.execute(
+            "select source_name, source_system, freshness_status, "
+            "round(hours_since_load, 1), freshness_error_hours from marts.source_freshness "
+            "where freshness_status in ('error', 'never_loaded') order by source_name"
+        ).fetchall()
+    return [
+        f"stale source {name} ({system}): "
+        + (
+            "no call row ever landed"
+            if status == "never_loaded"
+            else f"last call row landed {hours} h ago"
+        )
+        + f" (error after {limit} h)"
+        for name, system, status, hours, limit in rows
+    ]

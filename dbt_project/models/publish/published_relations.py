@@ -33,6 +33,7 @@ def model(dbt, session):
         dbt.ref("unpriced_models"),
         dbt.ref("cost_reconciliation"),
         dbt.ref("refresh_runs"),
+        dbt.ref("source_freshness"),
         dbt.ref("stg_runlog__refresh_runs"),
         dbt.ref("model_prices"),
         dbt.ref("model_price_overrides"),
