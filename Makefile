@@ -26,6 +26,7 @@ DBT := cd dbt_project && dbt
 DEMO_DAYS ?= 30
 DEMO_CALLS_PER_DAY ?= 500
 BENCH_CALLS ?= 1e6
+BENCH_SLOPE_CALLS_PER_DAY ?= 20000
 
 .PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean bench nightly
 
@@ -86,6 +87,7 @@ test: $(STAMP) ## Run every test
 
 bench: $(STAMP) ## Benchmarks at BENCH_CALLS calls (1e6; 1e7, 1e8): figures and ratios, docs/bench.md
 	$(PY) -m bench.scale --calls $(BENCH_CALLS)
+	$(PY) -m bench.nightly --slope --calls-per-day $(BENCH_SLOPE_CALLS_PER_DAY)
 	$(PY) -m bench.pg_ingest
 
 lint: $(STAMP) ## ruff + sqlfluff

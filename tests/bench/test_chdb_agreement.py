@@ -74,7 +74,7 @@ def warehouse(tmp_path_factory) -> tuple[Path, int]:
 
 def test_chdb_and_duckdb_marts_agree_on_every_row(warehouse):
     data, clean_calls = warehouse
-    ours = duckdb_marts(data / "warehouse.duckdb")
+    ours = duckdb_marts(data / "builder.duckdb")  # built by the selection above, unpublished
     resolved = export_models_resolved(data / "builder.duckdb", data / "models_resolved.parquet")
     theirs, _seconds = compute_marts(data, resolved)
     assert compare_marts(ours, theirs) == []
@@ -92,7 +92,7 @@ def test_chdb_and_duckdb_marts_agree_on_every_row(warehouse):
 
 def test_compare_marts_reports_every_kind_of_difference(warehouse):
     data, _ = warehouse
-    ours = duckdb_marts(data / "warehouse.duckdb")
+    ours = duckdb_marts(data / "builder.duckdb")  # built by the selection above, unpublished
     theirs = {m: df.clone() for m, df in ours.items()}
     assert compare_marts(ours, theirs) == []
     theirs["daily_usage"] = theirs["daily_usage"].slice(1)  # a row missing

@@ -108,7 +108,8 @@ def test_no_secret_or_clear_personal_data_lands(tmp_path):
                 assert not _hits(t[name].combine_chunks(), markers, values), (path, name)
     assert scanned > 100
 
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+    # every layer dbt wrote (readers' marts are the Parquet files scanned above)
+    with duckdb.connect(str(data / "builder.duckdb"), read_only=True) as con:
         tables = con.sql(
             "select table_schema, table_name from information_schema.tables"
         ).fetchall()

@@ -117,9 +117,14 @@ def test_stale_and_never_loaded_sources_are_named_and_fail_the_build(tmp_path):
         "gw_missing": "never_loaded",
     }
     out = build.stdout
-    assert "FAIL 2 assert_sources_within_error_hours" in out
+    assert "WARN 2 assert_sources_within_error_hours" in out
     assert "WARN 1 warn_sources_past_warn_hours" in out
     assert re.search(r"error: stale source: demo_trip_planner \(trip_planner\): last call row "
                      r"landed 70\.\d h ago \(error after 60\.0 h\)", out)  # fmt: skip
     assert "error: stale source: gw_missing (ml_gateway): no call row ever landed" in out
     assert "warning: stale source: demo_ml_gateway (ml_gateway): last call row landed" in out
+    # the command's own failure lines, after the build published the marts
+    err = build.stderr
+    assert "stale source demo_trip_planner (trip_planner): last call row landed 70." in err
+    assert "stale source gw_missing (ml_gateway): no call row ever landed" in err
+    assert "demo_ml_gateway" not in err  # past warn only

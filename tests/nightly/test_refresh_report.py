@@ -50,7 +50,7 @@ def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
     # the failures come first: before the freshness section, and the source before the step
     assert page.index(error) < page.index("Freshness per source")
     assert page.index("source <strong>gw_broken</strong>") < page.index(
-        "step <strong>dbt build</strong>"
+        "step <strong>source freshness</strong>"
     )
     assert "demo_trip_planner" in page
     assert "still running: writing these reports" in page  # the run log so far
