@@ -11,6 +11,7 @@ sources of `calls` calls, and yields Arrow with the sentinel row dropped:
 - `adbc-2t`: the same driver, two connections in two threads, each reading one half of the
   table's rowids (a `rowid` range in the query's row arm; the sentinel goes first in both);
 - `connectorx`: connectorx `read_sql(..., return_type="arrow")`, one query;
+- `connectorx-stream`: the same with `return_type="arrow_stream"`, 65,536-row batches;
 - `connectorx-2p`: connectorx partitioned in 2 on the table's integer key, SQLite's `rowid`,
   selected beside the columns (`__part`) with `partition_range` from `min/max(rowid)`:
   three of the five call tables select no integer key of their own, and a key column read
@@ -27,8 +28,9 @@ Each (reader, table, repetition) runs in a child process, repetitions interleave
 peak RSS (`ru_maxrss`, the whole process) is that of one read. Timed: open, query, every
 row as Arrow, sentinel dropped; not timed: imports and sqlglot's first parse (`warm_up`).
 seconds is the median of the repetitions, best s the fastest, CPU s the median CPU time of
-the process (every thread). Streaming readers (adbc, sqlite3) drop each batch after
-counting it, as the extract streams batches into Parquet; the others hold the table.
+the process (every thread). Streaming readers (adbc, connectorx-stream, sqlite3) drop each
+batch after counting it, as the extract streams batches into Parquet; the others hold the
+table.
 
 Identical to ADBC: in a separate, untimed pass, the reader's table after
 `ingest.landing.cast_table` equals ADBC's (types and values, row order included) on the
@@ -84,6 +86,7 @@ READERS = [
     "adbc",
     "adbc-2t",
     "connectorx",
+    "connectorx-stream",
     "connectorx-2p",
     "connectorx-2p-key",
     "sqlite3",
@@ -238,6 +241,19 @@ def read_cx(db: Path, system: str, table: Table, present: set[str]) -> Iterator[
     yield from t.to_batches(max_chunksize=BATCH_ROWS)
 
 
+def read_cx_stream(
+    db: Path, system: str, table: Table, present: set[str]
+) -> Iterator[pa.RecordBatch]:
+    import connectorx as cx
+
+    from ingest.readers import _drop_sentinel
+
+    reader = cx.read_sql(f"sqlite://{db}", build_sqlite_query(table, present),
+                         return_type="arrow_stream", batch_size=BATCH_ROWS)  # fmt: skip
+    for batch in reader:
+        yield _drop_sentinel(batch)
+
+
 def read_cx_2p(db: Path, system: str, table: Table, present: set[str]) -> Iterator[pa.RecordBatch]:
     lo, hi = rowid_bounds(db, table.name)
     sql = with_part_column(build_sqlite_query(table, present))
@@ -305,6 +321,7 @@ READ: dict[str, Callable[..., Iterator[pa.RecordBatch]]] = {
     "adbc": read_adbc,
     "adbc-2t": read_adbc_2t,
     "connectorx": read_cx,
+    "connectorx-stream": read_cx_stream,
     "connectorx-2p": read_cx_2p,
     "connectorx-2p-key": read_cx_2p_key,
     "sqlite3": read_sqlite3,
