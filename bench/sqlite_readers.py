@@ -14,7 +14,7 @@ sources of `calls` calls, and yields Arrow with the sentinel row dropped:
 - `connectorx-stream`: the same with `return_type="arrow_stream"`, 65,536-row batches;
 - `connectorx-2p`: connectorx partitioned in 2 on the table's integer key, SQLite's `rowid`,
   selected beside the columns (`__part`) with `partition_range` from `min/max(rowid)`:
-  three of the five call tables select no integer key of their own, and a key column read
+  two of the five call tables select no integer key of their own, and a key column read
   strictly is NULL where the source holds a non-integer, which every range would miss;
 - `connectorx-2p-key`: connectorx's own way, `partition_on` the selected integer key (`id`,
   `pk`) where the table has one, connectorx computing the range;
