@@ -294,7 +294,8 @@ def nightly(
         # `running`), which marts.refresh_runs, a view on the run-log files, reads as
         # soon as the file exists. The final status replaces it below.
         write_runlog(data_dir, refresh.refresh_id, refresh.rows())
-        for path in export_notebooks(data_dir):
+        # only the reports whose marts changed in this build's publication, two at a time
+        for path in export_notebooks(data_dir, changed_only=True):
             echo(f"report: {path}")
         return None
 

@@ -18,6 +18,7 @@ half-written page.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import html
 import importlib.util
@@ -31,6 +32,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+# reports rendered at once (each a marimo process): one per core of the 2-core machine
+EXPORT_WORKERS = 2
 EXPORT_TIMEOUT_S = 900
 
 # marimo logs this (and still exits 0) when an altair chart cannot be serialised, e.g. a
@@ -51,20 +54,69 @@ def notebook_paths(notebooks: list[str] | None = None) -> list[Path]:
     return paths
 
 
-def export_notebooks(data_dir: Path, notebooks: list[str] | None = None) -> list[Path]:
-    """Export each notebook to ``data_dir/reports/<name>.html``; return the paths written.
+def export_notebooks(
+    data_dir: Path, notebooks: list[str] | None = None, changed_only: bool = False
+) -> list[Path]:
+    """Export each notebook to ``data_dir/reports/<name>.html``, two at a time; return
+    the paths written.
 
+    ``changed_only`` (the nightly): a notebook whose report exists and none of whose
+    marts changed in the last publication is not rendered again (unchanged_notebooks).
     Raises RuntimeError naming the notebook, with marimo's stderr, when an export fails.
     """
     data_dir = Path(data_dir).resolve()
     reports_dir = data_dir / "reports"
     reports_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "WAREHOUSE_DATA_DIR": str(data_dir)}
-    written = []
-    for notebook in notebook_paths(notebooks):
-        target = reports_dir / f"{notebook.stem}.html"
-        written.append(_export_one(notebook, target, env))
-    return written
+    paths = notebook_paths(notebooks)
+    if changed_only:
+        skip = unchanged_notebooks(data_dir)
+        paths = [
+            p for p in paths if not (p.stem in skip and (reports_dir / f"{p.stem}.html").exists())
+        ]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=EXPORT_WORKERS) as pool:
+        futures = [
+            pool.submit(_export_one, nb, reports_dir / f"{nb.stem}.html", env) for nb in paths
+        ]
+        return [f.result() for f in futures]
+
+
+def unchanged_notebooks(data_dir: Path) -> set[str]:
+    """Notebooks (by file stem) every mart of which the last build published unchanged:
+    no file written for it (publish.published_relations). The marts a notebook reads are
+    its exposure's depends_on (dbt_project/models/marts/_exposures.yml, via the manifest
+    of the last dbt run); a view, or a mart missing from the publication, counts as
+    changed."""
+    import duckdb
+
+    from ingest.publish import BUILDER_DB
+
+    manifest = data_dir / "dbt" / "target" / "manifest.json"
+    builder = data_dir / BUILDER_DB
+    if not manifest.exists() or not builder.exists():
+        return set()
+    try:
+        with duckdb.connect(str(builder), read_only=True) as con:
+            unchanged = {
+                r
+                for (r,) in con.execute(
+                    "select relation from publish.published_relations where files_written = 0"
+                ).fetchall()
+            }
+    except duckdb.Error:
+        return set()
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))
+    out = set()
+    for exposure in nodes.get("exposures", {}).values():
+        url = exposure.get("url") or ""
+        marts = [
+            f"{nodes['nodes'][uid]['schema']}.{nodes['nodes'][uid]['name']}"
+            for uid in exposure.get("depends_on", {}).get("nodes", [])
+            if uid in nodes["nodes"]
+        ]
+        if url.startswith("notebooks/") and marts and all(m in unchanged for m in marts):
+            out.add(Path(url).stem)
+    return out
 
 
 def _export_one(notebook: Path, target: Path, env: dict[str, str]) -> Path:

@@ -128,3 +128,37 @@ def test_the_publishing_model_comes_after_every_mart(tmp_path):
     assert marts <= set(publisher["depends_on"]["nodes"]), marts - set(
         publisher["depends_on"]["nodes"]
     )
+
+
+def test_reports_whose_marts_did_not_change_are_known(tmp_path):
+    from ingest.reports import unchanged_notebooks
+
+    with duckdb.connect(str(tmp_path / BUILDER_DB)) as con:
+        con.execute("create schema publish")
+        con.execute(
+            "create table publish.published_relations as select * from (values "
+            "('marts.daily_usage', 0), ('marts.sessions', 0), ('marts.generations', 3)) "
+            "as t(relation, files_written)"
+        )
+    nodes = {
+        f"model.p.{name}": {"schema": "marts", "name": name}
+        for name in ("daily_usage", "sessions", "generations", "refresh_runs")
+    }
+    exposures = {
+        "exposure.p.usage": ["daily_usage", "sessions"],  # both unchanged
+        "exposure.p.latency": ["daily_usage", "generations"],  # generations changed
+        "exposure.p.quality": ["sessions", "refresh_runs"],  # a view: never published
+    }
+    manifest = {
+        "nodes": nodes,
+        "exposures": {
+            uid: {
+                "url": f"notebooks/{uid.rsplit('.', 1)[1]}.py",
+                "depends_on": {"nodes": [f"model.p.{m}" for m in marts]},
+            }
+            for uid, marts in exposures.items()
+        },
+    }
+    (tmp_path / "dbt" / "target").mkdir(parents=True)
+    (tmp_path / "dbt" / "target" / "manifest.json").write_text(json.dumps(manifest))
+    assert unchanged_notebooks(tmp_path) == {"usage"}
