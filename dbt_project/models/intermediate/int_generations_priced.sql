@@ -53,15 +53,28 @@ generations_resolved as (
 
 ),
 
+calendar as (
+
+    -- every UTC day a kept call can have (quarantine: from 2020 to a day ahead)
+    {{ date_spine("date '2020-01-01'", 'current_date + 2') }}
+
+),
+
 model_days as (
 
+    -- priced per model and day from the small model table, not from the calls:
+    -- the calls are then read once, so a filter on them (generations' nightly
+    -- days) reaches the staging tables' scans
     select distinct
-        provider,
-        model,
-        matched_model,
-        started_date
-    from generations_resolved
-    where provider is not null and model is not null
+        models_resolved.provider,
+        models_resolved.model,
+        models_resolved.matched_model,
+        calendar.started_date
+    from models_resolved
+    cross join calendar
+    where
+        models_resolved.provider is not null
+        and models_resolved.model is not null
 
 ),
 
