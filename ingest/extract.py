@@ -67,6 +67,8 @@ class SourceResult:
     tables: list[TableResult] = field(default_factory=list)
     seconds: float = 0.0
     load_id: str | None = None
+    started_at: dt.datetime | None = None  # wall-clock span of this source's extract
+    finished_at: dt.datetime | None = None
 
     @property
     def rows(self) -> int:
@@ -273,7 +275,7 @@ def extract_source(
 ) -> SourceResult:
     """Land every table of one source: all of them with their cursors, or nothing."""
     key = key if key is not None else pseudonym.load_key(data_dir)
-    result = SourceResult(source, load_id=load_id)
+    result = SourceResult(source, load_id=load_id, started_at=dt.datetime.now(dt.UTC))
     started = time.monotonic()
     system = SYSTEMS[source.system]
     site = SourceLanding(data_dir, source)
@@ -339,6 +341,7 @@ def extract_source(
         if new is not None:
             site.clean_stale()
     result.seconds = time.monotonic() - started
+    result.finished_at = dt.datetime.now(dt.UTC)
     return result
 
 

@@ -270,11 +270,16 @@ def nightly(
         registry.write_registry(data_dir, sources)  # what marts.source_freshness checks
         for parked in reconcile_sources(data_dir, sources):  # the marts: these sources only
             echo(parked.message)
-        progress = Progress()
-        for source in sources:  # one at a time, to time each source for the run log
-            t0 = dt.datetime.now(dt.UTC)
-            refresh.sources += extract_all([source], data_dir, progress, full_refresh)
-            refresh.source_times[source.name] = (t0, dt.datetime.now(dt.UTC))
+        # sources in parallel threads, as `make ingest` (each lands on its own and
+        # records its own start and end for the run log)
+        t0 = dt.datetime.now(dt.UTC)
+        results = extract_all(sources, data_dir, Progress(), full_refresh)
+        refresh.sources += results
+        for r in results:
+            refresh.source_times[r.source.name] = (
+                r.started_at or t0,
+                r.finished_at or dt.datetime.now(dt.UTC),
+            )
         echo(format_summary(refresh.sources))
         failed = [r.source.name for r in refresh.sources if r.status != "ok"]
         return f"sources failed: {', '.join(failed)}" if failed else None
