@@ -5,30 +5,15 @@
 -- marts (a failing test would skip the publishing model); `python -m ingest
 -- build` and the nightly then exit 1 naming these sources
 -- (ingest/registry.py, stale_sources). The sources are also logged by name.
-{%- if execute and flags.WHICH in ('build', 'test') %}
-    {%- set relation = adapter.get_relation(
-        database=ref('source_freshness').database,
-        schema=ref('source_freshness').schema,
-        identifier=ref('source_freshness').identifier,
-    ) %}
-    {%- if relation is not none %}
-        {%- set found = run_query(
-            "select source_name, source_system, freshness_status,"
-            ~ " round(hours_since_load, 1), freshness_error_hours from "
-            ~ relation ~ " where freshness_status in ('error', 'never_loaded')"
-            ~ " order by source_name"
-        ) %}
-        {%- for row in found.rows %}
-            {{- log(
-                "ERROR stale source: " ~ row[0] ~ " (" ~ row[1] ~ "): "
-                ~ ("no call row ever landed" if row[2] == 'never_loaded' else
-                   "last call row landed " ~ row[3] ~ " h ago")
-                ~ " (error after " ~ row[4] ~ " h)",
-                info=True,
-            ) }}
-        {%- endfor %}
-    {%- endif %}
-{%- endif %}
+{{ log_found_rows(
+    'source_freshness',
+    "'ERROR stale source: ' || source_name || ' (' || source_system || '): '"
+    ~ " || case when freshness_status = 'never_loaded'"
+    ~ " then 'no call row ever landed'"
+    ~ " else 'last call row landed ' || round(hours_since_load, 1) || ' h ago'"
+    ~ " end || ' (error after ' || freshness_error_hours || ' h)'",
+    where="freshness_status in ('error', 'never_loaded')",
+) }}
 select
     source_name,
     source_system,
