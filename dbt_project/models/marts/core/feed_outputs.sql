@@ -1,10 +1,13 @@
 -- One generated Instagram feed post, with its copy, hashtags, tokens, latency
--- and cost.
+-- and cost: the instagram_feeds rows that passed the checks (the rows
+-- int_instagram_feed__generations maps, one per key); the rows set aside,
+-- duplicates of a key included, are in quarantined_rows.
 with
 
 feeds as (
 
     select * from {{ ref('stg_instagram_feed__instagram_feeds') }}
+    where quarantine_rule is null
 
 ),
 

@@ -4,8 +4,6 @@
 -- soon as it has written its file (before its notebook reports).
 -- rows_set_aside: the rows of the source's load in quarantined_rows now (a row
 -- landed again later counts under the later load).
-{{ config(materialized='view') }}
-
 with
 
 runs as (

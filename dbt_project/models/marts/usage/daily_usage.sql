@@ -1,17 +1,5 @@
--- Incremental by usage_date (docs/nightly.md); --full-refresh gives the same
--- rows. last_loaded_at: the newest loaded_at of the group's calls.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='usage_date',
-        on_schema_change='fail',
-        pre_hook="{{ drop_days_without_upstream(
-            ref('generations'), 'started_on', 'usage_date'
-        ) }}",
-    )
-}}
-
+-- Incremental by usage_date (config: dbt_project.yml, marts.usage;
+-- docs/nightly.md). last_loaded_at: the newest loaded_at of the group's calls.
 -- Grain: UTC day x source x tenant x user x model. cost_usd is NULL when no
 -- call of the group has a known cost; unpriced_requests counts the calls
 -- without one.

@@ -1,63 +1,11 @@
--- Incremental by usage_date (docs/nightly.md); --full-refresh gives the same
--- rows. last_loaded_at: the newest loaded_at of the group's calls.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='usage_date',
-        on_schema_change='fail',
-        pre_hook="{{ drop_days_without_upstream(
-            ref('generations'), 'started_on', 'usage_date'
-        ) }}",
-    )
-}}
-
--- Grain: UTC day x source x model. Exact percentiles (linear interpolation, as
--- numpy's default) over successful calls that have a latency: failed calls say
--- nothing about the model's speed and are counted in daily_usage.errors
--- instead.
+-- Incremental by usage_date (config: dbt_project.yml, marts.usage;
+-- docs/nightly.md). last_loaded_at: the newest loaded_at of the group's calls.
+-- Grain: UTC day x source x model (macro latency_percentiles_by).
 with
 
-generations as (
-
-    {{ generations_on_nightly_days(
-        target_count='requests_with_latency',
-        counted="status = 'success' and latency_ms is not null"
-    ) }}
-
-),
-
-successful_with_latency as (
-
-    select
-        started_on,
-        source_system,
-        source_name,
-        provider,
-        model,
-        latency_ms,
-        loaded_at
-    from generations
-    where status = 'success' and latency_ms is not null
-
-),
-
-percentiles as (
-
-    select
-        started_on as usage_date,
-        source_system,
-        source_name,
-        provider,
-        model,
-        count(*) as requests_with_latency,
-        {{ exact_percentiles('latency_ms', [0.5, 0.9, 0.95, 0.99]) }} as pcts,
-        max(latency_ms) as max_ms,
-        max(loaded_at) as last_loaded_at
-    from successful_with_latency
-    group by started_on, source_system, source_name, provider, model
-
-),
+{{ latency_percentiles_by(
+    ['source_system', 'source_name', 'provider', 'model']
+) }},
 
 final as (
 
@@ -74,10 +22,7 @@ final as (
 
         ---------- numerics
         requests_with_latency,
-        pcts[1] as p50_ms,
-        pcts[2] as p90_ms,
-        pcts[3] as p95_ms,
-        pcts[4] as p99_ms,
+        {{ latency_percentile_columns() }},
         max_ms,
 
         ---------- dates
