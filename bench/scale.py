@@ -30,9 +30,10 @@ from bench import agreement, nightly
 from bench._proc import Step, python_step
 from ingest import config
 from ingest.demo import GENERATOR_VERSION
+from ingest.systems import SYSTEMS
 
 END = dt.date(2025, 6, 24)  # the new day of the nightly step
-CALL_TABLES = {"ai_process_log", "generations", "query_analytics", "instagram_feeds", "chat_logs"}
+CALL_TABLES = {s.call_table for s in SYSTEMS.values()}  # one row per LLM call each
 GiB = 1024**3
 
 

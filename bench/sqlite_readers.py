@@ -75,13 +75,7 @@ from ingest.landing import SIDE_PREFIX, cast_table
 from ingest.readers import BATCH_ROWS, SENTINEL, SqliteReader, build_sqlite_query
 from ingest.systems import SYSTEMS, Kind, Table
 
-CALL_TABLES = [  # (system, table): the five call tables
-    ("ai_process_log", "ai_process_log"),
-    ("trip_planner", "generations"),
-    ("text2sql", "query_analytics"),
-    ("instagram_feed", "instagram_feeds"),
-    ("ml_gateway", "chat_logs"),
-]
+CALL_TABLES = [(s.name, s.call_table) for s in SYSTEMS.values()]  # (system, table)
 READERS = [
     "adbc",
     "adbc-2t",

@@ -8,50 +8,32 @@ generations as (
 
 ),
 
-ai_process_log_sessions as (
+{% for system, facts in var('systems').items() if facts.users_model %}
+    {{ system }}_users as (
 
-    select * from {{ ref('stg_ai_process_log__chat_sessions') }}
+        select * from {{ ref(facts.users_model) }}
 
-),
+    ),
 
-trip_planner_users as (
-
-    select * from {{ ref('stg_trip_planner__users') }}
-
-),
-
-text2sql_users as (
-
-    select * from {{ ref('stg_text2sql__users') }}
-
-),
-
+{% endfor %}
+-- the users each system's user (or session) table names, var `systems`
 known_users as (
 
-    select distinct
-        source_name || ':' || user_key as user_id,
-        'ai_process_log' as source_system,
-        source_name,
-        user_key,
-        cast(null as timestamptz) as registered_at
-    from ai_process_log_sessions
-    where user_key is not null
-    union all
-    select
-        source_name || ':' || user_key as user_id,
-        'trip_planner' as source_system,
-        source_name,
-        user_key,
-        created_at as registered_at
-    from trip_planner_users
-    union all
-    select
-        source_name || ':' || user_key as user_id,
-        'text2sql' as source_system,
-        source_name,
-        user_key,
-        created_at as registered_at
-    from text2sql_users
+    {% for system, facts in var('systems').items() if facts.users_model %}
+        select distinct
+            source_name || ':' || user_key as user_id,
+            '{{ system }}' as source_system,
+            source_name,
+            user_key,
+            {% if facts.registered_at -%}
+                {{ facts.registered_at }}
+            {%- else -%}
+                cast(null as timestamptz)
+            {%- endif %} as registered_at
+        from {{ system }}_users
+        where user_key is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

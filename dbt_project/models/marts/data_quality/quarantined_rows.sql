@@ -1,34 +1,22 @@
--- Every landed call row set aside by a rule of SPEC §5, with the offending
--- value. The call rows that pass are in generations; landing_accounting
--- balances both.
-{%- set call_models = [
-    ('ai_process_log', 'ai_process_log', 'stg_ai_process_log__ai_process_logs',
-     'log_key'),
-    ('trip_planner', 'generations', 'stg_trip_planner__generations',
-     'generation_key'),
-    ('text2sql', 'query_analytics', 'stg_text2sql__query_analytics',
-     'query_analytics_key'),
-    ('instagram_feed', 'instagram_feeds', 'stg_instagram_feed__instagram_feeds',
-     'instagram_feed_key'),
-    ('ml_gateway', 'chat_logs', 'stg_ml_gateway__chat_logs', 'chat_log_key'),
-] %}
-
+-- Every landed call row set aside by a rule of docs/bad_input.md, with the
+-- offending value, from the call model of each system (var `systems`). The
+-- call rows that pass are in generations; landing_accounting balances both.
 with
 
-{% for system, table, model, key in call_models %}
+{% for system, facts in var('systems').items() %}
     {{ system }}_set_aside as (
 
         select
             source_name,
             '{{ system }}' as source_system,
-            '{{ table }}' as source_table,
-            cast({{ key }} as varchar) as source_row_key,
+            '{{ facts.call_table }}' as source_table,
+            cast({{ facts.call_model_key }} as varchar) as source_row_key,
             duplicate_rank,
             quarantine_rule as rule,
             offending_value,
             load_id,
             loaded_at
-        from {{ ref(model) }}
+        from {{ ref(facts.call_model) }}
         where quarantine_rule is not null
 
     ),
@@ -36,7 +24,7 @@ with
 {% endfor %}
 unioned as (
 
-    {% for system, _table, _model, _key in call_models %}
+    {% for system in var('systems') %}
         select * from {{ system }}_set_aside
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
