@@ -35,7 +35,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.config import REPO_ROOT
+from warehouse.paths import REPO_ROOT
 
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 MARTS = ("daily_usage", "model_costs", "latency_percentiles")

@@ -20,14 +20,14 @@ import tempfile
 from pathlib import Path
 
 from bench._proc import Step, python_step
-from ingest.config import REPO_ROOT
+from warehouse.paths import REPO_ROOT
 
 
 def demo(src: Path, days: int, calls: int, end: dt.date, seed: int = 42) -> None:
     """Demo sources of `days` days ending on `end` (same seed and start: a run with one
     more day and a later end adds one new day and leaves the older days unchanged)."""
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", str(days), "--calls-per-day",
+        [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day",
          str(calls), "--end-date", end.isoformat(), "--seed", str(seed), "--out", str(src)],
         cwd=REPO_ROOT, check=True, capture_output=True,
     )  # fmt: skip
@@ -41,7 +41,10 @@ def nightly(
 ) -> tuple[Step, dict[str, float]]:
     """`ingest nightly --no-notebooks ARGS` as a step, and its own per-step seconds."""
     step = python_step(
-        " ".join(["nightly", *args]), ["-m", "ingest", "nightly", "--no-notebooks", *args], env, log
+        " ".join(["nightly", *args]),
+        ["-m", "warehouse", "nightly", "--no-notebooks", *args],
+        env,
+        log,
     )
     return step, {m[1]: float(m[2]) for m in STEP.finditer(step.output)}
 

@@ -28,9 +28,9 @@ import pyarrow.parquet as pq
 
 from bench import agreement, nightly
 from bench._proc import Step, python_step
-from ingest import config
-from ingest.demo import GENERATOR_VERSION
+from demo import GENERATOR_VERSION
 from ingest.systems import SYSTEMS
+from warehouse import paths
 
 END = dt.date(2025, 6, 24)  # the new day of the nightly step
 CALL_TABLES = {s.call_table for s in SYSTEMS.values()}  # one row per LLM call each
@@ -139,7 +139,7 @@ def main() -> None:
     args = ap.parse_args()
     calls, days = int(args.calls), args.days
     per_day = round(calls / days)
-    data_dir = config.data_dir().resolve()
+    data_dir = paths.data_dir().resolve()
     bench_dir = data_dir / "bench"
     src_root = bench_dir / f"sources-{calls}-{args.seed}"
     wh = bench_dir / f"wh-{calls}-{args.seed}"
@@ -174,9 +174,9 @@ def main() -> None:
         steps[key] = python_step(label, argv, e, logs / f"{key}.log")
         return steps[key]
 
-    step("ingest", "ingest (extract)", ["-m", "ingest", "extract"])
+    step("ingest", "ingest (extract)", ["-m", "warehouse", "extract"])
     rows, call_rows = _landed_rows(wh)
-    step("build", "full dbt build", ["-m", "ingest", "build"])
+    step("build", "full dbt build", ["-m", "warehouse", "build"])
     profiles = {"build": dbt_profile(wh, logs / "build_run_results.json")}
     sizes = {
         "landing_bytes": _du(wh / "landing"),

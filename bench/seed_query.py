@@ -25,8 +25,8 @@ from pathlib import Path
 import duckdb
 import psycopg
 
-from ingest.demo import pgserver
-from ingest.demo.postgres import copy_sqlite_to_postgres
+from tests.support import pgserver
+from tests.support.postgres import copy_sqlite_to_postgres
 
 # The seed's query 6, verbatim but for the tenant and NOW() parameters and one fix: as
 # written it fails on PostgreSQL (`function round(double precision, integer) does not exist`:

@@ -68,12 +68,12 @@ import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 
-from ingest import config
+from demo import GENERATOR_VERSION
 from ingest.config import Source
-from ingest.demo import GENERATOR_VERSION
 from ingest.landing import SIDE_PREFIX, cast_table
 from ingest.readers import BATCH_ROWS, SENTINEL, SqliteReader, build_sqlite_query
 from ingest.systems import SYSTEMS, Kind, Table
+from warehouse import paths
 
 CALL_TABLES = [(s.name, s.call_table) for s in SYSTEMS.values()]  # (system, table)
 READERS = [
@@ -427,7 +427,7 @@ def _run_child(reader: str, db: Path, system: str, table: str, out: Path | None)
            "--system", system, "--table", table]  # fmt: skip
     if out is not None:
         cmd += ["--out", str(out)]
-    p = subprocess.run(cmd, cwd=config.REPO_ROOT, capture_output=True, text=True, check=False)
+    p = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True, check=False)
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
     if p.returncode != 0 or not lines:
         tail = (p.stderr.strip().splitlines() or ["?"])[-1]
@@ -450,9 +450,9 @@ def demo_sources(root: Path, days: int, per_day: int, bad_input: bool) -> Path:
             and m.get("generator_version") == GENERATOR_VERSION
         ):
             return root
-    cmd = [sys.executable, "-m", "ingest", "demo", "--days", str(days), "--calls-per-day",
+    cmd = [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day",
            str(per_day), "--out", str(root)] + (["--bad-input"] if bad_input else [])  # fmt: skip
-    subprocess.run(cmd, cwd=config.REPO_ROOT, check=True, capture_output=True)
+    subprocess.run(cmd, cwd=paths.REPO_ROOT, check=True, capture_output=True)
     return root
 
 
@@ -460,7 +460,7 @@ def versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=config.REPO_ROOT, capture_output=True,
+        ["git", "rev-parse", "--short", "HEAD"], cwd=paths.REPO_ROOT, capture_output=True,
         text=True, check=False,
     ).stdout.strip()  # fmt: skip
     found = []
@@ -642,7 +642,7 @@ def main() -> None:
         readers.insert(0, "adbc")
     calls, days = int(args.calls), args.days
     per_day = round(calls / days)
-    base = config.data_dir() / "bench"
+    base = paths.data_dir() / "bench"
     src = demo_sources(args.sources or base / f"readers-{calls}", days, per_day, False)
     load = os.getloadavg()[0]
     print(f"sources: {src} ({days} days x {per_day} calls); load average {load:.2f}")

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingest.systems import SYSTEMS
+from warehouse.paths import REPO_ROOT, data_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 _NAME_MAX = 63
 _NAME = re.compile(rf"^[a-z][a-z0-9_]{{0,{_NAME_MAX - 1}}}$")
 _NAME_RULE = (
@@ -28,10 +28,6 @@ _NAME_RULE = (
 
 class ConfigError(Exception):
     """A problem with the sources file; the message names the file and the entry."""
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("WAREHOUSE_DATA_DIR") or REPO_ROOT / "data").resolve()
 
 
 def demo_dir(base: Path | None = None) -> Path:

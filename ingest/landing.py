@@ -286,7 +286,7 @@ class Parked:
     def message(self) -> str:
         return (
             f"source {self.name} is no longer configured: its {self.calls:,} calls left the "
-            f"marts; python -m ingest forget {self.name} deletes its landed files"
+            f"marts; python -m warehouse forget {self.name} deletes its landed files"
         )
 
 

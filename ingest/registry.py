@@ -1,6 +1,6 @@
 """The registry of configured sources: ``$DATA/landing/_sources/sources.parquet``.
 
-Every extract (``python -m ingest extract``, ``run``, ``nightly``) rewrites it from the
+Every extract (``python -m warehouse extract``, ``run``, ``nightly``) rewrites it from the
 sources file, before extracting and whether or not each source lands, so dbt knows which
 sources are configured, not just which have landed: ``marts.source_freshness`` has one
 row per configured source, and one that never landed is an error, not an absence.
@@ -83,7 +83,7 @@ def stale_sources(data_dir: Path) -> list[str]:
     does not exist yet)."""
     import duckdb
 
-    from ingest.publish import BUILDER_DB
+    from warehouse.publish import BUILDER_DB
 
     path = data_dir / BUILDER_DB
     if not path.exists():

@@ -14,7 +14,7 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from ingest import notebook_support as wh
+    from warehouse import notebook_support as wh
 
     return Decimal, alt, calendar, dt, mo, pl, wh
 

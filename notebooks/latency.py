@@ -11,7 +11,7 @@ def _():
     import altair as alt
     import marimo as mo
 
-    from ingest import notebook_support as wh
+    from warehouse import notebook_support as wh
 
     return alt, dt, mo, wh
 

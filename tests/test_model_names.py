@@ -1,4 +1,4 @@
-"""The canonical model name (ingest/model_names.py; docs/costs.md, "Model names").
+"""The canonical model name (warehouse/model_names.py; docs/costs.md, "Model names").
 
 Every expected name is worked by hand from the rules; the last test runs the raw strings
 through the price library's own matching first, as int_models_resolved does."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.model_names import canonical_model, is_moving_alias
-from ingest.prices import resolve_model
+from warehouse.model_names import canonical_model, is_moving_alias
+from warehouse.pricing import resolve_model
 
 
 @pytest.mark.parametrize(

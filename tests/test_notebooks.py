@@ -27,8 +27,8 @@ import polars as pl
 import pytest
 from genai_prices import Usage, calc_price
 
-from ingest import reports
-from ingest.reports import export_notebooks, notebook_paths
+from warehouse import reports
+from warehouse.reports import export_notebooks, notebook_paths
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["cost", "latency", "quality", "usage"]
@@ -66,10 +66,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
     env["WAREHOUSE_SOURCES"] = str(data / "demo" / "sources.toml")
     py = sys.executable
-    _run([py, "-m", "ingest", "demo", "--days", str(DAYS), "--calls-per-day",
+    _run([py, "-m", "warehouse", "demo", "--days", str(DAYS), "--calls-per-day",
           str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
     # The first nightly refresh lands and builds everything, and writes the run log.
-    _run([py, "-m", "ingest", "nightly", "--no-notebooks"], env)
+    _run([py, "-m", "warehouse", "nightly", "--no-notebooks"], env)
     return data
 
 
@@ -603,7 +603,7 @@ def test_quality_freshness_matches_truth(
 
 
 def test_big_table_shows_top_n_and_says_so() -> None:
-    from ingest import notebook_support as wh
+    from warehouse import notebook_support as wh
 
     frame = pl.DataFrame({"model": [f"m{i:03d}" for i in range(150)], "calls": range(150)})
     page = wh.table(frame, order="most calls first").text

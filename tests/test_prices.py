@@ -1,4 +1,4 @@
-"""ingest/prices.py: the price seed is the pinned library's data, and raw model strings
+"""warehouse/pricing.py: the price seed is the pinned library's data, and raw model strings
 resolve like the library resolves them. Expected prices are OpenAI's and Anthropic's
 published list prices, typed here by hand."""
 
@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 from genai_prices import Usage, calc_price
 
-from ingest.prices import PRICE_COLUMNS, export_prices, library_version, price_rows, resolve_model
+from warehouse.pricing import (
+    PRICE_COLUMNS,
+    export_prices,
+    library_version,
+    price_rows,
+    resolve_model,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "dbt_project" / "seeds" / "model_prices.csv"

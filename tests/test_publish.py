@@ -1,4 +1,4 @@
-"""Publishing to readers (ingest/publish.py): what readers see equals the builder's
+"""Publishing to readers (warehouse/publish.py): what readers see equals the builder's
 tables, unchanged days are hard-linked rather than written again, old publications go
 only when no process holds them, and the dbt model that publishes comes after every
 mart."""
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.publish import BUILDER_DB, PUBLISHED, READERS_DB, publish
+from warehouse.publish import BUILDER_DB, PUBLISHED, READERS_DB, publish
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,7 +131,7 @@ def test_the_publishing_model_comes_after_every_mart(tmp_path):
 
 
 def test_reports_whose_marts_did_not_change_are_known(tmp_path):
-    from ingest.reports import unchanged_notebooks
+    from warehouse.reports import unchanged_notebooks
 
     with duckdb.connect(str(tmp_path / BUILDER_DB)) as con:
         con.execute("create schema publish")

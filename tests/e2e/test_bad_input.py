@@ -1,5 +1,5 @@
 """Bad input (SPEC §5), end to end: the demo generator plants every kind of its catalogue
-(ingest/demo/bad_input.py) with a known count and records, per planted row, what must
+(demo/bad_input.py) with a known count and records, per planted row, what must
 happen to it (truth/bad_input.parquet). Here: each row is set aside with its rule or kept
 with its flag and repair, nothing else is set aside or flagged, and every landed row is
 accounted for per source table. A third source of the same system lacks a required
@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.demo import bad_input
+from demo import bad_input
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,7 @@ def warehouse(tmp_path_factory) -> dict:
     demo = data / "demo"
 
     def run(*args: str, code: int = 0) -> str:
-        proc = subprocess.run([sys.executable, "-m", "ingest", *args], cwd=REPO, env=env,
+        proc = subprocess.run([sys.executable, "-m", "warehouse", *args], cwd=REPO, env=env,
                               capture_output=True, text=True)  # fmt: skip
         assert proc.returncode == code, proc.stdout[-3000:] + proc.stderr[-3000:]
         return proc.stdout + proc.stderr
@@ -69,7 +69,7 @@ def warehouse(tmp_path_factory) -> dict:
             "requests": con.sql("select sum(requests) as n from marts.daily_usage").pl()["n"][0],
             "unpriced": con.sql("select * from marts.unpriced_models").pl(),
         }
-        # staging is the builder's own (readers get the marts): ingest/publish.py
+        # staging is the builder's own (readers get the marts): warehouse/publish.py
         with duckdb.connect(str(data / "builder.duckdb"), read_only=True) as builder:
             w["gateway"] = builder.sql("select * from staging.stg_ml_gateway__chat_logs").pl()
     finally:

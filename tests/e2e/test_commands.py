@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _demo(out: Path, seed: int, calls: int) -> pl.DataFrame:
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", "2", "--calls-per-day", str(calls),
+        [sys.executable, "-m", "warehouse", "demo", "--days", "2", "--calls-per-day", str(calls),
          "--seed", str(seed), "--out", str(out)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
@@ -71,7 +71,7 @@ def test_dbt_build_by_hand_with_the_environment_active(tmp_path):
 
 
 def test_build_output_is_quiet_and_ends_with_its_warnings(tmp_path):
-    """`python -m ingest build` into a pipe (as under cron): no colour codes, a few lines
+    """`python -m warehouse build` into a pipe (as under cron): no colour codes, a few lines
     instead of dbt's ~800, ending with a summary that names every unpriced model of the
     demo; dbt's full log, also without colour codes, stays in the data dir."""
     _demo(tmp_path / "src", seed=42, calls=60)
@@ -81,9 +81,9 @@ def test_build_output_is_quiet_and_ends_with_its_warnings(tmp_path):
         WAREHOUSE_DATA_DIR=str(tmp_path / "wh"),
     )
     py = sys.executable
-    subprocess.run([py, "-m", "ingest", "extract"], cwd=REPO, env=env, check=True,
+    subprocess.run([py, "-m", "warehouse", "extract"], cwd=REPO, env=env, check=True,
                    capture_output=True)  # fmt: skip
-    proc = subprocess.run([py, "-m", "ingest", "build"], cwd=REPO, env=env,
+    proc = subprocess.run([py, "-m", "warehouse", "build"], cwd=REPO, env=env,
                           capture_output=True, text=True)  # fmt: skip
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]

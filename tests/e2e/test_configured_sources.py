@@ -20,7 +20,11 @@ pytestmark = pytest.mark.e2e
 
 def _cli(env: dict[str, str], *args: str, ok: bool = True) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "ingest", *args], cwd=REPO, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "warehouse", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     out = proc.stdout + proc.stderr
     assert (proc.returncode == 0) == ok, out[-4000:]
@@ -72,7 +76,7 @@ def _check(marts: dict[str, pl.DataFrame], expected: pl.DataFrame) -> None:
 def test_removed_renamed_and_readded_sources(tmp_path):
     src = tmp_path / "src"
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", "3", "--calls-per-day", "80",
+        [sys.executable, "-m", "warehouse", "demo", "--days", "3", "--calls-per-day", "80",
          "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
@@ -95,7 +99,7 @@ def test_removed_renamed_and_readded_sources(tmp_path):
     for name, n in counts.iter_rows():
         line = (
             f"source {name} is no longer configured: its {n:,} calls left the marts; "
-            f"python -m ingest forget {name} deletes its landed files"
+            f"python -m warehouse forget {name} deletes its landed files"
         )
         assert line in out, out
     _cli(env, "build")

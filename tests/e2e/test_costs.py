@@ -43,10 +43,10 @@ def _env(data: Path) -> dict[str, str]:
 def built(tmp_path_factory) -> tuple[Path, str]:
     data = tmp_path_factory.mktemp("costs")
     env, py = _env(data), sys.executable
-    _run([py, "-m", "ingest", "demo", "--days", str(DAYS), "--calls-per-day",
+    _run([py, "-m", "warehouse", "demo", "--days", str(DAYS), "--calls-per-day",
           str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
-    _run([py, "-m", "ingest", "extract"], env)
-    log = _run([py, "-m", "ingest", "build"], env)
+    _run([py, "-m", "warehouse", "extract"], env)
+    log = _run([py, "-m", "warehouse", "build"], env)
     return data, log
 
 

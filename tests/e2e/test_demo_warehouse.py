@@ -58,10 +58,10 @@ def warehouse(tmp_path_factory) -> Path:
     env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
     env["WAREHOUSE_SOURCES"] = str(data / "demo" / "sources.toml")
     py = sys.executable
-    _run([py, "-m", "ingest", "demo", "--days", str(DAYS), "--calls-per-day",
+    _run([py, "-m", "warehouse", "demo", "--days", str(DAYS), "--calls-per-day",
           str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
-    _run([py, "-m", "ingest", "extract"], env)
-    _run([py, "-m", "ingest", "build"], env)
+    _run([py, "-m", "warehouse", "extract"], env)
+    _run([py, "-m", "warehouse", "build"], env)
     return data
 
 

@@ -86,7 +86,7 @@ def test_no_secret_or_clear_personal_data_lands(tmp_path):
     py = sys.executable
 
     def run(*args: str) -> None:
-        proc = subprocess.run([py, "-m", "ingest", *args], cwd=REPO, env=env,
+        proc = subprocess.run([py, "-m", "warehouse", *args], cwd=REPO, env=env,
                               capture_output=True, text=True)  # fmt: skip
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 

@@ -1,4 +1,4 @@
-"""ingest/dbt_runner.py against a stand-in dbt that prints recorded JSON events: the
+"""warehouse/dbt_runner.py against a stand-in dbt that prints recorded JSON events: the
 progress line is updated in place on a terminal and absent otherwise, and the summary
 names failures and warnings. (The real dbt: tests/e2e/test_commands.py.)"""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import dbt_runner
+from warehouse import dbt_runner
 
 
 def _event(event: str, level: str = "info", msg: str = "", **data) -> str:

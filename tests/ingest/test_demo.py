@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.demo import DemoOptions, daily_counts, generate
+from demo import DemoOptions, daily_counts, generate
 
 OPTS = DemoOptions(days=3, calls_per_day=200)
 UTC = dt.UTC

@@ -17,12 +17,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from demo import DemoOptions, _run_system
 from ingest import systems
 from ingest.config import Source, load_sources
-from ingest.dbt_runner import dbt_env as _env
-from ingest.demo import DemoOptions, _run_system, pgserver
-from ingest.demo.postgres import copy_sqlite_to_postgres
 from ingest.extract import extract_all
+from tests.support import pgserver
+from tests.support.postgres import copy_sqlite_to_postgres
+from warehouse.paths import dbt_env as _env
 
 REPO = Path(__file__).resolve().parents[2]
 PW_ENV = "WH_TEST_PG_PASSWORD"
@@ -74,7 +75,7 @@ def _password(monkeypatch):
 def _build(data: Path, tests: bool = False) -> None:
     """dbt build, with its tests or (to compare marts between runs) seeds and models only."""
     if tests:
-        args = [sys.executable, "-m", "ingest", "build"]
+        args = [sys.executable, "-m", "warehouse", "build"]
     else:
         args = [str(Path(sys.executable).parent / "dbt"), "build", "--quiet",
                 "--exclude-resource-type", "test", "unit_test"]  # fmt: skip
@@ -276,7 +277,7 @@ def _ingest_cli(data: Path, sources: Path, fault: str | None = None):
     if fault:
         env["WAREHOUSE_FAULT"] = fault
     return subprocess.run(
-        [sys.executable, "-m", "ingest", "extract"], cwd=REPO, env=env, capture_output=True,
+        [sys.executable, "-m", "warehouse", "extract"], cwd=REPO, env=env, capture_output=True,
         text=True,
     )  # fmt: skip
 

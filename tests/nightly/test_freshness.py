@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _demo(src: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", "1", "--calls-per-day", "40",
+        [sys.executable, "-m", "warehouse", "demo", "--days", "1", "--calls-per-day", "40",
          "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
@@ -66,7 +66,7 @@ def test_a_lone_source_passes_the_nightly(tmp_path):
     sources = tmp_path / "sources.toml"
     sources.write_text(_entries(tmp_path / "src" / "sources.toml")["trip_planner"])
     proc = subprocess.run(
-        [sys.executable, "-m", "ingest", "nightly", "--no-notebooks"],
+        [sys.executable, "-m", "warehouse", "nightly", "--no-notebooks"],
         cwd=REPO, env=_env(tmp_path, sources), capture_output=True, text=True,
     )  # fmt: skip
     out = proc.stdout + proc.stderr
@@ -90,7 +90,7 @@ def test_stale_and_never_loaded_sources_are_named_and_fail_the_build(tmp_path):
     )
     env = _env(tmp_path, sources)
     extract = subprocess.run(
-        [sys.executable, "-m", "ingest", "extract"], cwd=REPO, env=env, capture_output=True,
+        [sys.executable, "-m", "warehouse", "extract"], cwd=REPO, env=env, capture_output=True,
         text=True,
     )  # fmt: skip
     assert extract.returncode == 1 and "gw_missing" in extract.stdout
@@ -104,7 +104,7 @@ def test_stale_and_never_loaded_sources_are_named_and_fail_the_build(tmp_path):
     _age(data_dir, "trip_planner", "generations", 70)  # error
     _age(data_dir, "text2sql", "query_analytics", 70)  # a weekend: still ok
     build = subprocess.run(
-        [sys.executable, "-m", "ingest", "build"], cwd=REPO, env=env, capture_output=True,
+        [sys.executable, "-m", "warehouse", "build"], cwd=REPO, env=env, capture_output=True,
         text=True,
     )  # fmt: skip
     assert build.returncode == 1, build.stdout[-3000:]

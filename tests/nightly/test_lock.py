@@ -12,14 +12,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ingest import nightly
+from warehouse import nightly
 
 REPO = Path(__file__).resolve().parents[2]
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from ingest.nightly import refresh_lock
+from warehouse.nightly import refresh_lock
 with refresh_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -73,7 +73,7 @@ def test_cli_exits_75_with_a_message_while_locked(tmp_path):
         env = dict(os.environ, WAREHOUSE_DATA_DIR=str(tmp_path / "wh"))
         env["WAREHOUSE_SOURCES"] = str(tmp_path / "none.toml")  # never read: locked first
         proc = subprocess.run(
-            [sys.executable, "-m", "ingest", "nightly"],
+            [sys.executable, "-m", "warehouse", "nightly"],
             cwd=REPO, env=env, capture_output=True, text=True,
         )  # fmt: skip
     finally:

@@ -14,8 +14,8 @@ import duckdb
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from ingest import dbt_runner
-from ingest.nightly import EXIT_LOCKED
+from warehouse import dbt_runner
+from warehouse.nightly import EXIT_LOCKED
 
 REPO = Path(__file__).resolve().parents[2]
 MARTS = ("generations", "daily_usage", "model_costs", "latency_percentiles", "model_latency_daily")
@@ -25,7 +25,7 @@ CALLS = 100
 def _demo(src: Path, days: int, end_date: str) -> pl.DataFrame:
     """Same seed and start day: the first days are the same calls (checked below)."""
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", str(days), "--calls-per-day",
+        [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day",
          str(CALLS), "--end-date", end_date, "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip

@@ -49,7 +49,7 @@ with open(out, "w") as f:
 
 def _demo(src: Path, days: int, end_date: str) -> pl.DataFrame:
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", str(days), "--calls-per-day", "100",
+        [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day", "100",
          "--end-date", end_date, "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ingest.nightly import RUNLOG_DIR
+from warehouse.nightly import RUNLOG_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
     src = tmp_path / "src"
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", "1", "--calls-per-day", "40",
+        [sys.executable, "-m", "warehouse", "demo", "--days", "1", "--calls-per-day", "40",
          "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
@@ -35,7 +35,7 @@ def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
     data_dir = tmp_path / "wh"
     env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data_dir), WAREHOUSE_SOURCES=str(sources))
     proc = subprocess.run(
-        [sys.executable, "-m", "ingest", "nightly"], cwd=REPO, env=env, capture_output=True,
+        [sys.executable, "-m", "warehouse", "nightly"], cwd=REPO, env=env, capture_output=True,
         text=True,
     )  # fmt: skip
     out = proc.stdout + proc.stderr

@@ -1,9 +1,9 @@
 """Raw model strings, as the apps wrote them, resolved to a canonical provider and model.
 
-Matching is genai-prices' own (ingest/prices.py, resolve_model): `GPT-4o-mini`,
+Matching is genai-prices' own (warehouse/pricing.py, resolve_model): `GPT-4o-mini`,
 `gpt-4o-mini-2024-07-18` and `openai/gpt-4o` resolve like the library resolves them; the
 library's id is `matched_model`, the key of its list price. The displayed `model` follows
-the naming rule of ingest/model_names.py (docs/costs.md, "Model names"): the library's id,
+the naming rule of warehouse/model_names.py (docs/costs.md, "Model names"): the library's id,
 except for a moving alias (`claude-3-5-haiku-latest`: the string the app wrote) and for
 strings the library does not know (lower-cased text; Ollama's `:latest` tag dropped).
 """
@@ -13,8 +13,8 @@ import pyarrow as pa
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from ingest.model_names import canonical_model
-    from ingest.prices import library_version, resolve_model
+    from warehouse.model_names import canonical_model
+    from warehouse.pricing import library_version, resolve_model
 
     generations = dbt.ref("int_generations_unioned")
     pairs = (

@@ -1,7 +1,7 @@
 """Publishes the marts to readers, after every mart is built and tested.
 
 Readers open $WAREHOUSE_DATA_DIR/warehouse.duckdb: one view per mart (and per price
-seed) over Parquet files, swapped in one rename (ingest/publish.py). dbt builds into its
+seed) over Parquet files, swapped in one rename (warehouse/publish.py). dbt builds into its
 own database, builder.duckdb, which readers never open, so an analyst's open connection
 never blocks a refresh and never sees half of one. A failing test of a mart skips this
 model (dbt build skips the children of a failed test): readers keep the last good marts.
@@ -17,7 +17,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from pathlib import Path
 
-    from ingest.publish import publish
+    from warehouse.publish import publish
 
     parents = [
         dbt.ref("generations"),

@@ -1,4 +1,4 @@
-"""The nightly refresh (``python -m ingest nightly``, ``make nightly``).
+"""The nightly refresh (``python -m warehouse nightly``, ``make nightly``).
 
 Steps, in order, each run even when an earlier one failed (so the record is complete):
 incremental extract of every source, incremental ``dbt build`` (its tests include the
@@ -34,10 +34,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest import dbt_runner, registry
+from ingest import registry
 from ingest.config import Source
 from ingest.extract import Progress, SourceResult, extract_all, format_summary
 from ingest.landing import reconcile_sources
+from warehouse import dbt_runner
 
 LOCK_NAME = "nightly.lock"
 RUNLOG_DIR = "runlog"
@@ -293,7 +294,7 @@ def nightly(
         return f"dbt build failed (exit {result.returncode}): {failed}"
 
     def reports() -> str | None:
-        from ingest.reports import export_notebooks
+        from warehouse.reports import export_notebooks
 
         # The reports show this refresh: its run log so far (status `failed` or
         # `running`), which marts.refresh_runs, a view on the run-log files, reads as

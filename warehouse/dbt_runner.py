@@ -1,4 +1,4 @@
-"""dbt, run the one way the warehouse runs it (``python -m ingest build``, ``run``,
+"""dbt, run the one way the warehouse runs it (``python -m warehouse build``, ``run``,
 ``nightly``): its environment, a progress line instead of ~800 log lines, and a short
 summary that puts warnings and failures where a person sees them.
 
@@ -13,7 +13,6 @@ log, in its own text format, stays in ``$DATA/dbt/logs/dbt.log``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -24,9 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.config import REPO_ROOT
-
-DBT_DIR = REPO_ROOT / "dbt_project"
+from warehouse.paths import DBT_DIR, dbt_env
 
 # Passed to every invocation: JSON events on stdout (parsed here), dbt's usual text
 # format in the log file, no ANSI colours in either.
@@ -47,17 +44,6 @@ _SELECTORS = {"-s", "--select", "--exclude", "--selector", "--resource-type",
 _FOUND = re.compile(r"(\d+) (data tests|unit tests|models|seeds|snapshots)\b")
 PROGRESS_EVERY_S = 0.1  # redraw the progress line at most this often
 _RESULTS = ("LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult")
-
-
-def dbt_env(data_dir: Path) -> dict[str, str]:
-    """The environment every dbt invocation of this warehouse gets."""
-    env = dict(os.environ)
-    env["WAREHOUSE_DATA_DIR"] = str(data_dir)
-    env["DBT_PROFILES_DIR"] = str(DBT_DIR)
-    # dbt's compiled files and logs belong to this warehouse, not to the checkout
-    env["DBT_TARGET_PATH"] = str(data_dir / "dbt" / "target")
-    env["DBT_LOG_PATH"] = str(data_dir / "dbt" / "logs")
-    return env
 
 
 def dbt_executable() -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
-import os
 import re
 import threading
 import time
@@ -24,7 +23,7 @@ import altair as alt
 import duckdb
 import polars as pl
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from warehouse.paths import data_dir
 
 # Labels for NULL dimensions, so a chart never silently drops a group.
 NO_MODEL = "(no model)"
@@ -57,11 +56,6 @@ TABLE_MAX_ROWS = 100
 
 class WarehouseBusy(RuntimeError):
     """The warehouse file is locked by a writer (a refresh) for longer than we wait."""
-
-
-def data_dir() -> Path:
-    """WAREHOUSE_DATA_DIR, else data/ at the repository root (as every make target)."""
-    return Path(os.environ.get("WAREHOUSE_DATA_DIR") or REPO_ROOT / "data").resolve()
 
 
 def warehouse_path() -> Path:

@@ -30,8 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+from warehouse.paths import NOTEBOOKS_DIR, REPO_ROOT
+
 # reports rendered at once (each a marimo process): one per core of the 2-core machine
 EXPORT_WORKERS = 2
 EXPORT_TIMEOUT_S = 900
@@ -89,7 +89,7 @@ def unchanged_notebooks(data_dir: Path) -> set[str]:
     changed."""
     import duckdb
 
-    from ingest.publish import BUILDER_DB
+    from warehouse.publish import BUILDER_DB
 
     manifest = data_dir / "dbt" / "target" / "manifest.json"
     builder = data_dir / BUILDER_DB
@@ -149,7 +149,7 @@ def _export_one(notebook: Path, target: Path, env: dict[str, str]) -> Path:
 def _run_export(
     notebook: Path, output: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "ingest.reports", str(notebook), str(output)]
+    cmd = [sys.executable, "-m", "warehouse.reports", str(notebook), str(output)]
     # marimo may cache compiled cells next to the notebook; keep the source tree clean.
     with tempfile.TemporaryDirectory(prefix="notebook-report-") as scratch:
         try:
@@ -192,7 +192,7 @@ def render_report(notebook: Path) -> str:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     app = module.app
-    from ingest import notebook_support
+    from warehouse import notebook_support
 
     try:
         outputs, _ = app.run()
@@ -384,7 +384,7 @@ made with; open the notebook with <code>marimo run</code> to change them)</heade
 
 
 def main(argv: list[str]) -> int:
-    """``python -m ingest.reports NOTEBOOK OUTPUT``: render one report (one per process)."""
+    """``python -m warehouse.reports NOTEBOOK OUTPUT``: render one report (one per process)."""
     notebook, output = Path(argv[0]), Path(argv[1])
     output.write_text(render_report(notebook), encoding="utf-8")
     return 0

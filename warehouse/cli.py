@@ -1,4 +1,4 @@
-"""``python -m ingest``: the warehouse's command line.
+"""``python -m warehouse``: the warehouse's command line.
 
 run        demo sources if none are configured, extract, dbt build, notebook reports
 demo       generate the demo source databases
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import click
 
-from ingest import config, dbt_runner, registry
+from ingest import config, registry
 from ingest.extract import Progress, SourceResult, extract_all, format_summary
 from ingest.landing import reconcile_sources
+from warehouse import dbt_runner, paths
 
 
 def _sources(data_dir: Path) -> list[config.Source]:
@@ -51,9 +52,9 @@ def demo(
     days: int, calls_per_day: int, end_date: str, seed: int, out: Path | None, bad_input: bool
 ) -> None:
     """Generate the demo source databases and their ground truth."""
-    from ingest.demo import DemoOptions, generate
+    from demo import DemoOptions, generate
 
-    out = out or config.demo_dir(config.data_dir())
+    out = out or config.demo_dir(paths.data_dir())
     options = DemoOptions(
         days=days,
         calls_per_day=calls_per_day,
@@ -95,7 +96,7 @@ def _fail(results: list[SourceResult], dbt: dbt_runner.DbtResult | None = None, 
 @click.option("--full-refresh", is_flag=True, help="re-read everything, ignoring cursors")
 def extract(full_refresh: bool = False) -> None:
     """Land every configured source as Parquet under DATA/landing."""
-    results = _extract(config.data_dir(), full_refresh)
+    results = _extract(paths.data_dir(), full_refresh)
     if any(r.status != "ok" for r in results):
         sys.exit(1)
 
@@ -111,14 +112,14 @@ def extract(full_refresh: bool = False) -> None:
 def build(with_extract: bool) -> None:
     """dbt build: seeds, models and tests into DATA/warehouse.duckdb (full dbt log in
     DATA/dbt/logs/dbt.log)."""
-    data_dir = config.data_dir()
+    data_dir = paths.data_dir()
     results = _extract(data_dir) if with_extract else []
     dbt = dbt_runner.run(data_dir, "build", echo=click.echo)
     _fail(results, dbt, *registry.stale_sources(data_dir))
 
 
 def _notebooks(data_dir: Path) -> None:
-    from ingest.reports import export_notebooks
+    from warehouse.reports import export_notebooks
 
     for path in export_notebooks(data_dir):
         click.echo(f"report: {path}")
@@ -130,7 +131,7 @@ def forget(name: str) -> None:
     """Delete the landed files of NAME, a source no longer in the sources file."""
     from ingest.landing import forget_source, parked_sources
 
-    data_dir = config.data_dir()
+    data_dir = paths.data_dir()
     path = config.sources_file(data_dir)
     if path is not None and name in {s.name for s in _sources(data_dir)}:
         raise click.ClickException(
@@ -150,13 +151,13 @@ def forget(name: str) -> None:
 @cli.command()
 def notebooks() -> None:
     """Export every notebook to HTML under DATA/reports."""
-    _notebooks(config.data_dir())
+    _notebooks(paths.data_dir())
 
 
 @cli.command()
 def prices() -> None:
     """Refresh dbt_project/seeds/model_prices.csv from the pinned genai-prices."""
-    from ingest.prices import export_prices, library_version
+    from warehouse.pricing import export_prices, library_version
 
     n = export_prices(dbt_runner.DBT_DIR / "seeds" / "model_prices.csv")
     click.echo(f"{n} price rows from {library_version()}")
@@ -166,7 +167,7 @@ def prices() -> None:
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """The main job: demo if nothing is configured, then extract, build, notebooks."""
-    data_dir = config.data_dir()
+    data_dir = paths.data_dir()
     if config.sources_file(data_dir) is None:
         click.echo("no sources configured: generating the demo sources")
         ctx.invoke(demo, days=30, calls_per_day=500, end_date="2025-06-24", seed=42, out=None)
@@ -195,9 +196,9 @@ def run(ctx: click.Context) -> None:
 @click.option("--no-notebooks", is_flag=True, help="skip the notebook reports")
 def nightly(full_refresh: bool, wait: float, no_notebooks: bool) -> None:
     """The nightly refresh, under the warehouse's lock (docs/nightly.md)."""
-    from ingest import nightly as nl
+    from warehouse import nightly as nl
 
-    data_dir = config.data_dir()
+    data_dir = paths.data_dir()
     try:
         with nl.refresh_lock(data_dir, wait=wait):
             refresh = nl.nightly(
@@ -211,7 +212,3 @@ def nightly(full_refresh: bool, wait: float, no_notebooks: bool) -> None:
         click.echo(f"nightly: FAILED ({', '.join(failed)})", err=True)
         sys.exit(1)
     click.echo("nightly: ok")
-
-
-if __name__ == "__main__":
-    cli()

@@ -66,7 +66,7 @@ class DemoOptions:
     calls_per_day: int = 500  # all five systems together
     end_date: datetime.date = datetime.date(2025, 6, 24)  # last UTC day generated
     seed: int = 42
-    bad_input: bool = False  # plant ingest/demo/bad_input.py's CATALOGUE
+    bad_input: bool = False  # plant demo/bad_input.py's CATALOGUE
 
     def __post_init__(self) -> None:
         if isinstance(self.end_date, str):  # CLI / JSON convenience
@@ -111,7 +111,9 @@ def _sources_toml(final_dir: pathlib.Path) -> str:
             f'url = "sqlite:///{path}"\n'
             f'timezone = "{tz}"\n'
         )
-    return "# Written by `python -m ingest demo`; regenerated on every run.\n\n" + "\n".join(parts)
+    return "# Written by `python -m warehouse demo`; regenerated on every run.\n\n" + "\n".join(
+        parts
+    )
 
 
 def _check_replaceable(out_dir: pathlib.Path) -> None:
@@ -172,14 +174,14 @@ def _run_parallel(tmp: pathlib.Path, options: DemoOptions, workers: int) -> dict
         }
     )
     env = dict(os.environ)
-    root = str(pathlib.Path(__file__).resolve().parents[2])
+    root = str(pathlib.Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     running: list[tuple[str, subprocess.Popen]] = []
     failed: list[str] = []
     while todo or running:
         while todo and len(running) < workers and not failed:
             system = todo.pop(0)
-            cmd = [sys.executable, "-m", "ingest.demo._worker", system, str(tmp), opts]
+            cmd = [sys.executable, "-m", "demo._worker", system, str(tmp), opts]
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             running.append((system, proc))
         system, proc = running.pop(0)
@@ -220,7 +222,7 @@ def _generate_into(
     (tmp / "sources.toml").write_text(_sources_toml(final_dir), encoding="utf-8")
     planted = 0
     if options.bad_input:
-        from ingest.demo import bad_input
+        from demo import bad_input
 
         planted = bad_input.plant(tmp, final_dir)
     manifest = {

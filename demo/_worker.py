@@ -1,6 +1,6 @@
-"""Subprocess entry point: ``python -m ingest.demo._worker SYSTEM TMP_DIR OPTIONS_JSON``.
+"""Subprocess entry point: ``python -m demo._worker SYSTEM TMP_DIR OPTIONS_JSON``.
 
-Generates one system into TMP_DIR (see ingest.demo._run_system) and writes its row counts
+Generates one system into TMP_DIR (see demo._run_system) and writes its row counts
 to TMP_DIR/.counts-SYSTEM.json.
 """
 
@@ -11,7 +11,7 @@ import json
 import pathlib
 import sys
 
-from ingest.demo import DemoOptions, _run_system
+from demo import DemoOptions, _run_system
 
 
 def main(argv: list[str]) -> None:
