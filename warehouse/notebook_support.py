@@ -187,20 +187,6 @@ def query(sql: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
         return con.sql(sql, params=bound).pl()
 
 
-def relations() -> set[str]:
-    """Every table and view of the warehouse, as ``schema.name``."""
-    frame = query("select table_schema || '.' || table_name as name from information_schema.tables")
-    return set(frame["name"].to_list())
-
-
-def find_relation(name: str, present: set[str]) -> str | None:
-    """``schema.name`` of a model built by another issue, if it exists yet (marts first)."""
-    matches = sorted(r for r in present if r.split(".", 1)[1] == name)
-    if f"marts.{name}" in matches:
-        return f"marts.{name}"
-    return matches[0] if matches else None
-
-
 def date_bounds() -> tuple[dt.date, dt.date]:
     """First and last UTC day with usage; today twice on an empty warehouse."""
     first, last = query(
