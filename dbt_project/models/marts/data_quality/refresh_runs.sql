@@ -85,8 +85,7 @@ final as (
                     )
         end as rows_set_aside,
         runs.models_built,
-        extract(epoch from runs.finished_at - runs.started_at)
-            as duration_seconds,
+        epoch(runs.finished_at - runs.started_at) as duration_seconds,
 
         ---------- timestamps
         runs.started_at,
