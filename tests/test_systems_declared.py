@@ -27,9 +27,7 @@ def _declared() -> dict[str, dict]:
 
 def _sources(system: str) -> dict[str, dict]:
     """The tables of the dbt source `system`, from its staging folder's sources file."""
-    doc = yaml.safe_load(
-        (STAGING / system / f"_{system}__sources.yml").read_text(encoding="utf-8")
-    )
+    doc = yaml.safe_load((STAGING / system / f"_{system}__sources.yml").read_text(encoding="utf-8"))
     (source,) = [s for s in doc["sources"] if s["name"] == system]
     return {t["name"]: t for t in source["tables"]}
 
@@ -81,9 +79,7 @@ def test_the_models_named_exist_in_the_systems_staging_folder(name):
 @pytest.mark.parametrize("name", sorted(SYSTEMS))
 def test_the_call_model_key_is_a_documented_column_of_the_call_model(name):
     facts = _declared()[name]
-    doc = yaml.safe_load(
-        (STAGING / name / f"_{name}__models.yml").read_text(encoding="utf-8")
-    )
+    doc = yaml.safe_load((STAGING / name / f"_{name}__models.yml").read_text(encoding="utf-8"))
     (model,) = [m for m in doc["models"] if m["name"] == facts["call_model"]]
     assert facts["call_model_key"] in {c["name"] for c in model["columns"]}
 
