@@ -1,5 +1,6 @@
-"""The source systems of SPEC §2, one module each. Adding a system means adding a module
-here and its staging models in dbt."""
+"""The source systems, one module each. dbt declares the same systems in the var `systems`
+of dbt_project/dbt_project.yml (tests/test_systems_declared.py keeps the two in step).
+Adding a system: README, "Adding a source system"."""
 
 from ingest.systems import ai_process_log, instagram_feed, ml_gateway, text2sql, trip_planner
 from ingest.systems.base import Column, Kind, System, Table
