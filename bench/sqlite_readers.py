@@ -33,7 +33,7 @@ batch after counting it, as the extract streams batches into Parquet; the others
 table.
 
 Identical to ADBC: in a separate, untimed pass, the reader's table after
-`ingest.landing.cast_table` equals ADBC's (types and values, row order included) on the
+`ingest.cast.cast_table` equals ADBC's (types and values, row order included) on the
 benchmark data, and separately on every table of a small `--bad-input` demo (planted
 unreadable numbers and timestamps, invalid UTF-8, mojibake). DuckDB's SQLite scanner is
 tried too: none loads into DuckDB 2.0.0.
@@ -69,8 +69,8 @@ import sqlglot
 from sqlglot import exp
 
 from demo import GENERATOR_VERSION
+from ingest.cast import SIDE_PREFIX, cast_table
 from ingest.config import Source
-from ingest.landing import SIDE_PREFIX, cast_table
 from ingest.readers import BATCH_ROWS, SENTINEL, SqliteReader, build_sqlite_query
 from ingest.systems import SYSTEMS, Kind, Table
 from warehouse import paths
@@ -346,7 +346,7 @@ def read_table(reader: str, db: Path, system: str, table: Table) -> pa.Table:
 
 
 def landed(t: pa.Table, system: str, table: Table, db: Path) -> pa.Table:
-    return cast_table(t, table, _source(db, system), key=KEY).combine_chunks()
+    return cast_table(t, table, key=KEY).combine_chunks()
 
 
 # --------------------------------------------------------------------------- comparing

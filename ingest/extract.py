@@ -29,8 +29,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ingest import landing, pseudonym
+from ingest.cast import cast_table
 from ingest.config import Source
-from ingest.landing import META_FIELDS, CastError, SourceLanding, cast_table, with_meta
+from ingest.landing import META_FIELDS, SourceLanding, with_meta
 from ingest.readers import Since, SourceError, build_sqlite_query, open_reader
 from ingest.systems import SYSTEMS, Kind, System, Table, systems_holding
 
@@ -162,7 +163,7 @@ def _read_to_file(
     pending_rows = 0
     with pq.ParquetWriter(target, schema, compression="zstd") as writer:
         for batch in reader.batches(table, present, since):
-            part = with_meta(cast_table(batch, table, source, key), source, load_id, loaded_at)
+            part = with_meta(cast_table(batch, table, key), source, load_id, loaded_at)
             if table.cursor and part.num_rows:
                 m = pc.max(part[table.cursor]).as_py()
                 if m is not None and (best is None or m > best):
@@ -328,7 +329,7 @@ def extract_source(
         new = None
         _fault("after-publish")
         site.prune(previous_version)
-    except (SourceError, CastError) as e:
+    except SourceError as e:
         result.status, result.error = "failed", str(e)
     except Exception as e:  # a driver error: one line, and never a password
         clean = getattr(reader, "clean", None)

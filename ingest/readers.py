@@ -27,8 +27,8 @@ import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 
+from ingest.cast import SIDE_PREFIX, cast_table
 from ingest.config import Source
-from ingest.landing import SIDE_PREFIX
 from ingest.systems import Kind, Table
 
 SENTINEL = "__sentinel"
@@ -99,7 +99,7 @@ def build_sqlite_query(table: Table, present: set[str], since: Since | None = No
 
     SQLite stores any value in any column, and its CAST reads 'abc' as 0 and 1.5 as 1.
     So a numeric column is selected only where SQLite holds a number of that kind; any
-    other value comes beside it as text (``__text_<column>``), for ingest.landing to read
+    other value comes beside it as text (``__text_<column>``), for ingest.cast to read
     strictly or to report as unreadable, never as a silent 0.
     """
     typed, sentinel = [], []
@@ -376,7 +376,7 @@ class FileReader:
             include = [c for c in (wanted or sorted(header)) if c in header]
             opts = pcsv.ConvertOptions(
                 include_columns=include,
-                # bytes, not str: a value that is not UTF-8 must reach ingest.landing
+                # bytes, not str: a value that is not UTF-8 must reach ingest.cast
                 # (kept with its bytes, flagged), not fail the whole file here
                 column_types={c: pa.binary() for c in include},
                 strings_can_be_null=True,  # an unquoted empty field is NULL
@@ -406,9 +406,7 @@ class FileReader:
                 t = t.append_column(c.name, pa.nulls(t.num_rows, c.kind.arrow_type))
         t = t.select([c.name for c in table.columns])
         if since is not None:
-            from ingest.landing import cast_table
-
-            typed = cast_table(t, table, self.source, key=b"cursor-only")
+            typed = cast_table(t, table, key=b"cursor-only")
             col = typed[since.column]
             bound = pa.scalar(since.value, type=col.type)
             cmp = pc.greater_equal(col, bound) if since.inclusive else pc.greater(col, bound)
