@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -37,6 +38,22 @@ BATCH_ROWS = 65_536
 
 class SourceError(Exception):
     """Stops one source; the message names the source (and table and column if known)."""
+
+
+class Reader(Protocol):
+    """What ingest.extract asks of a reader (SqliteReader, PostgresReader, FileReader)."""
+
+    place: str  # how error messages name what the source is: "database", "folder"
+
+    def tables(self) -> set[str]: ...
+
+    def columns(self, table: str) -> set[str]: ...
+
+    def batches(
+        self, table: Table, present: set[str], since: Since | None
+    ) -> Iterator[pa.RecordBatch]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
