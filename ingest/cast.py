@@ -60,7 +60,7 @@ def cast_table(t: pa.Table | pa.RecordBatch, table: Table, key: bytes | None = N
             if col.kind is not Kind.UUID:
                 texts[col.name] = arr
         arrays.append(arr)
-    bad = [None] * n
+    bad: list[str | None] = [None] * n
     for i, items in unreadable.items():
         bad[i] = "; ".join(items)
     arrays += [pa.array(bad, pa.string()), *text_health.scan(texts, n, originals)]
@@ -88,7 +88,7 @@ def _cast_each(
     arr: pa.Array, kind: Kind, target: pa.DataType, name: str, unreadable: dict[int, list[str]]
 ) -> pa.Array:
     """The slow path, for a batch holding a value that does not cast: value by value."""
-    out = []
+    out: list[object] = []
     for i, value in enumerate(arr.to_pylist()):
         if value is None:
             out.append(None)

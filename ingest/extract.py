@@ -30,6 +30,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -154,11 +155,11 @@ def _cursor_json(value) -> object:
     return value
 
 
-def _cursor_value(kind: Kind, raw: object) -> int | dt.datetime:
+def _cursor_value(kind: Kind, raw: int | str) -> int | dt.datetime:
+    """A cursor as _state.json holds it (an id, or a timestamp's ISO text) → its value."""
     if kind is Kind.INT:
-        return int(raw)  # type: ignore[arg-type]
-    value = dt.datetime.fromisoformat(str(raw))
-    return value
+        return int(raw)
+    return dt.datetime.fromisoformat(str(raw))
 
 
 def _since(x: Extraction, table: Table, state: dict) -> Since | None:
@@ -188,11 +189,11 @@ def _read_to_file(
     present: set[str],
     since: Since | None,
     target: Path,
-) -> tuple[int, object]:
+) -> tuple[int, Any]:
     """Stream the table into `target`; return (rows read, max cursor value)."""
     schema = landing.landed_schema(table)
     rows = 0
-    best = None
+    best: Any = None  # an int or a datetime, as Arrow gives it
     started = time.monotonic()
     label = x.label(table)
     pending: list[pa.Table] = []
@@ -252,7 +253,7 @@ def _extract_table(
         old_value = _cursor_value(kind, old) if old is not None else None
         if best is not None and kind is Kind.TS and isinstance(best, dt.datetime):
             best = best.replace(tzinfo=None)
-        cursor = max((v for v in (old_value, best) if v is not None), default=None)
+        cursor = best if old_value is None else old_value if best is None else max(old_value, best)
         entry = {"cursor": _cursor_json(cursor), "kind": kind.value}
         SourceLanding.keep(previous, new, table.name)
         window = None
@@ -326,15 +327,15 @@ def extract_source(x: Extraction) -> SourceResult:
                 )
                 plan.append((table, None))
                 continue
-            present = reader.columns(table.name)
-            missing = [c.name for c in table.columns if c.required and c.name not in present]
+            columns = reader.columns(table.name)
+            missing = [c.name for c in table.columns if c.required and c.name not in columns]
             if missing:
                 raise SourceError(
                     f"source {source.name} (system {system.name}): table {table.name}: "
                     f"required column{'s' if len(missing) > 1 else ''} "
                     f"{', '.join(missing)} not found"
                 )
-            plan.append((table, present))
+            plan.append((table, columns))
         state = site.state()
         new = site.begin(x.load_id)
         tables_state: dict = {}

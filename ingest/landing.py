@@ -343,7 +343,7 @@ def changed_rows(
             f"copy ({query}) to {_lit(out)} (format parquet, compression zstd, "
             "row_group_size 1000000)"
         )
-        return con.execute(f"select count(*) from read_parquet({_lit(out)})").fetchone()[0]
+        return _count(con, f"select count(*) from read_parquet({_lit(out)})")
     finally:
         con.close()
 
@@ -362,11 +362,17 @@ def same_rows(raw: Path, previous: list[Path], table: Table) -> bool:
             f"(select {cols} from {_files_sql(previous)} except all "
             f"select {cols} from read_parquet({_lit(raw)})))"
         )
-        return con.execute(q).fetchone()[0] == 0
+        return _count(con, q) == 0
     except duckdb.Error:
         return False  # e.g. the allowlist changed since: land the new shape
     finally:
         con.close()
+
+
+def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    row = con.execute(query).fetchone()
+    assert row is not None, "an aggregate without group by returns one row"
+    return int(row[0])
 
 
 def _duck_type(table: Table, column: str) -> str:

@@ -68,10 +68,11 @@ class Since:
     inclusive: bool
 
 
-def _literal(since: Since, dialect: str) -> exp.Expression:
-    if since.kind is Kind.INT:
-        return exp.Literal.number(int(since.value))
+def _literal(since: Since, dialect: str) -> exp.Expr:
     value = since.value
+    if since.kind is Kind.INT:
+        assert isinstance(value, int)
+        return exp.Literal.number(value)
     assert isinstance(value, dt.datetime)
     if since.kind is Kind.TSTZ:
         text = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
@@ -83,8 +84,8 @@ def _literal(since: Since, dialect: str) -> exp.Expression:
     return exp.cast(lit, "TIMESTAMPTZ" if since.kind is Kind.TSTZ else "TIMESTAMP")
 
 
-def _predicate(since: Since, dialect: str) -> exp.Expression:
-    col: exp.Expression = exp.column(since.column, quoted=True)
+def _predicate(since: Since, dialect: str) -> exp.Expr:
+    col: exp.Expr = exp.column(since.column, quoted=True)
     if dialect == "sqlite" and since.kind is not Kind.INT:
         col = exp.func("julianday", col)  # handles 'T' separators and +hh:mm offsets
     lit = _literal(since, dialect)
@@ -147,7 +148,7 @@ def build_sqlite_query(table: Table, present: set[str], since: Since | None = No
     return exp.select("*").from_(union.subquery("src")).sql(dialect="sqlite")
 
 
-def _sqlite_numeric(value: exp.Expression, kind: Kind) -> tuple[exp.Expression, exp.Expression]:
+def _sqlite_numeric(value: exp.Expr, kind: Kind) -> tuple[exp.Expr, exp.Expr]:
     """(the value where SQLite holds a number of `kind`, else NULL; the value as text
     where it does not)."""
     v = value.sql(dialect="sqlite")
@@ -165,7 +166,7 @@ def _sqlite_numeric(value: exp.Expression, kind: Kind) -> tuple[exp.Expression, 
     return keep, side
 
 
-def _value(col, present: set[str], dialect: str) -> exp.Expression:
+def _value(col, present: set[str], dialect: str) -> exp.Expr:
     if col.name not in present:  # an optional column the source does not have
         return exp.null()
     if col.expression:

@@ -300,9 +300,8 @@ def test_changing_an_override_reprices_past_calls(warehouse, truth, tmp_path):
     for r in hcx:
         assert got[r["source_key"]][:3] == (_hand_cost(r, "2", "8", None), "priced", "override")
     with _con(warehouse) as c:
-        assert c.execute("select list(model_raw) from marts.unpriced_models").fetchone()[0] == [
-            "acme-llm-7b"
-        ]
+        unpriced = c.execute("select list(model_raw) from marts.unpriced_models").fetchall()
+        assert unpriced == [(["acme-llm-7b"],)]
     # 2. the contract changes retroactively from 2025-06-10 to $4 / $16: the same past
     #    calls are repriced on the next build, each by its own date
     _rebuild_with_overrides(

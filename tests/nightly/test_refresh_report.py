@@ -24,8 +24,10 @@ def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
          "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
-    trips = re.search(r"\[\[source\]\][^[]*?system = \"trip_planner\"[^[]*", (
-        src / "sources.toml").read_text())[0]  # fmt: skip
+    found = re.search(r"\[\[source\]\][^[]*?system = \"trip_planner\"[^[]*", (
+        src / "sources.toml").read_text())  # fmt: skip
+    assert found
+    trips = found[0]
     missing = tmp_path / "nowhere" / "gateway.db"
     sources = tmp_path / "sources.toml"
     sources.write_text(
