@@ -27,10 +27,10 @@ import polars as pl
 import pytest
 from genai_prices import Usage, calc_price
 
+from tests.support.cli import REPO, cli, demo_env
 from warehouse import reports
 from warehouse.reports import export_notebooks, notebook_paths
 
-REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["cost", "latency", "quality", "usage"]
 DAYS, CALLS_PER_DAY, END = 6, 400, "2025-06-12"
 
@@ -55,21 +55,13 @@ CANONICAL = {
 }
 
 
-def _run(args: list[str], env: dict[str, str], timeout: int = 600) -> None:
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("nb_warehouse")
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
-    env["WAREHOUSE_SOURCES"] = str(data / "demo" / "sources.toml")
-    py = sys.executable
-    _run([py, "-m", "warehouse", "demo", "--days", str(DAYS), "--calls-per-day",
-          str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
+    env = demo_env(data)
+    cli(env, "demo", "--days", str(DAYS), "--calls-per-day", str(CALLS_PER_DAY), "--end-date", END)
     # The first nightly refresh lands and builds everything, and writes the run log.
-    _run([py, "-m", "warehouse", "nightly", "--no-notebooks"], env)
+    cli(env, "nightly", "--no-notebooks")
     return data
 
 

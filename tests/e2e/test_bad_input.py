@@ -12,7 +12,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -20,8 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo import bad_input
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,10 @@ from ingest import systems
 from ingest.config import Source, load_sources
 from ingest.extract import extract_all
 from tests.support import pgserver
+from tests.support.cli import REPO
 from tests.support.postgres import copy_sqlite_to_postgres
 from warehouse.paths import dbt_env as _env
 
-REPO = Path(__file__).resolve().parents[2]
 PW_ENV = "WH_TEST_PG_PASSWORD"
 SYSTEMS = ("instagram_feed", "ml_gateway")
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+from tests.support.cli import REPO
+
+DEPLOY = REPO / "deploy"
 SERVICE = DEPLOY / "llm-warehouse-nightly.service"
 TIMER = DEPLOY / "llm-warehouse-nightly.timer"
 FAILED = DEPLOY / "llm-warehouse-nightly-failed.service"

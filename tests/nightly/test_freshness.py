@@ -15,8 +15,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from ingest import registry
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 
 def _demo(src: Path) -> None:

@@ -12,9 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from tests.support.cli import REPO
 from warehouse import nightly
-
-REPO = Path(__file__).resolve().parents[2]
 
 HOLDER = """
 import sys, time

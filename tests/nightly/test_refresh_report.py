@@ -8,13 +8,11 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from tests.support.cli import REPO
 from warehouse.nightly import RUNLOG_DIR
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
