@@ -1,8 +1,9 @@
 """Cast: a reader's Arrow batch → the allowlisted columns as their kinds' Arrow types.
 
-Used by ingest.extract on every batch before it lands, and by ingest.readers to compare
-a folder export's cursor column with the cursor. It depends on neither: imports go
-readers → cast and landing → cast, never back.
+Used by ingest.extract on every batch before it lands, by ingest.readers to compare a
+folder export's cursor column with the cursor, and by ingest.landing for the row fields
+of the landed schema. It imports none of them: imports go readers → cast and
+landing → cast, never back.
 
 Bad values never stop a source: a value that cannot be read as its column's kind lands
 as NULL and is named in the row's ``_unreadable`` field; text that is not valid UTF-8 or
