@@ -89,14 +89,16 @@ bench: $(STAMP) ## Benchmarks at BENCH_CALLS calls (1e6; 1e7, 1e8): figures and 
 	$(PY) -m bench.nightly --slope --calls-per-day $(BENCH_SLOPE_CALLS_PER_DAY)
 	$(PY) -m bench.pg_ingest
 
-lint: $(STAMP) ## ruff + sqlfluff
+lint: $(STAMP) ## Check only: ruff, ruff format --check, mypy, sqlfluff lint (as tests/test_lint.py)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	cd dbt_project && sqlfluff lint models
 
-format: $(STAMP) ## ruff format + sqlfluff fix
-	$(VENV)/bin/ruff format .
+format: $(STAMP) ## Rewrite in place: ruff check --fix, ruff format, sqlfluff fix
 	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	cd dbt_project && sqlfluff fix models
 
 clean: ## Remove generated data and build output (keeps .venv)
 	rm -rf "$(WAREHOUSE_DATA_DIR)" dbt_project/target dbt_project/logs

@@ -33,7 +33,7 @@ batch after counting it, as the extract streams batches into Parquet; the others
 table.
 
 Identical to ADBC: in a separate, untimed pass, the reader's table after
-`ingest.landing.cast_table` equals ADBC's (types and values, row order included) on the
+`ingest.cast.cast_table` equals ADBC's (types and values, row order included) on the
 benchmark data, and separately on every table of a small `--bad-input` demo (planted
 unreadable numbers and timestamps, invalid UTF-8, mojibake). DuckDB's SQLite scanner is
 tried too: none loads into DuckDB 2.0.0.
@@ -69,8 +69,8 @@ import sqlglot
 from sqlglot import exp
 
 from demo import GENERATOR_VERSION
+from ingest.cast import SIDE_PREFIX, cast_table
 from ingest.config import Source
-from ingest.landing import SIDE_PREFIX, cast_table
 from ingest.readers import BATCH_ROWS, SENTINEL, SqliteReader, build_sqlite_query
 from ingest.systems import SYSTEMS, Kind, Table
 from warehouse import paths
@@ -104,11 +104,13 @@ def present_columns(db: Path, table: str) -> set[str]:
         return {r[1] for r in con.execute(f'pragma table_info("{table}")')}
 
 
-def _arms(sql: str) -> tuple[exp.Expression, exp.Select, exp.Select]:
+def _arms(sql: str) -> tuple[exp.Expr, exp.Select, exp.Select]:
     tree = sqlglot.parse_one(sql, dialect="sqlite")
     union = tree.find(exp.Union)
     assert union is not None
-    return tree, union.left, union.right  # sentinel row, table rows
+    first, rows = union.left, union.right  # sentinel row, table rows
+    assert isinstance(first, exp.Select) and isinstance(rows, exp.Select)
+    return tree, first, rows
 
 
 def with_rowid_range(sql: str, lo: int, hi: int) -> str:
@@ -340,7 +342,7 @@ def read_table(reader: str, db: Path, system: str, table: Table) -> pa.Table:
 
 
 def landed(t: pa.Table, system: str, table: Table, db: Path) -> pa.Table:
-    return cast_table(t, table, _source(db, system), key=KEY).combine_chunks()
+    return cast_table(t, table, key=KEY).combine_chunks()
 
 
 # --------------------------------------------------------------------------- comparing
@@ -610,10 +612,11 @@ def report(results: list[dict], check: bool) -> str:
         t[2] += min(secs)
         t[3] += cpu
         t[4] += 1
-    for reader, (rows, secs, best, cpu, n) in totals.items():
+    for reader, (all_rows, all_secs, best, all_cpu, n) in totals.items():
         if n == len(CALL_TABLES):
-            lines.append([reader, "five call tables", f"{rows:,}", f"{secs:.2f}", f"{best:.2f}",
-                          f"{cpu:.2f}", f"{rows / secs:,.0f}", "", ""])  # fmt: skip
+            lines.append([reader, "five call tables", f"{all_rows:,.0f}", f"{all_secs:.2f}",
+                          f"{best:.2f}", f"{all_cpu:.2f}", f"{all_rows / all_secs:,.0f}", "",
+                          ""])  # fmt: skip
     widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
     sep = "-+-".join("-" * w for w in widths)
     return "\n".join([_row(head, widths), sep, *(_row(x, widths) for x in lines)])

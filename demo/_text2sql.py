@@ -378,7 +378,9 @@ class Generator:
                 prefs,
             ],
         )
-        u = lambda k: pick(uids, rng.integers(0, n, k))  # noqa: E731
+
+        def u(k: int) -> list:
+            return pick(uids, rng.integers(0, n, size=k))
 
         k = 80
         c = self._in_window(k)

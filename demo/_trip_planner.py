@@ -129,11 +129,11 @@ def _key_pools() -> dict[str, list[str | None]]:
                 pools["prompt"][key] = f"지역: {place}\n요청: {text}\n후보 장소를 참고해 답하세요."
             if K_LLM[k]:
                 outs = tx.TRIP_OUTPUTS[name]
-                pools["out"][key] = outs[0].replace("%s", place)
-                pools["out2"][key] = outs[1].replace("%s", place)
-                pools["parsed"][key] = js(json.loads(pools["out"][key]))
-                pools["parsed2"][key] = js(json.loads(pools["out2"][key]))
-                pools["output_data"][key] = js({"result": json.loads(pools["out"][key])})
+                out, out2 = outs[0].replace("%s", place), outs[1].replace("%s", place)
+                pools["out"][key], pools["out2"][key] = out, out2
+                pools["parsed"][key] = js(json.loads(out))
+                pools["parsed2"][key] = js(json.loads(out2))
+                pools["output_data"][key] = js({"result": json.loads(out)})
             else:
                 pools["output_data"][key] = js(
                     {"places_found": 12 if k == 1 else 0, "next": "recommend_places"}
@@ -297,7 +297,7 @@ class Generator:
         )
         key = wf_input[wf] * 5 + kind
         n_err = np.full(nn, None, dtype=object)
-        n_err[g_node] = np.where(g_fail, err_msgs, None)
+        n_err[g_node] = np.where(g_fail, err_msgs, np.array(None, dtype=object))
         tb = [
             None if e is None else tx.TRIP_TRACEBACK.format(node=K_NAME[kk], error=e)
             for e, kk in zip(n_err.tolist(), kind.tolist(), strict=True)

@@ -54,7 +54,7 @@ def valid_utf8(arr: pa.Array) -> tuple[pa.Array, dict[int, str]]:
     except pa.ArrowInvalid:
         pass
     originals: dict[int, str] = {}
-    values = []
+    values: list[str | None] = []
     for i, raw in enumerate(arr.view(pa.binary()).to_pylist()):
         if raw is None:
             values.append(None)

@@ -107,10 +107,10 @@ class _Events:
         elif name == "LogStartLine":
             self.total = max(self.total, int(data.get("total") or 0))
         elif name in _RESULTS or name == "SkippingDetails":
-            kind = node.get("resource_type") or data.get("resource_type", "")
-            stage = _STAGE_OF.get(kind)
-            if stage:
-                r.done[stage] += 1
+            kind = node.get("resource_type") or data.get("resource_type") or ""
+            done = _STAGE_OF.get(kind)
+            if done:
+                r.done[done] += 1
             self.index += 1
             self.total = max(self.total, int(data.get("total") or 0))
             if kind == "model" and node.get("node_status") == "success":

@@ -137,7 +137,7 @@ def _write_table(
             "(format parquet, compression zstd)"
         )
         written = 1
-    elif changed:
+    elif changed and part is not None:
         days = [n.removesuffix(".parquet") for n in changed]
         where = f"coalesce(strftime({_q(part)}, '%Y-%m-%d'), 'null') in (select unnest(?))"
         tmp = folder / ".partitions"
@@ -171,7 +171,7 @@ def _relations(
 ) -> tuple[list[str], dict[str, str]]:
     """The tables of `schemas` and, as {name: SQL}, their views plus `views` (views they
     read), with the builder's catalog name taken out of the SQL."""
-    db = con.execute("select current_database()").fetchone()[0]
+    (db,) = con.execute("select current_database()").fetchall()[0]
     tables = con.execute(
         "select table_schema || '.' || table_name from information_schema.tables "
         "where table_catalog = ? and table_type = 'BASE TABLE' "

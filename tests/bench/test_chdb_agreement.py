@@ -17,8 +17,7 @@ import pytest
 
 from bench.agreement import MARTS, compare_marts, duckdb_marts, export_models_resolved
 from bench.chdb_marts import compute_marts
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 # kept, with tokens from the JSON fallbacks (token_usage, else gpt_response_raw.usage)
 JSON_TOKENS = [

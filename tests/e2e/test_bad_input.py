@@ -12,7 +12,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -20,8 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo import bad_input
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +142,7 @@ def test_text_is_repaired_in_staging_and_kept_as_is_in_the_landing_zone(warehous
     gw = warehouse["gateway"]
     assert gw.filter(pl.col("chat_log_key") == mojibake)["prompt"][0] == bad_input.KOREAN
     folder = warehouse["data"] / "landing" / "ml_gateway" / "demo_ml_gateway" / "chat_logs"
-    landed = pl.concat([pl.from_arrow(pq.read_table(f)) for f in sorted(folder.glob("*.parquet"))])
+    landed = pl.concat([pl.DataFrame(pq.read_table(f)) for f in sorted(folder.glob("*.parquet"))])
     row = landed.filter(pl.col("id") == mojibake).row(0, named=True)
     assert row["prompt"] == bad_input.KOREAN.encode("utf-8").decode(
         "latin-1"

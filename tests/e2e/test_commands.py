@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 
 def _demo(out: Path, seed: int, calls: int) -> pl.DataFrame:

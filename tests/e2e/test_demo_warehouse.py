@@ -5,10 +5,7 @@ own calc_price and a hand-written model map)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +15,8 @@ import polars as pl
 import pytest
 from genai_prices import Usage, calc_price
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import cli, demo_env
+
 # Window 2025-06-08 .. 2025-06-12 spans 2025-06-10, when o3's list price changed.
 DAYS, CALLS_PER_DAY, END = 5, 600, "2025-06-12"
 
@@ -47,21 +45,13 @@ CANONICAL = {
 }
 
 
-def _run(args: list[str], env: dict[str, str]) -> None:
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("warehouse")
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
-    env["WAREHOUSE_SOURCES"] = str(data / "demo" / "sources.toml")
-    py = sys.executable
-    _run([py, "-m", "warehouse", "demo", "--days", str(DAYS), "--calls-per-day",
-          str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
-    _run([py, "-m", "warehouse", "extract"], env)
-    _run([py, "-m", "warehouse", "build"], env)
+    env = demo_env(data)
+    cli(env, "demo", "--days", str(DAYS), "--calls-per-day", str(CALLS_PER_DAY), "--end-date", END)
+    cli(env, "extract")
+    cli(env, "build")
     return data
 
 

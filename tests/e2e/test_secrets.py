@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 # table -> secret columns (text2sql, seed 002)
 SECRET_COLUMNS = {

@@ -14,8 +14,7 @@ import pytest
 from ingest.config import ConfigError, Source, load_sources
 from ingest.extract import extract_all
 from ingest.systems import SYSTEMS
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 
 def _write(tmp_path: Path, text: str) -> Path:

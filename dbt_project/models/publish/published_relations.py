@@ -7,7 +7,7 @@ never blocks a refresh and never sees half of one. A failing test of a mart skip
 model (dbt build skips the children of a failed test): readers keep the last good marts.
 
 Every mart is listed below (dbt finds a model's parents in literal dbt.ref calls);
-tests/test_publish.py fails when a mart is missing here.
+tests/warehouse/test_publish.py fails when a mart is missing here.
 """
 
 import pyarrow as pa

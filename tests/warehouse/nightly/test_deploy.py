@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+from tests.support.cli import REPO
+
+DEPLOY = REPO / "deploy"
 SERVICE = DEPLOY / "llm-warehouse-nightly.service"
 TIMER = DEPLOY / "llm-warehouse-nightly.timer"
 FAILED = DEPLOY / "llm-warehouse-nightly-failed.service"
@@ -24,9 +26,13 @@ NOTIFY = DEPLOY / "notify-failure"
 CHECKOUT = "/opt/llm-usage-warehouse"  # the units' and crontab's placeholder path
 
 
+class _UnitParser(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # systemd keys are case-sensitive
+
+
 def _unit(path: Path) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(strict=True, interpolation=None)
-    parser.optionxform = str  # systemd keys are case-sensitive
+    parser = _UnitParser(strict=True, interpolation=None)
     parser.read_string(path.read_text())
     return parser
 
@@ -189,8 +195,9 @@ def test_crontab_command_prints_only_on_failure(tmp_path, make_status):
     """The crontab's command line as cron runs it (/bin/sh -c), with this checkout, a
     temporary data dir and a fake `make` that logs its arguments and exits make_status."""
     command = _crontab_command().split(None, 5)[5]
-    checkout = re.match(r"cd (\S+) && ", command).group(1)
-    data_dir = re.search(r"WAREHOUSE_DATA_DIR=(\S+) ", command).group(1)
+    cd, data = re.match(r"cd (\S+) && ", command), re.search(r"WAREHOUSE_DATA_DIR=(\S+) ", command)
+    assert cd and data, command
+    checkout, data_dir = cd.group(1), data.group(1)
     assert checkout == CHECKOUT
     command = command.replace(checkout, str(DEPLOY.parent)).replace(data_dir, str(tmp_path))
     (tmp_path / "bin").mkdir()

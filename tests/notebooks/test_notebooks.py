@@ -27,10 +27,10 @@ import polars as pl
 import pytest
 from genai_prices import Usage, calc_price
 
+from tests.support.cli import REPO, cli, demo_env
 from warehouse import reports
 from warehouse.reports import export_notebooks, notebook_paths
 
-REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["cost", "latency", "quality", "usage"]
 DAYS, CALLS_PER_DAY, END = 6, 400, "2025-06-12"
 
@@ -55,21 +55,13 @@ CANONICAL = {
 }
 
 
-def _run(args: list[str], env: dict[str, str], timeout: int = 600) -> None:
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("nb_warehouse")
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
-    env["WAREHOUSE_SOURCES"] = str(data / "demo" / "sources.toml")
-    py = sys.executable
-    _run([py, "-m", "warehouse", "demo", "--days", str(DAYS), "--calls-per-day",
-          str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
+    env = demo_env(data)
+    cli(env, "demo", "--days", str(DAYS), "--calls-per-day", str(CALLS_PER_DAY), "--end-date", END)
     # The first nightly refresh lands and builds everything, and writes the run log.
-    _run([py, "-m", "warehouse", "nightly", "--no-notebooks"], env)
+    cli(env, "nightly", "--no-notebooks")
     return data
 
 
@@ -277,11 +269,13 @@ def test_offline_reports_render_in_chromium(
             assert len(rows) == total, f"{path.name}: a table shows {len(rows)} of {total} rows"
         if path.stem == "cost":
             # the per-model table lists every model of the truth (the window is all of it)
-            header, rows = next(t for t in _dom_tables(dom) if t[0][:2] == ["provider", "model"])
-            shown = {r[header.index("model")] for r in rows}
-            expected = set(truth["canonical_model"].drop_nulls())
-            assert expected <= shown, f"models missing from the cost report: {expected - shown}"
-            assert "acme-llm-7b" in shown and len(rows) > 10
+            header, cells = next(t for t in _dom_tables(dom) if t[0][:2] == ["provider", "model"])
+            models = {r[header.index("model")] for r in cells}
+            truth_models = set(truth["canonical_model"].drop_nulls())
+            assert truth_models <= models, (
+                f"models missing from the report: {truth_models - models}"
+            )
+            assert "acme-llm-7b" in models and len(cells) > 10
     # one colour per model and per source, in every chart of every report
     assert {f for f, _ in colours} == {"model", "source_name"}
     clashes = {k: v for k, v in colours.items() if len(v) > 1}
@@ -428,7 +422,9 @@ def test_usage_totals_match_truth(
     assert defs["total_requests"] == truth.height
     assert defs["total_errors"] == truth.filter(pl.col("status") == "error").height
     both = truth.drop_nulls(["input_tokens", "output_tokens"])
-    assert defs["total_tokens"] == int(both["input_tokens"].sum() + both["output_tokens"].sum())
+    assert (
+        defs["total_tokens"] == both.select(pl.sum("input_tokens") + pl.sum("output_tokens")).item()
+    )
 
 
 def test_cost_per_model_matches_list_price_of_truth(
@@ -460,8 +456,8 @@ def _latency_controls(truth: pl.DataFrame, model: str) -> dict:
     """The latency notebook's controls cell replaced: the whole window, one model."""
     import marimo as mo
 
-    first = truth["started_at"].min().date()
-    last = truth["started_at"].max().date()
+    first = truth.select(pl.col("started_at").min().dt.date()).item()
+    last = truth.select(pl.col("started_at").max().dt.date()).item()
     return {
         "date_range": mo.ui.date_range(start=first, stop=last, value=(first, last)),
         "percentile": mo.ui.dropdown({"p95": "p95_ms"}, value="p95"),
@@ -518,7 +514,7 @@ def test_latency_percentiles_over_sources_match_numpy(
             .group_by("source_name")
             .agg(pl.col("latency_ms").quantile(0.95, "linear").alias("p95"), pl.len().alias("n"))
         )
-        mean_p95 = (per_source["p95"] * per_source["n"]).sum() / per_source["n"].sum()
+        mean_p95 = per_source.select((pl.col("p95") * pl.col("n")).sum() / pl.sum("n")).item()
         averaged_differs |= abs(mean_p95 - row["p95_ms"]) > 1
     assert averaged_differs
 

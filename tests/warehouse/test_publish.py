@@ -13,9 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from tests.support.cli import REPO
 from warehouse.publish import BUILDER_DB, PUBLISHED, READERS_DB, publish
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _builder(data: Path) -> duckdb.DuckDBPyConnection:

@@ -14,10 +14,10 @@ import duckdb
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from tests.support.cli import REPO
 from warehouse import dbt_runner
 from warehouse.nightly import EXIT_LOCKED
 
-REPO = Path(__file__).resolve().parents[2]
 MARTS = ("generations", "daily_usage", "model_costs", "latency_percentiles", "model_latency_daily")
 CALLS = 100
 

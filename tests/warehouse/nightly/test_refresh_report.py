@@ -8,13 +8,11 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from tests.support.cli import REPO
 from warehouse.nightly import RUNLOG_DIR
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
@@ -24,8 +22,10 @@ def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
          "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
-    trips = re.search(r"\[\[source\]\][^[]*?system = \"trip_planner\"[^[]*", (
-        src / "sources.toml").read_text())[0]  # fmt: skip
+    found = re.search(r"\[\[source\]\][^[]*?system = \"trip_planner\"[^[]*", (
+        src / "sources.toml").read_text())  # fmt: skip
+    assert found
+    trips = found[0]
     missing = tmp_path / "nowhere" / "gateway.db"
     sources = tmp_path / "sources.toml"
     sources.write_text(

@@ -15,8 +15,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from ingest import registry
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 
 def _demo(src: Path) -> None:
@@ -30,7 +29,9 @@ def _demo(src: Path) -> None:
 def _entries(sources_toml: Path) -> dict[str, str]:
     """The demo's [[source]] tables as text, by system."""
     blocks = sources_toml.read_text().split("[[source]]")[1:]
-    return {re.search(r'system = "(\w+)"', b)[1]: "[[source]]" + b for b in blocks}
+    systems = [re.search(r'system = "(\w+)"', b) for b in blocks]
+    assert all(systems), sources_toml
+    return {m[1]: "[[source]]" + b for m, b in zip(systems, blocks, strict=True) if m}
 
 
 def _env(tmp_path: Path, sources: Path) -> dict[str, str]:

@@ -12,9 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from tests.support.cli import REPO
 from warehouse import nightly
-
-REPO = Path(__file__).resolve().parents[2]
 
 HOLDER = """
 import sys, time
@@ -87,7 +86,7 @@ def test_runlog_file_is_typed_and_complete(tmp_path):
     import datetime as dt
 
     now = dt.datetime(2025, 6, 24, 3, 0, tzinfo=dt.UTC)
-    row = {f.name: None for f in nightly.RUNLOG_SCHEMA}
+    row: dict[str, object] = {f.name: None for f in nightly.RUNLOG_SCHEMA}
     row.update(refresh_id="r1", scope="refresh", status="ok", started_at=now, rows_landed=7)
     path = nightly.write_runlog(tmp_path, "r1", [row])
     assert path.name == "r1.parquet"

@@ -488,8 +488,8 @@ def test_ml_gateway(demo: Path, truth: list[dict]) -> None:
     }
     t = _by_key(truth, "ml_gateway")
     with _db(demo, "ml_gateway") as c:
-        rows = c.execute('SELECT id, "createdAt", model, response, duration, error FROM chat_logs')
-        rows = rows.fetchall()
+        sql = 'SELECT id, "createdAt", model, response, duration, error FROM chat_logs'
+        rows = c.execute(sql).fetchall()
     errors = 0
     for cid, created, model, response, duration, error in rows:
         r = t[cid]

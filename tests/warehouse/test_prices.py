@@ -10,11 +10,11 @@ import importlib.metadata
 import itertools
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from genai_prices import Usage, calc_price
 
+from tests.support.cli import REPO
 from warehouse.pricing import (
     PRICE_COLUMNS,
     export_prices,
@@ -23,7 +23,6 @@ from warehouse.pricing import (
     resolve_model,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "dbt_project" / "seeds" / "model_prices.csv"
 OVERRIDES = REPO / "dbt_project" / "seeds" / "model_price_overrides.csv"
 

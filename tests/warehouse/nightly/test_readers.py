@@ -17,7 +17,8 @@ import duckdb
 import polars as pl
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
+
 pytestmark = pytest.mark.e2e
 
 READER = r"""
