@@ -164,6 +164,25 @@ def test_generation_rows_equal_truth(con, truth):
     np.testing.assert_allclose(rep["reported_cost_usd"], rep["reported_cost_usd_wh"], atol=1e-9)
 
 
+def test_error_class_is_the_generators_cause(con, truth):
+    """Every failed demo call is classed as the cause the generator gives the message it
+    wrote (demo.ERROR_CAUSES); a call that did not fail has no class."""
+    from demo import ERROR_CAUSES
+
+    g = con.sql("select source_name, source_key, error_class from marts.generations").pl()
+    j = truth.join(g, on=["source_name", "source_key"])
+    assert j.height == truth.height
+    failed = j.filter(pl.col("status") == "error")
+    unknown = set(failed["error_message"].unique().to_list()) - set(ERROR_CAUSES)
+    assert not unknown, f"messages the generator writes without a cause: {unknown}"
+    expected = failed["error_message"].replace_strict(ERROR_CAUSES, return_dtype=pl.String)
+    bad = failed.filter(expected != pl.col("error_class"))
+    assert bad.height == 0, bad.select("source_name", "error_message", "error_class").head(5)
+    # the demo's failures cover at least four classes: the test sees more than one rule
+    assert expected.n_unique() >= 4
+    assert j.filter(pl.col("status") != "error")["error_class"].is_null().all()
+
+
 def test_ollama_default_tag_is_one_model(con, truth):
     """trip_planner writes llama3.2 and llama3.2:latest: one model in every mart."""
     tp = truth.filter(pl.col("source_system") == "trip_planner")

@@ -63,6 +63,8 @@ final as (
         model_raw,
         status,
         error_message,
+        -- why it failed (docs/errors.md); NULL for a call that did not fail
+        {{ classify_error('status', 'error_message') }} as error_class,
         cost_status,
         price_source,
         {{ price_fingerprint() }} as price_fingerprint,
