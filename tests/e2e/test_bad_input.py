@@ -36,7 +36,7 @@ def warehouse(tmp_path_factory) -> dict:
         assert proc.returncode == code, proc.stdout[-3000:] + proc.stderr[-3000:]
         return proc.stdout + proc.stderr
 
-    run("demo", "--days", "2", "--calls-per-day", "300", "--bad-input")
+    run("demo", "--days", "2", "--calls-per-day", "300", "--end-date", "2025-06-24", "--bad-input")
     # schema drift: a gateway whose chat_logs lacks the required column `prompt`
     broken = data / "broken_gateway.db"
     db = sqlite3.connect(broken)
