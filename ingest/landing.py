@@ -38,7 +38,7 @@ META_FIELDS = [
     pa.field("_load_id", pa.string()),
     pa.field("_loaded_at", pa.timestamp("us", tz="UTC")),
 ]
-# Per row, beside the allowlisted columns (SPEC §5: kept, flagged, accounted for):
+# Per row, beside the allowlisted columns (bad input is kept, flagged, accounted for):
 # _unreadable: `column=value` pairs ("; "-separated) of values that could not be read as
 #   their column's kind (e.g. 'yesterday' in a DATETIME column); the value lands as NULL
 #   and dbt sets a call row aside with the rule unreadable_value.

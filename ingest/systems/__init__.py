@@ -1,4 +1,4 @@
-"""The source systems of SPEC §2, one module each. Adding a system means adding a module
+"""The source systems (docs/warehouse.md), one module each. Adding a system means adding a module
 here and its staging models in dbt."""
 
 from ingest.systems import ai_process_log, instagram_feed, ml_gateway, text2sql, trip_planner

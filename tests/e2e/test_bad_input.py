@@ -1,4 +1,4 @@
-"""Bad input (SPEC §5), end to end: the demo generator plants every kind of its catalogue
+"""Bad input (docs/bad_input.md), end to end: the demo generator plants every kind of its catalogue
 (demo/bad_input.py) with a known count and records, per planted row, what must
 happen to it (truth/bad_input.parquet). Here: each row is set aside with its rule or kept
 with its flag and repair, nothing else is set aside or flagged, and every landed row is

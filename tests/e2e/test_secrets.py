@@ -1,4 +1,4 @@
-"""Secrets never land (SPEC §6): plant unique markers in every secret column and known
+"""Secrets never land (docs/warehouse.md): plant unique markers in every secret column and known
 emails and IP addresses in the sources, ingest and build, then scan every string column
 of every Parquet file and of every table in the DuckDB file."""
 

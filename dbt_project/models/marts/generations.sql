@@ -88,7 +88,7 @@ final as (
         ---------- booleans
         is_known_model,
         is_local_model,
-        -- bad input kept, repaired and flagged (SPEC §5, docs/bad_input.md)
+        -- bad input kept, repaired and flagged (docs/bad_input.md)
         coalesce(
             reported_total_tokens
             <> coalesce(input_tokens, 0) + coalesce(output_tokens, 0),

@@ -1,4 +1,5 @@
--- Every landed call row set aside by a rule of SPEC §5, with the offending
+-- Every landed call row set aside by a rule of docs/warehouse.md ("Bad input"),
+-- with the offending
 -- value. The call rows that pass are in generations; landing_accounting
 -- balances both.
 {%- set call_models = [
