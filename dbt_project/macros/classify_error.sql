@@ -19,7 +19,7 @@
     only as a whole number ("429", not "14290" or "req_429a"). -#}
 {% macro classify_error(status, message) -%}
     case
-        when {{ status }} is distinct from 'error' then null
+        when coalesce({{ status }}, '') <> 'error' then null
         when {{ message }} is null then 'other'
         when regexp_matches(
             {{ message }},
