@@ -372,7 +372,7 @@ def _(alt, mo, set_aside, sources, wh):
                 .encode(
                     x=alt.X("sum(rows_set_aside):Q", title="Rows set aside (rows)"),
                     y=alt.Y("rule:N", title="Rule", sort="-x"),
-                    color=wh.source_color(sources),
+                    color=wh.source_color(sources, shown=set_aside["source_name"]),
                     tooltip=["source_name", "source_table", "rule", "rows_set_aside"],
                 )
                 .properties(width="container", height=200),
@@ -505,7 +505,17 @@ def _(alt, mo, present, wh):
                 "The data-quality model of unpriced models is **not available yet** "
                 "(issue #4); the `unpriced_model` bars above count the same calls."
             ),
-            wh.table(wh.query(f"select * from {_unpriced_relation}"))
+            wh.table(
+                wh.query(
+                    f"""
+                    select
+                        model_raw, source_name, requests, errors, requests_with_tokens,
+                        total_tokens, reported_cost_usd, first_seen_at, last_seen_at
+                    from {_unpriced_relation}
+                    order by requests desc, model_raw, source_name
+                    """
+                )
+            )
             if _unpriced_relation
             else mo.md(""),
         ]
@@ -543,7 +553,7 @@ def _(alt, mo, refresh_runs, sources, wh):
                     axis=alt.Axis(labelAngle=-30),
                 ),
                 y=alt.Y("rows_landed:Q", title="Rows landed (rows per refresh)"),
-                color=wh.source_color(sources),
+                color=wh.source_color(sources, shown=_per_source["source_name"]),
                 stroke=alt.condition(
                     alt.datum.status == "failed", alt.value("#e45756"), alt.value(None)
                 ),
