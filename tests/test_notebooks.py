@@ -500,6 +500,52 @@ def test_usage_totals_match_truth(
     assert defs["total_tokens"] == int(both["input_tokens"].sum() + both["output_tokens"].sum())
 
 
+def test_usage_failures_and_spenders_match_truth(
+    warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from demo import ERROR_CAUSES
+
+    defs = _load("usage", warehouse, monkeypatch)
+    # failed calls by class, model and source: the generator's cause of each message
+    failed = truth.filter(pl.col("status") == "error").with_columns(
+        cause=pl.col("error_message").replace_strict(ERROR_CAUSES, return_dtype=pl.String),
+        model=pl.col("canonical_model").fill_null("(no model)"),
+    )
+    calls = truth.with_columns(model=pl.col("canonical_model").fill_null("(no model)"))
+    calls = calls.group_by(["model", "source_name"]).len("calls")
+    want = (
+        failed.group_by(["cause", "model", "source_name"])
+        .len("failed")
+        .join(calls, on=["model", "source_name"])
+    )
+    want_rows = {(c, m, s): (f, n) for c, m, s, f, n in want.rows()}
+    got = defs["failures"]
+    got_rows = {
+        (r["error_class"], r["model"], r["source_name"]): (r["failed_calls"], r["calls"])
+        for r in got.iter_rows(named=True)
+    }
+    assert got_rows == want_rows
+    # the top messages: the demo writes no ids, so masking merges only numbers
+    assert defs["top_messages"]["failed_calls"].sum() <= failed.height
+    assert defs["top_messages"]["failed_calls"].to_list() == sorted(
+        defs["top_messages"]["failed_calls"].to_list(), reverse=True
+    )
+    # who spends: named users first, (no user) once per source that logs none, last
+    users = defs["top_users"]
+    no_user = users.filter(pl.col("user_id").str.starts_with("(no user)"))
+    assert users.tail(no_user.height)["user_id"].to_list() == no_user["user_id"].to_list()
+    sources_without_users = set(truth.filter(pl.col("user_key").is_null())["source_name"])
+    assert {u.split(" ", 2)[2] for u in no_user["user_id"]} == sources_without_users
+    per_user = truth.filter(pl.col("user_key").is_not_null()).with_columns(
+        user_id=pl.col("source_name") + ":" + pl.col("user_key")
+    )
+    want_calls = dict(per_user.group_by("user_id").len().rows())
+    named = users.head(users.height - no_user.height)
+    assert named.height == 15
+    for r in named.iter_rows(named=True):
+        assert r["calls"] == want_calls[r["user_id"]], r
+
+
 def test_cost_per_model_matches_list_price_of_truth(
     warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
