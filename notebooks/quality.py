@@ -81,6 +81,20 @@ def _(duckdb, present, wh):
             )
         except duckdb.Error as _exc:  # the view reads the run-log files when queried
             runs_error = str(_exc).splitlines()[0]
+    # What a run-log table shows (the rest is in marts.refresh_runs): few enough columns
+    # to fit the page, the error text wrapping
+    RUN_COLUMNS = [
+        "scope",
+        "source_name",
+        "step_name",
+        "status",
+        "started_at",
+        "duration_s",
+        "rows_landed",
+        "rows_set_aside",
+        "models_built",
+        "error_message",
+    ]
     # The newest run of each source: what the headline test compares with the landing.
     last_run_per_source = (
         None
@@ -90,7 +104,7 @@ def _(duckdb, present, wh):
         .unique("source_name", keep="first", maintain_order=True)
         .sort("source_name")
     )
-    return last_run_per_source, refresh_runs, runs_error, runs_relation
+    return RUN_COLUMNS, last_run_per_source, refresh_runs, runs_error, runs_relation
 
 
 @app.cell(hide_code=True)
@@ -107,7 +121,7 @@ def _(mo):
 
 
 @app.cell
-def _(mo, pl, refresh_runs, runs_error, runs_relation, wh):
+def _(RUN_COLUMNS, mo, pl, refresh_runs, runs_error, runs_relation, wh):
     last_refresh = None
     if runs_relation is None:
         _out = mo.md("The refresh run log is **not available yet** (issue #6).")
@@ -169,7 +183,7 @@ def _(mo, pl, refresh_runs, runs_error, runs_relation, wh):
             [
                 _callout,
                 wh.table(
-                    last_refresh.drop("refresh_id"),
+                    last_refresh.select(RUN_COLUMNS),
                     order="failures first, then sources, then steps",
                 ),
             ]
@@ -537,7 +551,7 @@ def _(mo):
 
 
 @app.cell
-def _(alt, mo, refresh_runs, sources, wh):
+def _(RUN_COLUMNS, alt, mo, refresh_runs, sources, wh):
     if refresh_runs is None or len(refresh_runs) == 0:
         _out = mo.md("No refresh recorded (see *The last refresh* above).")
     else:
@@ -569,7 +583,16 @@ def _(alt, mo, refresh_runs, sources, wh):
             )
             .properties(width="container", height=200)
         )
-        _out = mo.vstack([_chart, wh.table(refresh_runs, order="newest refresh first")])
+        _out = mo.vstack(
+            [
+                _chart,
+                wh.table(
+                    # a refresh's own row says "(whole refresh)" as its source
+                    refresh_runs.select(["refresh_id", *(c for c in RUN_COLUMNS if c != "scope")]),
+                    order="newest refresh first",
+                ),
+            ]
+        )
     _out
     return
 

@@ -379,7 +379,7 @@ _PAGE = """<!DOCTYPE html>
   .chart-error { color: #b00; }
   .table { overflow-x: auto; max-width: 100%; }
   table { border-collapse: collapse; font-size: 0.85rem; }
-  th, td { border-bottom: 1px solid #eee; padding: 0.25rem 0.6rem; text-align: left;
+  th, td { border-bottom: 1px solid #eee; padding: 0.25rem 0.45rem; text-align: left;
            white-space: nowrap; }
   th { white-space: normal; vertical-align: bottom; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; }
