@@ -8,7 +8,7 @@ It re-implements what the dbt models do between the landing zone and the marts, 
 documented rules, not by reading our SQL's output:
 
 - newest load of each source key; within that load, a second row with the same key is set
-  aside (`newest_load_rows` macro); the other SPEC §5 set-aside rules of the staging models'
+  aside (`newest_load_rows` macro); the other set-aside rules of the staging models'
   `call_quarantine_rule` (missing key, a value unreadable as its kind, missing timestamp,
   before 2020, over a day in the future, negative or over 10M tokens, negative or over 24 h
   latency); a model name of only spaces is no model;
@@ -95,8 +95,8 @@ class _Landing:
         return f"multiIf({', '.join(branches)}, NULL)"
 
     def newest_clean(self, system: str) -> str:
-        """The call table's rows that reach the clean model (SPEC §5 rules), with
-        `started_at` (UTC) added."""
+        """The call table's rows that reach the clean model (the set-aside rules,
+        docs/warehouse.md), with `started_at` (UTC) added."""
         table, key, ts, naive, tokens, latency = CALL_TABLES[system]
         started = self.to_utc(system, table, ts) if naive else f"toTimeZone({_q(ts)}, 'UTC')"
         keep = [

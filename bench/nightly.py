@@ -1,5 +1,5 @@
 """Wall time of a nightly refresh after one new day, beside a full build of the same
-history, as a ratio (issue #6; SPEC §7 target: under 10% with 90 days of history).
+history, as a ratio (issue #6; target: under 10% with 90 days of history, docs/warehouse.md).
 
     python -m bench.nightly [--days 90] [--calls-per-day 2000] [--slope]
 
@@ -88,7 +88,7 @@ def main() -> None:
             f"history: {days} days x {args.calls_per_day} calls/day (5 systems)\n"
             f"full build (nightly --full-refresh): {full:8.1f} s\n"
             f"nightly after one new day:           {incremental:8.1f} s\n"
-            f"ratio: {incremental / full:.1%} (SPEC §7 target: under 10% with 90 days)"
+            f"ratio: {incremental / full:.1%} (target: under 10% with 90 days)"
         )
         for name, secs in full_steps.items():
             night = steps.get(name, float("nan"))

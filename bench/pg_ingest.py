@@ -25,7 +25,7 @@ from ingest.systems import SYSTEMS
 from tests.support import pgserver
 from tests.support.postgres import copy_sqlite_to_postgres
 
-# system -> its call table; both run on PostgreSQL in production (SPEC §2)
+# system -> its call table; both run on PostgreSQL in production (docs/warehouse.md)
 TABLES = {"ml_gateway": "chat_logs", "instagram_feed": "instagram_feeds"}
 
 

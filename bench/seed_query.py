@@ -12,7 +12,7 @@ only, we fall back to its token_usage / gpt_response_raw JSON; the app prices at
 `llm_models` prices (stale), we at the list price in force on each day, cached input at the
 cache-read price; the app groups by its llm_models row, we by the canonical provider and
 model (its rows are mapped through `intermediate.int_models_resolved` before comparing);
-the app counts rows we set aside as impossible (SPEC §5). Request counts must agree per
+the app counts rows we set aside as impossible (docs/bad_input.md). Request counts must agree per
 model after that mapping, less set-aside rows.
 """
 

@@ -7,7 +7,8 @@ Contract: docs/demo_sources.md. ``generate(out_dir, DemoOptions(...))`` writes
     out_dir/truth/generations.parquet
     out_dir/truth/manifest.json
 
-Same options -> byte-identical truth Parquet and identical database contents. The folder is
+Same options (the end date included: it defaults to yesterday, UTC) -> byte-identical
+truth Parquet and identical database contents. The folder is
 built next to out_dir and swapped in by rename. Calls are generated one UTC day at a time
 (numpy-vectorised inside a day), so memory stays bounded for large runs.
 """
@@ -29,10 +30,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import _ai_process_log, _instagram_feed, _ml_gateway, _text2sql, _trip_planner
+from . import _ai_process_log, _instagram_feed, _ml_gateway, _text2sql, _texts, _trip_planner
 from ._util import TRUTH_SCHEMA, US_PER_DAY, DbWriter
 
-__all__ = ["SHARES", "SYSTEMS", "DemoOptions", "daily_counts", "generate", "options_from_manifest"]
+__all__ = [
+    "ERROR_CAUSES",
+    "SHARES",
+    "SYSTEMS",
+    "DemoOptions",
+    "daily_counts",
+    "generate",
+    "options_from_manifest",
+    "yesterday_utc",
+]
 
 # system -> (generator module, share of calls in percent, timezone written to sources.toml)
 SYSTEMS: dict[str, tuple[Any, int, str]] = {
@@ -43,6 +53,8 @@ SYSTEMS: dict[str, tuple[Any, int, str]] = {
     "ml_gateway": (_ml_gateway, 15, "UTC"),
 }
 SHARES = {name: share for name, (_, share, _) in SYSTEMS.items()}
+# every error message the generators write -> why the call failed (generations.error_class)
+ERROR_CAUSES: dict[str, str] = {**_texts.ERROR_CAUSES, **_ml_gateway.ERROR_CAUSES}
 # 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
 # 3: trip_planner's llama3.2:latest; instagram_feed's claude-3-5-haiku-20241022
 GENERATOR_VERSION = 3
@@ -60,11 +72,17 @@ _PARALLEL_MIN_CALLS = 200_000
 _DEMO_FILES = {f"{s}.db" for s in SYSTEMS} | {"sources.toml", "truth", "exports"}
 
 
+def yesterday_utc() -> datetime.date:
+    """The default last day of the demo: the UTC day before today."""
+    return datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class DemoOptions:
     days: int = 30
     calls_per_day: int = 500  # all five systems together
-    end_date: datetime.date = datetime.date(2025, 6, 24)  # last UTC day generated
+    # last UTC day generated; default yesterday (UTC), so "last week" has rows
+    end_date: datetime.date = dataclasses.field(default_factory=lambda: yesterday_utc())
     seed: int = 42
     bad_input: bool = False  # plant demo/bad_input.py's CATALOGUE
 

@@ -44,6 +44,7 @@ MODELS = [
     ("acme-llm-7b", 0.05, None, 1200.0),
 ]
 ERRORS = ["429 Too Many Requests", "upstream timeout after 30000ms"]
+ERROR_CAUSES = dict(zip(ERRORS, ["rate_limit", "timeout"], strict=True))  # kind 0 / 1
 
 
 class Generator:

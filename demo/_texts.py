@@ -128,6 +128,20 @@ T2S_ERRORS = [
     'near "GROUP": syntax error',
     "ambiguous column name: id",
 ]
+# Why each failure the generators write happened, in the warehouse's classes
+# (generations.error_class, docs/errors.md): the generator's own ground truth.
+ERROR_CAUSES = {
+    "ReadTimeout: Ollama did not respond in 60s": "timeout",
+    "httpx.ConnectError: [Errno 111] Connection refused (ollama at localhost:11434)": (
+        "server_error"
+    ),
+    "openai.RateLimitError: Error code: 429 - Rate limit reached for gpt-4o-mini": "rate_limit",
+    "openai.APITimeoutError: Request timed out.": "timeout",
+    "no such column: revenue": "tool_error",
+    "no such table: members": "tool_error",
+    'near "GROUP": syntax error': "tool_error",
+    "ambiguous column name: id": "tool_error",
+}
 T2S_ANSWERS = [
     "요청하신 결과입니다. 총 {n}개의 행이 조회되었습니다.",
     "Here are the results: {n} rows returned.",

@@ -1,4 +1,4 @@
-"""Planted bad input (SPEC §5): ``python -m warehouse demo --bad-input``.
+"""Planted bad input (docs/bad_input.md): ``python -m warehouse demo --bad-input``.
 
 Each kind in CATALOGUE adds `count` new rows to a generated source, copies of the
 table's newest row under a fresh key with one thing made wrong, and records what the

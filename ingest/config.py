@@ -1,4 +1,4 @@
-"""Where things are: the sources file (SPEC §3) and the data directory.
+"""Where things are: the sources file (README) and the data directory.
 
 Resolution of the sources file: ``$WAREHOUSE_SOURCES``, else ``sources.toml`` at the repo
 root, else the demo's ``$WAREHOUSE_DATA_DIR/demo/sources.toml`` once ``make demo`` wrote it.

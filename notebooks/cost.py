@@ -202,11 +202,11 @@ def _(alt, daily_cost, models, wh):
     alt.Chart(daily_cost).mark_bar().encode(
         x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
         y=alt.Y("sum(cost_usd):Q", title="Known cost (USD per day)", stack="zero"),
-        color=wh.model_color(models),
+        color=wh.model_color(models, shown=daily_cost.filter(daily_cost["cost_usd"] > 0)["model"]),
         tooltip=[
             alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
             alt.Tooltip("model:N", title="Model"),
-            alt.Tooltip("sum(cost_usd):Q", title="Cost (USD)", format="$,.2f"),
+            alt.Tooltip("sum(cost_usd):Q", title="Cost (USD)", format="$,.4~f"),
         ],
     ).properties(width="container", height=260)
     return
@@ -330,7 +330,7 @@ def _(mo, reconciliation, wh):
                 "has no price."
             ),
             wh.table(
-                reconciliation,
+                reconciliation.drop("provider", strict=False),
                 order="by source and model",
                 format_mapping=dict.fromkeys(_usd_columns, wh.usd),
             ),
@@ -366,7 +366,14 @@ def _(mo, unpriced, wh):
     mo.vstack(
         [
             mo.md(_note),
-            wh.table(unpriced)
+            # the model string as the app wrote it says which model; the split into
+            # input and output tokens is in the mart
+            wh.table(
+                unpriced.drop(
+                    ["source_system", "provider", "model", "input_tokens", "output_tokens"],
+                    strict=False,
+                )
+            )
             if len(unpriced)
             else mo.md("Every request in the window has a known cost."),
         ]

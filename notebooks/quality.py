@@ -77,6 +77,20 @@ def _(duckdb, wh):
         )
     except duckdb.Error as _exc:  # the view reads the run-log files when queried
         runs_error = str(_exc).splitlines()[0]
+    # What a run-log table shows (the rest is in marts.refresh_runs): few enough columns
+    # to fit the page, the error text wrapping
+    RUN_COLUMNS = [
+        "scope",
+        "source_name",
+        "step_name",
+        "status",
+        "started_at",
+        "duration_s",
+        "rows_landed",
+        "rows_set_aside",
+        "models_built",
+        "error_message",
+    ]
     # The newest run of each source: what the headline test compares with the landing.
     last_run_per_source = (
         None
@@ -86,7 +100,7 @@ def _(duckdb, wh):
         .unique("source_name", keep="first", maintain_order=True)
         .sort("source_name")
     )
-    return last_run_per_source, refresh_runs, runs_error
+    return RUN_COLUMNS, last_run_per_source, refresh_runs, runs_error
 
 
 @app.cell(hide_code=True)
@@ -103,7 +117,7 @@ def _(mo):
 
 
 @app.cell
-def _(mo, pl, refresh_runs, runs_error, wh):
+def _(RUN_COLUMNS, mo, pl, refresh_runs, runs_error, wh):
     last_refresh = None
     if runs_error is not None:
         _out = mo.callout(
@@ -163,7 +177,7 @@ def _(mo, pl, refresh_runs, runs_error, wh):
             [
                 _callout,
                 wh.table(
-                    last_refresh.drop("refresh_id"),
+                    last_refresh.select(RUN_COLUMNS),
                     order="failures first, then sources, then steps",
                 ),
             ]
@@ -348,7 +362,7 @@ def _(alt, mo, set_aside, sources, wh):
                 .encode(
                     x=alt.X("sum(rows_set_aside):Q", title="Rows set aside (rows)"),
                     y=alt.Y("rule:N", title="Rule", sort="-x"),
-                    color=wh.source_color(sources),
+                    color=wh.source_color(sources, shown=set_aside["source_name"]),
                     tooltip=["source_name", "source_table", "rule", "rows_set_aside"],
                 )
                 .properties(width="container", height=200),
@@ -465,7 +479,17 @@ def _(alt, mo, wh):
             )
             .properties(width="container", height=160),
             mo.md("Unpriced models, from `marts.unpriced_models`:"),
-            wh.table(wh.query("select * from marts.unpriced_models")),
+            wh.table(
+                wh.query(
+                    """
+                    select
+                        model_raw, source_name, requests, errors, requests_with_tokens,
+                        total_tokens, reported_cost_usd, first_seen_at, last_seen_at
+                    from marts.unpriced_models
+                    order by requests desc, model_raw, source_name
+                    """
+                )
+            ),
         ]
     )
     return (cost_status,)
@@ -485,7 +509,7 @@ def _(mo):
 
 
 @app.cell
-def _(alt, mo, refresh_runs, sources, wh):
+def _(RUN_COLUMNS, alt, mo, refresh_runs, sources, wh):
     if refresh_runs is None or len(refresh_runs) == 0:
         _out = mo.md("No refresh recorded (see *The last refresh* above).")
     else:
@@ -501,7 +525,7 @@ def _(alt, mo, refresh_runs, sources, wh):
                     axis=alt.Axis(labelAngle=-30),
                 ),
                 y=alt.Y("rows_landed:Q", title="Rows landed (rows per refresh)"),
-                color=wh.source_color(sources),
+                color=wh.source_color(sources, shown=_per_source["source_name"]),
                 stroke=alt.condition(
                     alt.datum.status == "failed", alt.value("#e45756"), alt.value(None)
                 ),
@@ -517,7 +541,16 @@ def _(alt, mo, refresh_runs, sources, wh):
             )
             .properties(width="container", height=200)
         )
-        _out = mo.vstack([_chart, wh.table(refresh_runs, order="newest refresh first")])
+        _out = mo.vstack(
+            [
+                _chart,
+                wh.table(
+                    # a refresh's own row says "(whole refresh)" as its source
+                    refresh_runs.select(["refresh_id", *(c for c in RUN_COLUMNS if c != "scope")]),
+                    order="newest refresh first",
+                ),
+            ]
+        )
     _out
     return
 

@@ -44,21 +44,31 @@ def cli() -> None:
 @cli.command()
 @click.option("--days", default=30, show_default=True)
 @click.option("--calls-per-day", default=500, show_default=True)
-@click.option("--end-date", default="2025-06-24", show_default=True, help="last UTC day")
+@click.option(
+    "--end-date",
+    default=None,
+    help="last UTC day, YYYY-MM-DD (default: yesterday, UTC); the same end date and "
+    "options give the same data",
+)
 @click.option("--seed", default=42, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="default: DATA/demo")
 @click.option("--bad-input", is_flag=True, help="plant the bad-input catalogue (docs/bad_input.md)")
 def demo(
-    days: int, calls_per_day: int, end_date: str, seed: int, out: Path | None, bad_input: bool
+    days: int,
+    calls_per_day: int,
+    end_date: str | None,
+    seed: int,
+    out: Path | None,
+    bad_input: bool,
 ) -> None:
     """Generate the demo source databases and their ground truth."""
-    from demo import DemoOptions, generate
+    from demo import DemoOptions, generate, yesterday_utc
 
     out = out or config.demo_dir(paths.data_dir())
     options = DemoOptions(
         days=days,
         calls_per_day=calls_per_day,
-        end_date=dt.date.fromisoformat(end_date),
+        end_date=dt.date.fromisoformat(end_date) if end_date else yesterday_utc(),
         seed=seed,
         bad_input=bad_input,
     )
@@ -66,7 +76,8 @@ def demo(
     total = manifest.get("truth_rows", "?")
     planted = manifest.get("bad_input_rows", 0)
     extra = f", {planted} bad-input rows planted" if planted else ""
-    click.echo(f"demo sources written to {out} ({total} calls{extra})")
+    window = f"{options.start_date} .. {options.end_date} UTC"
+    click.echo(f"demo sources written to {out} ({total} calls, {window}{extra})")
 
 
 def _extract(data_dir: Path, full_refresh: bool = False) -> list[SourceResult]:
@@ -170,7 +181,7 @@ def run(ctx: click.Context) -> None:
     data_dir = paths.data_dir()
     if config.sources_file(data_dir) is None:
         click.echo("no sources configured: generating the demo sources")
-        ctx.invoke(demo, days=30, calls_per_day=500, end_date="2025-06-24", seed=42, out=None)
+        ctx.invoke(demo, days=30, calls_per_day=500, end_date=None, seed=42, out=None)
     click.echo(f"sources: {config.sources_file(data_dir)}")
     # each step runs whatever failed before it (as in the nightly); the exit status says
     results = _extract(data_dir)

@@ -206,14 +206,25 @@ def model_names() -> list[str]:
     return sorted(frame["model"].to_list()) or [NO_MODEL]
 
 
-def model_scale(models: Sequence[str]) -> alt.Scale:
+def _scale(names: Sequence[str], palette: Sequence[str], shown: Any = None) -> alt.Scale:
+    """Colours by position in the full sorted list ``names`` (so a name keeps its colour
+    in every chart), with the domain (and so the legend) cut to the names in ``shown``
+    (any iterable, e.g. a frame's column) when given: a legend lists only what is drawn."""
+    colours = {n: palette[i % len(palette)] for i, n in enumerate(names)}
+    keep = list(names) if shown is None else [n for n in names if n in set(shown)]
+    return alt.Scale(domain=keep, range=[colours[n] for n in keep])
+
+
+def model_scale(models: Sequence[str], shown: Any = None) -> alt.Scale:
     """The same colour for a model in every chart of every notebook."""
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(models))]
-    return alt.Scale(domain=list(models), range=colours)
+    return _scale(models, PALETTE, shown)
 
 
-def model_color(models: Sequence[str], field: str = "model", title: str = "Model") -> alt.Color:
-    return alt.Color(f"{field}:N", title=title, scale=model_scale(models))
+def model_color(
+    models: Sequence[str], field: str = "model", title: str = "Model", shown: Any = None
+) -> alt.Color:
+    """A model's colour; ``shown``: the models the chart draws (its legend lists those)."""
+    return alt.Color(f"{field}:N", title=title, scale=model_scale(models, shown))
 
 
 def table(
@@ -228,12 +239,63 @@ def table(
     """
     import marimo as mo
 
-    shown = frame.head(max_rows)
+    shown = frame.head(max_rows).drop(surrogate_key_columns(frame))
+    kwargs["format_mapping"] = {**readable_formats(shown), **kwargs.get("format_mapping", {})}
+    kwargs.setdefault("wrapped_columns", wide_text_columns(shown))
     grid = mo.ui.table(shown, selection=None, pagination=False, **kwargs)
     if shown.height == frame.height:
         return grid
     note = f"{shown.height:,} of {frame.height:,} rows shown" + (f", {order}" if order else "")
     return mo.vstack([mo.md(f"*{note}.*"), grid])
+
+
+# A text column whose longest value is longer than this wraps in a table instead of
+# widening it past the page.
+WRAP_CHARS = 30
+
+
+def surrogate_key_columns(frame: pl.DataFrame) -> list[str]:
+    """Columns that only hold md5 surrogate keys (``unpriced_model_id``): they mean
+    nothing to a reader and take a wide column, so a table leaves them out."""
+    return [
+        name
+        for name, dtype in frame.schema.items()
+        if name.endswith("_id")
+        and dtype == pl.String
+        and frame.height
+        and frame[name].drop_nulls().str.contains("^[0-9a-f]{32}$").all()
+    ]
+
+
+def _minutes(value: dt.datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def readable_formats(frame: pl.DataFrame) -> dict[str, Any]:
+    """Display formats for a table: counts with thousands separators (not the ids, years
+    and hours that happen to be integers: columns named ``*_id``, ``*year*``), costs
+    (Decimal or ``*_usd`` columns) by ``usd``, so a sub-cent cost never reads $0.00, and
+    times to the minute."""
+    formats: dict[str, Any] = {}
+    for name, dtype in frame.schema.items():
+        if dtype.is_integer() and not (name.endswith("_id") or "year" in name):
+            formats[name] = count
+        elif isinstance(dtype, pl.Decimal) or (dtype.is_float() and name.endswith("_usd")):
+            formats[name] = usd
+        elif isinstance(dtype, pl.Datetime):
+            formats[name] = _minutes  # UTC (the connection's time zone), to the minute
+    return formats
+
+
+def wide_text_columns(frame: pl.DataFrame) -> list[str]:
+    """The text columns with a value longer than WRAP_CHARS: wrapped, so the table fits."""
+    return [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+        and frame.height
+        and (frame[name].str.len_chars().max() or 0) > WRAP_CHARS  # type: ignore[operator]
+    ]
 
 
 def source_names() -> list[str]:
@@ -242,19 +304,85 @@ def source_names() -> list[str]:
     return frame["source_name"].to_list()
 
 
-def source_color(sources: Sequence[str], field: str = "source_name") -> alt.Color:
-    """The same colour for a source in every chart of every notebook."""
-    colours = [SOURCE_PALETTE[i % len(SOURCE_PALETTE)] for i in range(len(sources))]
-    return alt.Color(
-        f"{field}:N", title="Source", scale=alt.Scale(domain=list(sources), range=colours)
-    )
+def source_color(
+    sources: Sequence[str], field: str = "source_name", shown: Any = None
+) -> alt.Color:
+    """The same colour for a source in every chart of every notebook; ``shown``: the
+    sources the chart draws (its legend lists those)."""
+    return alt.Color(f"{field}:N", title="Source", scale=_scale(sources, SOURCE_PALETTE, shown))
 
 
 def usd(value: Decimal | float | None, places: int = 2) -> str:
-    """Dollars for display; an unknown (NULL) cost is "unknown", never $0."""
+    """Dollars for display; an unknown (NULL) cost is "unknown", never $0.
+
+    A non-zero cost never reads as $0.00: below a cent it gets two significant digits
+    ($0.0042, $0.000013), so a sub-cent call or user is told apart from a free one.
+    """
     if value is None:
         return "unknown"
-    return f"${value:,.{places}f}"
+    v = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if v != 0 and abs(v) < Decimal(10) ** -places:
+        # digits after the point: the first significant one and the next
+        places = -abs(v).adjusted() + 1
+    return f"${v:,.{places}f}"
+
+
+def count(value: int | float | None) -> str:
+    """A count with thousands separators; NULL as an en dash."""
+    if value is None:
+        return "–"
+    return f"{int(value):,}"
+
+
+def wilson_interval(errors: int, calls: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a rate errors / calls, as percentages.
+
+    One failed call out of one is "somewhere between 21 % and 100 %", not a 100 % spike.
+    """
+    if calls <= 0:
+        return (0.0, 100.0)
+    p = errors / calls
+    denom = 1 + z * z / calls
+    centre = (p + z * z / (2 * calls)) / denom
+    half = z * ((p * (1 - p) / calls + z * z / (4 * calls * calls)) ** 0.5) / denom
+    return (100 * max(0.0, centre - half), 100 * min(1.0, centre + half))
+
+
+def wilson_sql(errors: str, calls: str, z: float = 1.96) -> tuple[str, str]:
+    """SQL for the lower and upper bound (percent) of wilson_interval(errors, calls)."""
+    p = f"(cast({errors} as double) / nullif({calls}, 0))"
+    n = f"nullif({calls}, 0)"
+    zz = z * z
+    centre = f"(({p} + {zz} / (2 * {n})) / (1 + {zz} / {n}))"
+    half = f"({z} * sqrt({p} * (1 - {p}) / {n} + {zz} / (4 * {n} * {n})) / (1 + {zz} / {n}))"
+    return (
+        f"100 * greatest(0.0, {centre} - {half})",
+        f"100 * least(1.0, {centre} + {half})",
+    )
+
+
+# A rate over fewer calls than this is drawn grey and hollow, with its interval: too few
+# calls to read anything from the point itself.
+MIN_RATE_CALLS = 20
+
+
+def masked_message_sql(column: str) -> str:
+    """SQL: an error message with its ids and numbers masked, so that one message repeated
+    with a thousand request ids or durations counts as one: UUIDs, hex strings of 8 or
+    more characters and prefixed ids (``req_…``, ``chatcmpl-…``) as <id>, numbers that
+    stand alone (``429``, ``30000ms``; not the 4 of ``gpt-4o``) as <n>, whitespace
+    collapsed."""
+    rules = [
+        ("[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", "<id>"),
+        (r"\b(req|chatcmpl|call|run|msg|resp|job)[-_][0-9A-Za-z_-]+", "<id>"),
+        (r"\b[0-9a-fA-F]{8,}\b", "<id>"),
+        (r"\b[0-9]+(\.[0-9]+)?(ms|s)?\b", "<n>"),
+        (r"\s+", " "),
+    ]
+    sql = column
+    for pattern, mask in rules:
+        sql = f"regexp_replace({sql}, '{pattern}', '{mask}', 'g')"
+    return f"trim({sql})"
 
 
 def pct(part: float | int | None, whole: float | int | None) -> str:

@@ -267,13 +267,21 @@ function esc(v) {
   d.textContent = text(v);
   return d.innerHTML;
 }
-function table(rows) {
+function table(rows, wrapped) {
+  // wrapped: the columns notebook_support.table marks for wrapping (long text, ids);
+  // numbers (counts with separators, $ amounts, percentages) are right-aligned
   if (!Array.isArray(rows) || rows.length === 0) return "<p class=empty>No rows.</p>";
   const cols = Object.keys(rows[0]).filter((c) => !c.startsWith("_marimo"));
+  const wrap = new Set(Array.isArray(wrapped) ? wrapped : []);
   const cell = (v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : v);
-  return "<div class=table><table><thead><tr>" + cols.map((c) => `<th>${esc(c)}</th>`).join("") +
+  const num = (v) => typeof v === "number" || /^[$-]*[0-9][0-9,.]*( %)?$/.test(text(v));
+  const cls = (c, v) => (wrap.has(c) ? " class=wrap" : num(v) ? " class=num" : "");
+  // a long column name may break after its underscores
+  return "<div class=table><table><thead><tr>" +
+    cols.map((c) => `<th>${esc(c).replaceAll("_", "_<wbr>")}</th>`).join("") +
     "</tr></thead><tbody>" + rows.map((r) => "<tr>" + cols.map((c) =>
-      `<td>${esc(cell(r[c]))}</td>`).join("") + "</tr>").join("") + "</tbody></table></div>";
+      `<td${cls(c, r[c])}>${esc(cell(r[c]))}</td>`).join("") + "</tr>").join("") +
+    "</tbody></table></div>";
 }
 function control(el) {
   const label = parse(el.dataset.label) || "";
@@ -312,7 +320,10 @@ function draw(el) {
     el.outerHTML = `<div class="callout ${kind}">${parse(el.dataset.html)}</div>`;
     return;
   }
-  if (tag === "marimo-table") { el.outerHTML = table(deep(parse(el.dataset.data))); return; }
+  if (tag === "marimo-table") {
+    el.outerHTML = table(deep(parse(el.dataset.data)), deep(parse(el.dataset.wrappedColumns)));
+    return;
+  }
   if (["marimo-date-range", "marimo-dropdown", "marimo-multiselect", "marimo-date",
        "marimo-slider", "marimo-checkbox", "marimo-radio", "marimo-text"].includes(tag)) {
     el.outerHTML = control(el);
@@ -330,6 +341,10 @@ function drawAll() {
   }
 }
 drawAll();
+// A table wider than the page is marked (the report test looks for the mark).
+for (const t of document.querySelectorAll("main .table")) {
+  if (t.scrollWidth > t.clientWidth + 1) t.classList.add("too-wide");
+}
 """
 
 _PAGE = """<!DOCTYPE html>
@@ -364,8 +379,11 @@ _PAGE = """<!DOCTYPE html>
   .chart-error { color: #b00; }
   .table { overflow-x: auto; max-width: 100%; }
   table { border-collapse: collapse; font-size: 0.85rem; }
-  th, td { border-bottom: 1px solid #eee; padding: 0.25rem 0.6rem; text-align: left;
+  th, td { border-bottom: 1px solid #eee; padding: 0.25rem 0.45rem; text-align: left;
            white-space: nowrap; }
+  th { white-space: normal; vertical-align: bottom; }
+  td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 8rem; }
   th { background: #f6f8fa; }
   .empty { color: #6a737d; }
 </style>

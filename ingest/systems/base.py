@@ -1,7 +1,7 @@
 """What a source system module declares: its tables, their allowlisted columns and keys.
 
 Nothing outside these declarations is ever selected from a source, so a secret column
-that is not listed here cannot land (SPEC §6).
+that is not listed here cannot land (docs/warehouse.md).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Column:
     # An SQL expression (written by the system module, never taken from config) that
     # replaces the plain column, e.g. to blank a value in rows flagged sensitive.
     expression: str | None = None
-    # Personal data (emails, IPs): lands as HMAC-SHA256 hex under <name>_hmac (SPEC §6).
+    # Personal data (emails, IPs): lands as HMAC-SHA256 hex under <name>_hmac (docs/warehouse.md).
     pseudonymize: bool = False
 
     @property

@@ -1,7 +1,7 @@
 """text2sql (seed 002): a text-to-SQL app; one LLM call is one ``query_analytics`` row.
 
 Quirks: ``execution_time`` is SQL execution seconds, not LLM latency; ``llm_cost_estimate``
-is the app's own stale cost. It holds secrets (SPEC §6): ``password_hash``,
+is the app's own stale cost. It holds secrets (docs/warehouse.md): ``password_hash``,
 ``token_hash``, ``key_hash``, ``encrypted_db_password`` and sensitive ``system_config``
 values are never selected; emails and IP addresses land only as keyed hashes
 (``email_hmac``, ``ip_address_hmac``, see ingest/pseudonym.py).

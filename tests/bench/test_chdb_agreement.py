@@ -48,7 +48,7 @@ def warehouse(tmp_path_factory) -> tuple[Path, int]:
     )
     py = sys.executable
     _run(env, py, "-m", "warehouse", "demo", "--days", "4", "--calls-per-day", "600",
-         "--bad-input", "--out", str(src))  # fmt: skip
+         "--end-date", "2025-06-24", "--bad-input", "--out", str(src))  # fmt: skip
     # the calls that must reach the marts: the clean ones and the planted rows kept
     truth_rows = pl.read_parquet(src / "truth" / "generations.parquet").height
     bad = pl.read_parquet(src / "truth" / "bad_input.parquet")

@@ -1,4 +1,4 @@
-"""Bad input (SPEC §5), end to end: the demo generator plants every kind of its catalogue
+"""Bad input (docs/bad_input.md), end to end: the demo generator plants every kind of its catalogue
 (demo/bad_input.py) with a known count and records, per planted row, what must
 happen to it (truth/bad_input.parquet). Here: each row is set aside with its rule or kept
 with its flag and repair, nothing else is set aside or flagged, and every landed row is
@@ -34,7 +34,7 @@ def warehouse(tmp_path_factory) -> dict:
         assert proc.returncode == code, proc.stdout[-3000:] + proc.stderr[-3000:]
         return proc.stdout + proc.stderr
 
-    run("demo", "--days", "2", "--calls-per-day", "300", "--bad-input")
+    run("demo", "--days", "2", "--calls-per-day", "300", "--end-date", "2025-06-24", "--bad-input")
     # schema drift: a gateway whose chat_logs lacks the required column `prompt`
     broken = data / "broken_gateway.db"
     db = sqlite3.connect(broken)

@@ -17,7 +17,7 @@ from tests.support.cli import REPO
 def _demo(out: Path, seed: int, calls: int) -> pl.DataFrame:
     subprocess.run(
         [sys.executable, "-m", "warehouse", "demo", "--days", "2", "--calls-per-day", str(calls),
-         "--seed", str(seed), "--out", str(out)],
+         "--seed", str(seed), "--end-date", "2025-06-24", "--out", str(out)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
     return pl.read_parquet(out / "truth" / "generations.parquet")

@@ -62,7 +62,7 @@ def test_removed_renamed_and_readded_sources(tmp_path):
     src = tmp_path / "src"
     subprocess.run(
         [sys.executable, "-m", "warehouse", "demo", "--days", "3", "--calls-per-day", "80",
-         "--out", str(src)],
+         "--end-date", "2025-06-24", "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
     truth = pl.read_parquet(src / "truth" / "generations.parquet")

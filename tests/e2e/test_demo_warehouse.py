@@ -154,6 +154,25 @@ def test_generation_rows_equal_truth(con, truth):
     np.testing.assert_allclose(rep["reported_cost_usd"], rep["reported_cost_usd_wh"], atol=1e-9)
 
 
+def test_error_class_is_the_generators_cause(con, truth):
+    """Every failed demo call is classed as the cause the generator gives the message it
+    wrote (demo.ERROR_CAUSES); a call that did not fail has no class."""
+    from demo import ERROR_CAUSES
+
+    g = con.sql("select source_name, source_key, error_class from marts.generations").pl()
+    j = truth.join(g, on=["source_name", "source_key"])
+    assert j.height == truth.height
+    failed = j.filter(pl.col("status") == "error")
+    unknown = set(failed["error_message"].unique().to_list()) - set(ERROR_CAUSES)
+    assert not unknown, f"messages the generator writes without a cause: {unknown}"
+    expected = failed["error_message"].replace_strict(ERROR_CAUSES, return_dtype=pl.String)
+    bad = failed.filter(expected != pl.col("error_class"))
+    assert bad.height == 0, bad.select("source_name", "error_message", "error_class").head(5)
+    # the demo's failures cover at least four classes: the test sees more than one rule
+    assert expected.n_unique() >= 4
+    assert j.filter(pl.col("status") != "error")["error_class"].is_null().all()
+
+
 def test_ollama_default_tag_is_one_model(con, truth):
     """trip_planner writes llama3.2 and llama3.2:latest: one model in every mart."""
     tp = truth.filter(pl.col("source_system") == "trip_planner")
@@ -370,3 +389,247 @@ def test_feed_outputs_count_hashtags(con, warehouse):
     assert len(got) == len(raw)
     for key, count in got:
         assert count == raw[key].count("#")
+
+
+# ---------------------------------------------------------------- docs/queries.md
+
+QUERIES_DOC = REPO / "docs" / "queries.md"
+# the day the documented questions are asked: the day after the demo's last day
+ASKED_ON = dt.date.fromisoformat(END) + dt.timedelta(days=1)
+
+
+def doc_queries() -> list[tuple[str, str, str]]:
+    """(question, SQL, answer table as written) of every question of docs/queries.md."""
+    found = []
+    for section in QUERIES_DOC.read_text(encoding="utf-8").split("\n## ")[1:]:
+        question = section.splitlines()[0]
+        sql = section.split("```sql\n", 1)[1].split("```", 1)[0]
+        after = section.split("```sql\n", 1)[1].split("```", 1)[1]
+        table = "\n".join(line for line in after.splitlines() if line.startswith("|"))
+        found.append((question, sql, table or after.strip().split("\n\n")[0]))
+    return found
+
+
+def run_doc_query(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
+    """A documented query as asked on ASKED_ON: current_date pinned to that day."""
+    pinned = sql.replace("current_date", f"date '{ASKED_ON.isoformat()}'")
+    assert pinned != sql or "current_date" not in sql
+    return con.sql(pinned).pl()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
+
+
+def markdown_answer(frame: pl.DataFrame) -> str:
+    """The answer table of docs/queries.md for a query's result."""
+    if frame.height == 0:
+        return "*(no rows)*"
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.rows()]
+    return "\n".join(lines)
+
+
+def _known(costs: pl.Series) -> float | None:
+    """A sum of known costs: NULL when none is known, never 0."""
+    known = costs.drop_nulls()
+    return float(known.sum()) if len(known) else None
+
+
+def _close(got: object, want: object, places: int) -> bool:
+    """got, rounded to ``places`` decimals by the query, is want (NULL only for NULL)."""
+    if want is None or got is None:
+        return got is None and want is None
+    return abs(float(got) - float(want)) <= 0.5 * 10**-places + 1e-9  # type: ignore[arg-type]
+
+
+def _landed_rows(warehouse: Path, source_name: str, source_table: str) -> int:
+    files = list((warehouse / "landing").glob(f"*/{source_name}/{source_table}/*.parquet"))
+    assert files, (source_name, source_table)
+    return sum(pl.read_parquet(f).height for f in files)
+
+
+def test_queries_doc_has_ten_questions_with_answers():
+    found = doc_queries()
+    assert len(found) == 10
+    for question, sql, answer in found:
+        assert sql.strip().lower().startswith(("select", "with")), question
+        assert answer.startswith(("|", "*(no rows)*")), f"{question}: no answer table"
+
+
+def test_queries_doc_answers_are_what_the_queries_return(con):
+    for question, sql, answer in doc_queries():
+        got = markdown_answer(run_doc_query(con, sql))
+        assert got == answer, f"docs/queries.md, {question!r}: the answer is now\n{got}"
+
+
+def test_queries_doc_answers_equal_truth(con, truth, warehouse):
+    from demo import ERROR_CAUSES
+
+    answers = [run_doc_query(con, sql) for _q, sql, _a in doc_queries()]
+    yesterday = ASKED_ON - dt.timedelta(days=1)
+    week = truth.filter(pl.col("day").is_between(ASKED_ON - dt.timedelta(days=7), yesterday))
+    assert week.height == truth.height  # the demo's five days are all in "last week"
+
+    # 1. cost per model last week
+    want = {
+        (k[0], k[1]): (g.height, _known(g["expected_cost"]), g["expected_cost"].null_count())
+        for k, g in week.group_by(["c_provider", "c_model"])
+    }
+    got = answers[0]
+    assert {(r["provider"], r["model"]) for r in got.iter_rows(named=True)} == set(want)
+    for r in got.iter_rows(named=True):
+        calls, cost, unknown = want[(r["provider"], r["model"])]
+        assert (r["calls"], r["unknown_cost_calls"]) == (calls, unknown), r
+        assert _close(r["known_cost_usd"], cost, 4), (r, cost)
+
+    # 2. p95 per model yesterday, over successful calls with a latency (RAG steps: no model)
+    timed = truth.filter(
+        (pl.col("day") == yesterday)
+        & (pl.col("status") == "success")
+        & pl.col("latency_ms").is_not_null()
+    )
+    want = {
+        (k[0], k[1]): (g.height, float(np.percentile(g["latency_ms"].to_numpy(), 95)))
+        for k, g in timed.group_by(["c_provider", "c_model"])
+    }
+    got = answers[1]
+    assert {(r["provider"], r["model"]) for r in got.iter_rows(named=True)} == set(want)
+    for r in got.iter_rows(named=True):
+        calls, p95 = want[(r["provider"], r["model"])]
+        assert r["calls_timed"] == calls and _close(r["p95_ms"], p95, 1), (r, p95)
+
+    # 3. top spenders: users by known cost, then calls, then id
+    tokens = pl.when(pl.col("input_tokens").is_not_null() | pl.col("output_tokens").is_not_null())
+    users = [
+        (
+            k[0],
+            _known(g["expected_cost"]),
+            g.height,
+            g.select(
+                tokens.then(
+                    pl.col("input_tokens").fill_null(0) + pl.col("output_tokens").fill_null(0)
+                )
+            )
+            .to_series()
+            .sum(),
+            g["expected_cost"].null_count(),
+        )
+        for k, g in week.filter(pl.col("user_id").is_not_null()).group_by(["user_id"])
+    ]
+    users.sort(key=lambda u: (u[1] is None, -(u[1] or 0), -u[2], u[0]))
+    got = answers[2]
+    assert got.height == 10
+    for r, u in zip(got.iter_rows(named=True), users[:10], strict=True):
+        assert (r["user_id"], r["calls"], r["tokens"], r["unknown_cost_calls"]) == (
+            u[0], u[2], u[3], u[4],
+        ), (r, u)  # fmt: skip
+        assert _close(r["known_cost_usd"], u[1], 4), (r, u)
+
+    # 4. failed calls by the cause the generator gives each message
+    failed = week.filter(pl.col("status") == "error").with_columns(
+        cause=pl.col("error_message").replace_strict(ERROR_CAUSES, return_dtype=pl.String)
+    )
+    want = {(k[0], k[1]): g.height for k, g in failed.group_by(["cause", "source_name"])}
+    got = {(r[0], r[1]): r[2] for r in answers[3].rows()}
+    assert got == want
+    assert answers[3]["failed_calls"].to_list() == sorted(want.values(), reverse=True)
+
+    # 5. cost per session, per source: sessions placed on the day of their first call
+    sessions = (
+        truth.filter(pl.col("session_id").is_not_null())
+        .group_by("session_id")
+        .agg(
+            pl.col("source_name").first(),
+            pl.col("day").min().alias("first_day"),
+            pl.col("expected_cost"),
+            pl.col("expected_cost").null_count().alias("unknown"),
+        )
+        .filter(pl.col("first_day").is_between(ASKED_ON - dt.timedelta(days=7), yesterday))
+    )
+    got = {r["source_name"]: r for r in answers[4].iter_rows(named=True)}
+    assert set(got) == set(sessions["source_name"])
+    for k, g in sessions.group_by(["source_name"]):
+        r = got[k[0]]
+        cost = _known(g["expected_cost"].explode())
+        assert (r["sessions"], r["unknown_cost_calls"]) == (g.height, g["unknown"].sum()), r
+        assert _close(r["known_cost_usd"], cost, 4)
+        assert _close(r["known_cost_per_session_usd"], (cost or 0) / g.height, 6)
+
+    # 6. unpriced models: genai-prices' own calculator knows no price for them
+    def has_price(provider: str | None, *names: str) -> bool:
+        """genai-prices prices the model under its raw or its canonical name."""
+        if provider == "ollama":
+            return True
+        for name in names:
+            try:
+                usage = Usage(input_tokens=1000, output_tokens=1000)
+                calc_price(usage, name, provider_id=provider)
+            except LookupError:
+                continue
+            return provider is not None
+        return False
+
+    named = truth.filter(pl.col("model_raw").is_not_null())
+    want = {
+        (k[0], k[1]): (g.height, g["input_tokens"].drop_nulls().len())
+        for k, g in named.group_by(["model_raw", "source_name", "c_provider", "c_model"])
+        if not has_price(k[2], k[0], k[3])
+    }
+    got = {(r[0], r[1]): (r[2], r[3]) for r in answers[5].rows()}
+    assert got == want and len(got) >= 2
+
+    # 7. set aside: landed call rows (the Parquet files) that are not calls of the truth
+    tables = truth.group_by(["source_name", "source_table"]).len()
+    set_aside = {(s, t): _landed_rows(warehouse, s, t) - n for s, t, n in tables.rows()}
+    want = sum(set_aside.values())
+    assert answers[6]["rows_set_aside"].sum() == want == 0  # the clean demo
+
+    # 8. a tenant's monthly spend
+    tenant = truth.filter(pl.col("tenant_id") == "tenant_cafe_seoul")
+    want = {
+        k[0]: (g.height, _known(g["expected_cost"]), g["expected_cost"].null_count())
+        for k, g in tenant.group_by(pl.col("day").dt.truncate("1mo").alias("month"))
+    }
+    got = answers[7]
+    assert got.height == len(want) >= 1
+    for r in got.iter_rows(named=True):
+        month = r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]
+        calls, cost, unknown = want[month]
+        assert (r["calls"], r["unknown_cost_calls"]) == (calls, unknown)
+        assert _close(r["known_cost_usd"], cost, 4)
+
+    # 9. failed calls per source yesterday, with the calls they are a share of
+    day = truth.filter(pl.col("day") == yesterday)
+    want = {
+        k[0]: (g.height, g.filter(pl.col("status") == "error").height)
+        for k, g in day.group_by(["source_name"])
+    }
+    got = answers[8]
+    assert {
+        r["source_name"]: (r["calls"], r["failed_calls"]) for r in got.iter_rows(named=True)
+    } == want
+    for r in got.iter_rows(named=True):
+        calls, failed = want[r["source_name"]]
+        assert _close(r["failed_pct"], 100 * failed / calls, 1), r
+
+    # 10. the apps' own cost against the list price, over calls that have both
+    compared = week.filter(
+        pl.col("reported_cost_usd").is_not_null() & pl.col("expected_cost").is_not_null()
+    )
+    got = {r["source_name"]: r for r in answers[9].iter_rows(named=True)}
+    assert set(got) == set(compared["source_name"]) and got
+    for k, g in compared.group_by(["source_name"]):
+        r = got[k[0]]
+        app, listed = g["reported_cost_usd"].sum(), g["expected_cost"].sum()
+        assert r["compared_calls"] == g.height
+        assert _close(r["app_reported_usd"], app, 4) and _close(r["list_price_usd"], listed, 4)
+        assert _close(r["difference_usd"], app - listed, 4)

@@ -1,4 +1,4 @@
-"""The sources file (SPEC §3): every mistake is one line naming the file, the source and
+"""The sources file (README): every mistake is one line naming the file, the source and
 what to write instead; and the documented examples mean what they look like."""
 
 from __future__ import annotations

@@ -194,9 +194,12 @@ def _dom_tables(dom: str) -> list[tuple[list[str], list[list[str]]]]:
     """The report's drawn tables: header and rows of cell texts."""
     tables = []
     for body in re.findall(r"<table>(.*?)</table>", dom, flags=re.S):
-        header = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", body, flags=re.S)]
+        header = [
+            html.unescape(h.replace("<wbr>", ""))
+            for h in re.findall(r"<th>(.*?)</th>", body, flags=re.S)
+        ]
         rows = [
-            [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row, flags=re.S)]
+            [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
             for row in re.findall(r"<tr>(.*?)</tr>", body.split("</thead>")[-1], flags=re.S)
         ]
         tables.append((header, rows))
@@ -223,6 +226,66 @@ def _encodings(spec: object) -> list[dict]:
     return []
 
 
+def _chart_rows(spec: dict) -> list[dict]:
+    """Every data row of a chart spec (its named datasets and inline values)."""
+    rows = [r for values in (spec.get("datasets") or {}).values() for r in values]
+
+    def inline(node: object) -> list[dict]:
+        if isinstance(node, dict):
+            data = node.get("data")
+            here = data["values"] if isinstance(data, dict) and "values" in data else []
+            return here + [r for v in node.values() for r in inline(v)]
+        if isinstance(node, list):
+            return [r for v in node for r in inline(v)]
+        return []
+
+    return rows + inline(spec)
+
+
+def _check_legends_and_rates(name: str, spec: dict) -> None:
+    """A legend lists only what the chart draws; a rate is drawn with its calls."""
+    rows = _chart_rows(spec)
+    for encoding in _encodings(spec):
+        colour = encoding.get("color", {})
+        domain = colour.get("scale", {}).get("domain")
+        quantities = [
+            encoding[c]["field"]
+            for c in ("x", "y")
+            if encoding.get(c, {}).get("type") == "quantitative" and "field" in encoding[c]
+        ]
+        if domain and quantities:
+            for value in domain:
+                drawn = [
+                    r
+                    for r in rows
+                    if r.get(colour["field"]) == value
+                    and any(r.get(q) not in (None, 0, 0.0) for q in quantities)
+                ]
+                assert drawn, f"{name}: legend entry {value!r} without a mark ({quantities})"
+        tips = encoding.get("tooltip", [])
+        tips = tips if isinstance(tips, list) else [tips]
+        fields = [t.get("field", "") if isinstance(t, dict) else str(t) for t in tips]
+        plotted = [encoding.get(c, {}).get("field", "") for c in ("x", "y")]
+        if any("rate" in f or f.endswith("_pct") for f in plotted):
+            assert {"requests", "calls"} & set(fields), f"{name}: a rate without its calls"
+
+
+def _check_money_and_rates_in_tables(name: str, source: str) -> None:
+    """No non-zero cost shown as $0.00 (only a free local model's is zero, or a
+    difference of two equal costs); a rate in a table has its calls beside it."""
+    for element in re.findall(r"<marimo-table\b[^>]*>", source):
+        rows, _total = reports.table_rows(element)
+        for row in rows:
+            keys = list(row)
+            if any("pct" in k or "%" in k or "rate" in k for k in keys):
+                counts = [k for k in keys if "calls" in k or "requests" in k]
+                assert counts, f"{name}: a rate without its calls {keys}"
+            for key, value in row.items():
+                if value == "$0.00":
+                    free = row.get("provider") == "ollama" or "minus" in key
+                    assert free, f"{name}: $0.00 shown for {key} of {row}"
+
+
 def test_offline_reports_render_in_chromium(
     warehouse: Path, truth: pl.DataFrame, chromium: str, tmp_path: Path
 ) -> None:
@@ -235,6 +298,9 @@ def test_offline_reports_render_in_chromium(
     colours: dict[tuple[str, str], set[str]] = {}  # (field, value) -> colours it got
     for path in paths:
         source = path.read_text()
+        for spec in _chart_specs(source):
+            _check_legends_and_rates(path.name, spec)
+        _check_money_and_rates_in_tables(path.name, source)
         for encoding in _encodings(_chart_specs(source)):
             # every quantity and time on an axis says its unit: "Day (UTC)", "Latency (ms)"
             for channel in ("x", "y"):
@@ -258,6 +324,9 @@ def test_offline_reports_render_in_chromium(
         assert drawn == expected, f"{path.name}: {drawn} of {expected} charts drawn offline"
         assert all(m > 0 for m in marks), f"{path.name}: empty chart {marks}"
         assert 'class="chart chart-error"' not in dom
+        # every table fits the page (long text and ids wrap); the page marks one that does not
+        assert dom.count('class="table"') >= 1, path.name
+        assert 'class="table too-wide"' not in dom, f"{path.name}: a table is wider than the page"
         # no chart left to altair's own HTML (Vega from a CDN: blank offline), none lost
         assert "altair-viz" not in source and "[object Object]" not in dom
         leftover = set(re.findall(r"<(marimo-[a-z-]+)", dom)) - {"marimo-ui-element"}
@@ -425,6 +494,52 @@ def test_usage_totals_match_truth(
     assert (
         defs["total_tokens"] == both.select(pl.sum("input_tokens") + pl.sum("output_tokens")).item()
     )
+
+
+def test_usage_failures_and_spenders_match_truth(
+    warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from demo import ERROR_CAUSES
+
+    defs = _load("usage", warehouse, monkeypatch)
+    # failed calls by class, model and source: the generator's cause of each message
+    failed = truth.filter(pl.col("status") == "error").with_columns(
+        cause=pl.col("error_message").replace_strict(ERROR_CAUSES, return_dtype=pl.String),
+        model=pl.col("canonical_model").fill_null("(no model)"),
+    )
+    calls = truth.with_columns(model=pl.col("canonical_model").fill_null("(no model)"))
+    calls = calls.group_by(["model", "source_name"]).len("calls")
+    want = (
+        failed.group_by(["cause", "model", "source_name"])
+        .len("failed")
+        .join(calls, on=["model", "source_name"])
+    )
+    want_rows = {(c, m, s): (f, n) for c, m, s, f, n in want.rows()}
+    got = defs["failures"]
+    got_rows = {
+        (r["error_class"], r["model"], r["source_name"]): (r["failed_calls"], r["calls"])
+        for r in got.iter_rows(named=True)
+    }
+    assert got_rows == want_rows
+    # the top messages: the demo writes no ids, so masking merges only numbers
+    assert defs["top_messages"]["failed_calls"].sum() <= failed.height
+    assert defs["top_messages"]["failed_calls"].to_list() == sorted(
+        defs["top_messages"]["failed_calls"].to_list(), reverse=True
+    )
+    # who spends: named users first, (no user) once per source that logs none, last
+    users = defs["top_users"]
+    no_user = users.filter(pl.col("user_id").str.starts_with("(no user)"))
+    assert users.tail(no_user.height)["user_id"].to_list() == no_user["user_id"].to_list()
+    sources_without_users = set(truth.filter(pl.col("user_key").is_null())["source_name"])
+    assert {u.split(" ", 2)[2] for u in no_user["user_id"]} == sources_without_users
+    per_user = truth.filter(pl.col("user_key").is_not_null()).with_columns(
+        user_id=pl.col("source_name") + ":" + pl.col("user_key")
+    )
+    want_calls = dict(per_user.group_by("user_id").len().rows())
+    named = users.head(users.height - no_user.height)
+    assert named.height == 15
+    for r in named.iter_rows(named=True):
+        assert r["calls"] == want_calls[r["user_id"]], r
 
 
 def test_cost_per_model_matches_list_price_of_truth(
@@ -643,3 +758,55 @@ def test_export_failure_names_the_notebook(
     assert message in str(raised.value)
     assert "nanobind" not in str(raised.value)
     assert list((tmp_path / "reports").iterdir()) == []  # nothing half-written left
+
+
+# ---------------------------------------------------------------- formatting helpers
+
+
+def test_usd_never_shows_a_non_zero_cost_as_zero() -> None:
+    from warehouse import notebook_support as wh
+
+    assert wh.usd(None) == "unknown"
+    assert wh.usd(0) == "$0.00"  # a free (local) call is a real $0
+    assert wh.usd(Decimal("0.0042")) == "$0.0042"
+    assert wh.usd(0.000013) == "$0.000013"
+    assert wh.usd(Decimal("-0.004")) == "$-0.0040"
+    assert wh.usd(Decimal("1234.5")) == "$1,234.50"
+    assert wh.count(1234567) == "1,234,567"
+
+
+def test_wilson_interval_hand_worked() -> None:
+    from warehouse import notebook_support as wh
+
+    # 1 of 1 with z = 1.96: (1 + z²/2 ± z·sqrt(z²/4)) / (1 + z²) -> 0.2065 .. 1
+    low, high = wh.wilson_interval(1, 1)
+    assert round(low, 2) == 20.65 and high == 100.0
+    # 10 of 100: centre 0.11 / 1.0384..., textbook interval 5.52 % .. 17.44 %
+    low, high = wh.wilson_interval(10, 100)
+    assert (round(low, 2), round(high, 2)) == (5.52, 17.44)
+    sql_low, sql_high = wh.wilson_sql("e", "n")
+    got = duckdb.execute(f"select {sql_low}, {sql_high} from (select 10 as e, 100 as n)").fetchone()
+    assert got is not None and (round(got[0], 2), round(got[1], 2)) == (5.52, 17.44)
+
+
+def test_masked_messages_count_as_one() -> None:
+    from warehouse import notebook_support as wh
+
+    messages = [
+        "upstream timeout after 30000ms",
+        "upstream timeout after 30017ms",
+        "Error code: 429 - Rate limit reached for gpt-4o-mini (req_8fK2a)",
+        "Error code: 429 - Rate limit reached for gpt-4o-mini (req_Zz91q)",
+        "job 3f2a9b8c-1234-4567-89ab-0123456789ab failed",
+    ]
+    masked = [
+        duckdb.execute(f"select {wh.masked_message_sql('?')}", [m]).fetchone()[0]  # type: ignore[index]
+        for m in messages
+    ]
+    assert masked == [
+        "upstream timeout after <n>",
+        "upstream timeout after <n>",
+        "Error code: <n> - Rate limit reached for gpt-4o-mini (<id>)",
+        "Error code: <n> - Rate limit reached for gpt-4o-mini (<id>)",
+        "job <id> failed",
+    ]

@@ -52,7 +52,7 @@ logs_joined_to_sessions as (
         logs.created_at as started_at,
         logs.loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         logs.text_issues,
         logs.has_unparseable_json
 

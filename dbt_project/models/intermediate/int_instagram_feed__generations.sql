@@ -110,7 +110,7 @@ feeds_joined_to_models as (
         feeds.created_at as started_at,
         feeds.loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         feeds.text_issues,
         feeds.has_unparseable_json
 

@@ -44,7 +44,7 @@ calls as (
         created_at as started_at,
         loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         text_issues,
         has_unparseable_json
 

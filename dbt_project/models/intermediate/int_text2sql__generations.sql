@@ -73,7 +73,7 @@ calls_joined_to_sessions as (
         query_analytics.executed_at as started_at,
         query_analytics.loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         query_analytics.text_issues,
         query_analytics.has_unparseable_json
 

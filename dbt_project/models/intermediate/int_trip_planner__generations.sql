@@ -66,7 +66,7 @@ generations_joined as (
         generations.created_at as started_at,
         generations.loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         generations.text_issues,
         generations.has_unparseable_json
 

@@ -21,7 +21,7 @@ from tests.support.cli import REPO
 def _demo(src: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "warehouse", "demo", "--days", "1", "--calls-per-day", "40",
-         "--out", str(src)],
+         "--end-date", "2025-06-24", "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
 

@@ -19,7 +19,7 @@ def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
     src = tmp_path / "src"
     subprocess.run(
         [sys.executable, "-m", "warehouse", "demo", "--days", "1", "--calls-per-day", "40",
-         "--out", str(src)],
+         "--end-date", "2025-06-24", "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
     found = re.search(r"\[\[source\]\][^[]*?system = \"trip_planner\"[^[]*", (

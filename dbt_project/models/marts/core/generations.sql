@@ -63,6 +63,8 @@ final as (
         model_raw,
         status,
         error_message,
+        -- why it failed (docs/errors.md); NULL for a call that did not fail
+        {{ classify_error('status', 'error_message') }} as error_class,
         cost_status,
         price_source,
         {{ price_fingerprint() }} as price_fingerprint,
@@ -86,7 +88,7 @@ final as (
         ---------- booleans
         is_known_model,
         is_local_model,
-        -- bad input kept, repaired and flagged (SPEC §5, docs/bad_input.md)
+        -- bad input kept, repaired and flagged (docs/bad_input.md)
         coalesce(
             reported_total_tokens
             <> coalesce(input_tokens, 0) + coalesce(output_tokens, 0),

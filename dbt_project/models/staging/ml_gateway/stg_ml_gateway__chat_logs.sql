@@ -44,7 +44,8 @@ renamed as (
 
 checked as (
 
-    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
+    -- a row whose counted facts cannot be true or placed is set aside
+    -- (docs/warehouse.md, "Bad input")
     -- (quarantined_rows), everything else is kept
     select
         *,
