@@ -106,6 +106,10 @@ class System:
     # build and the nightly). Each system module says why its values fit its traffic.
     freshness_warn_hours: float = 36.0
     freshness_error_hours: float = 60.0
+    # Token limits per user the app itself enforces, {"hour"|"day"|"month": tokens}: what
+    # a source of this system gets when its sources.toml entry has no `quota` key
+    # (marts.quota_breaches). Empty: the app enforces none that we know of.
+    default_quota: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.freshness_warn_hours <= self.freshness_error_hours:

@@ -18,6 +18,9 @@ SYSTEM = System(
     # weekend (72 h) plus 12 h; error 108 h = a weekend and one missed night.
     freshness_warn_hours=84,
     freshness_error_hours=108,
+    # the app's TokenUsageService limits per user (seed 002 docs; system_config's
+    # max_tokens_per_hour/day/month)
+    default_quota={"hour": 1_000, "day": 10_000, "month": 100_000},
     tables=(
         Table(
             "users",
