@@ -380,3 +380,67 @@ def test_feed_outputs_count_hashtags(con, warehouse):
     assert len(got) == len(raw)
     for key, count in got:
         assert count == raw[key].count("#")
+
+
+# ---------------------------------------------------------------- analyses (marts/analyses)
+
+# text2sql's own limits per user (seed 002), the demo's sources.toml setting none
+QUOTA = {"hour": 1_000, "day": 10_000, "month": 100_000}
+
+
+def test_quota_breaches_equal_truth(con, truth):
+    t2s = truth.filter(pl.col("source_system") == "text2sql").with_columns(
+        tokens=pl.col("input_tokens") + pl.col("output_tokens"),
+        failed=(pl.col("status") == "error").cast(pl.Int64),
+    )
+    expected = set()
+    for kind, every in (("hour", "1h"), ("day", "1d"), ("month", "1mo")):
+        windows = (
+            t2s.group_by("user_id", pl.col("started_at").dt.truncate(every).alias("start"))
+            .agg(pl.col("tokens").sum(), calls=pl.len(), failed=pl.col("failed").sum())
+            .filter(pl.col("tokens") > QUOTA[kind])
+        )
+        expected |= {(u, kind, s, n, QUOTA[kind], n - QUOTA[kind], c, f)
+                     for u, s, n, c, f in windows.iter_rows()}  # fmt: skip
+    got = set(
+        con.execute(
+            "select user_id, window_kind, window_start, tokens, token_limit, overshoot_tokens, "
+            "calls, failed_calls from marts.quota_breaches"
+        ).fetchall()
+    )
+    assert got == expected
+    # the planted burst breaks the month's limit too; other systems have no quota
+    assert {k for _, k, *_ in got} == {"hour", "day", "month"}
+    assert con.execute(
+        "select count(*) from marts.quota_breaches where source_system <> 'text2sql' "
+        "or window_end <> window_start + case window_kind when 'hour' then interval 1 hour "
+        "when 'day' then interval 1 day else interval 1 month end"
+    ).fetchone() == (0,)
+
+
+def test_app_token_counter_against_the_log(con, warehouse, truth):
+    db = sqlite3.connect(warehouse / "demo" / "text2sql.db")
+    counter = {f"demo_text2sql:{u}": n for u, n in db.execute("select id, token_usage from users")}
+    logged = dict(
+        truth.filter(pl.col("source_system") == "text2sql")
+        .group_by("user_id")
+        .agg((pl.col("input_tokens") + pl.col("output_tokens")).sum())
+        .iter_rows()
+    )
+    expected = {u: (n, logged.get(u, 0), n == logged.get(u, 0)) for u, n in counter.items()}
+    got = {
+        u: (c, n, agrees)
+        for u, c, n, agrees in con.execute(
+            "select user_id, app_counter_tokens, logged_tokens, counter_agrees "
+            "from marts.user_token_counters"
+        ).fetchall()
+    }
+    assert got == expected
+    # the demo's drifting counters (failed calls left out) and true ones are both there
+    assert {a for *_, a in expected.values()} == {True, False}
+    breach_flags = dict(
+        con.execute(
+            "select distinct user_id, app_counter_agrees from marts.quota_breaches"
+        ).fetchall()
+    )
+    assert breach_flags == {u: expected[u][2] for u in breach_flags}
