@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingest import registry, text_health
+from ingest import registry, sql_facts, text_health
 from ingest.config import Source
 from ingest.pseudonym import hmac_array
 from ingest.systems import Kind, Table
@@ -60,9 +60,14 @@ def landing_root(data_dir: Path) -> Path:
     return data_dir / "landing"
 
 
+def row_fields(table: Table) -> list[pa.Field]:
+    """ROW_FIELDS, and the SQL facts of a table holding generated SQL (ingest/sql_facts.py)."""
+    return [*ROW_FIELDS, *(sql_facts.FIELDS if table.sql_column else [])]
+
+
 def landed_schema(table: Table) -> pa.Schema:
     schema = table.schema
-    for f in (*ROW_FIELDS, *META_FIELDS):
+    for f in (*row_fields(table), *META_FIELDS):
         schema = schema.append(f)
     return schema
 
@@ -102,8 +107,10 @@ def cast_table(
     for i, items in unreadable.items():
         bad[i] = "; ".join(items)
     arrays += [pa.array(bad, pa.string()), *text_health.scan(texts, n, originals)]
+    if table.sql_column:
+        arrays += sql_facts.scan(arrays[[c.name for c in table.columns].index(table.sql_column)])
     schema = table.schema
-    for f in ROW_FIELDS:
+    for f in row_fields(table):
         schema = schema.append(f)
     return pa.Table.from_arrays(arrays, schema=schema)
 

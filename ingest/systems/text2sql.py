@@ -35,6 +35,7 @@ SYSTEM = System(
             "query_analytics",
             cursor="created_at",
             key=("id",),
+            sql_column="sql_query",
             columns=cols(
                 "id:uuid query_id:uuid user_id:uuid question:text sql_query:text "
                 "execution_time:float row_count:int success:bool error_message:text "
@@ -55,6 +56,7 @@ SYSTEM = System(
             "chat_messages",
             cursor="timestamp",
             key=("id",),
+            sql_column="sql_query",
             columns=cols(
                 "id:uuid session_id:uuid message_type:text content:text query_id:uuid "
                 "sql_query:text query_result:json execution_time:float error_message:text "

@@ -444,3 +444,76 @@ def test_app_token_counter_against_the_log(con, warehouse, truth):
         ).fetchall()
     )
     assert breach_flags == {u: expected[u][2] for u in breach_flags}
+
+
+# Every SQL text the demo writes, read by hand:
+# (parses, kind, destructive, statements, tables, columns, joins, subqueries)
+HAND_SQL = {
+    "SELECT region, SUM(amount) FROM sales GROUP BY region": (
+        True, "select", False, 1, "sales", "amount,region", 0, 0),
+    "SELECT COUNT(*) FROM members WHERE joined_at >= DATE('now', '-7 day')": (
+        True, "select", False, 1, "members", "joined_at", 0, 0),
+    "SELECT name, stock FROM products WHERE stock < 10": (
+        True, "select", False, 1, "products", "name,stock", 0, 0),
+    "SELECT strftime('%Y-%m', ordered_at) m, COUNT(*) FROM orders GROUP BY m": (
+        True, "select", False, 1, "orders", "ordered_at", 0, 0),
+    "SELECT product_id, SUM(qty) q FROM order_items GROUP BY 1 ORDER BY q DESC LIMIT 5": (
+        True, "select", False, 1, "order_items", "product_id,qty", 0, 0),
+    "SELECT strftime('%m', ordered_at), SUM(revenue) FROM orders GROUP BY 1": (
+        True, "select", False, 1, "orders", "ordered_at,revenue", 0, 0),
+    "SELECT customer_id FROM orders GROUP BY 1 HAVING COUNT(*) > 3": (
+        True, "select", False, 1, "orders", "customer_id", 0, 0),
+    "SELECT channel, AVG(amount) FROM orders GROUP BY channel": (
+        True, "select", False, 1, "orders", "amount,channel", 0, 0),
+    "SELECT name FROM employees WHERE dept = 'sales' AND hired_at > '2023-12-31'": (
+        True, "select", False, 1, "employees", "dept,hired_at,name", 0, 0),
+    "SELECT COUNT(*) FROM tickets WHERE status = 'open'": (
+        True, "select", False, 1, "tickets", "status", 0, 0),
+    "SELECT c.name, SUM(o.amount) AS total FROM orders o JOIN customers c "
+    "ON o.customer_id = c.id LEFT JOIN regions r ON c.region_id = r.id "
+    "GROUP BY c.name ORDER BY total DESC": (
+        True, "select", False, 1, "customers,orders,regions",
+        "amount,customer_id,id,name,region_id", 2, 0),
+    "SELECT name FROM products WHERE id IN (SELECT product_id FROM order_items "
+    "WHERE qty > (SELECT AVG(qty) FROM order_items))": (
+        True, "select", False, 1, "order_items,products", "id,name,product_id,qty", 0, 2),
+    "WITH recent AS (SELECT customer_id FROM orders WHERE ordered_at > '2025-01-01') "
+    "SELECT COUNT(DISTINCT customer_id) FROM recent": (
+        True, "select", False, 1, "orders", "customer_id,ordered_at", 0, 1),
+    "DELETE FROM orders WHERE status = 'cancelled'": (
+        True, "delete", True, 1, "orders", "status", 0, 0),
+    "UPDATE products SET stock = 0 WHERE discontinued = 1": (
+        True, "update", True, 1, "products", "discontinued,stock", 0, 0),
+    "INSERT INTO audit (note) SELECT name FROM employees": (
+        True, "insert", True, 1, "audit,employees", "name", 0, 1),
+    "DROP TABLE members": (True, "ddl", True, 1, "members", "", 0, 0),
+    "SELECT name FROM employees; DROP TABLE employees": (
+        True, "other", True, 2, "employees", "name", 0, 0),
+    "SELEC name, stock FROM products WHERE stock < 10": (
+        False, None, None, None, None, None, None, None),
+    "SELECT region, SUM(amount FROM sales GROUP BY region": (
+        False, None, None, None, None, None, None, None),
+}  # fmt: skip
+
+
+def test_generated_sql_equals_hand_worked_facts(con, warehouse):
+    db = sqlite3.connect(warehouse / "demo" / "text2sql.db")
+    calls = {
+        f"demo_text2sql:query_analytics:{k}": (sql, bool(ok))
+        for k, sql, ok in db.execute("select id, sql_query, success from query_analytics")
+    }
+    unknown = {sql for sql, _ in calls.values()} - set(HAND_SQL)
+    assert not unknown, f"read the demo's new SQL by hand into HAND_SQL: {unknown}"
+    rows = con.execute(
+        "select generation_id, sql_query, app_marked_success, parses, statement_kind, "
+        "is_destructive, statements, tables_referenced, columns_referenced, joins, subqueries, "
+        "parse_error is not null, chat_sql_matches is not false from marts.generated_sql"
+    ).fetchall()
+    assert {r[0] for r in rows} == set(calls)  # one row per call; no chat-only SQL
+    for gid, sql, ok, *found, has_error, chat_ok in rows:
+        assert (sql, ok) == calls[gid]
+        assert tuple(found) == HAND_SQL[sql], sql
+        assert has_error == (not HAND_SQL[sql][0]) and chat_ok
+    # the demo plants something of each kind to find
+    kinds = {(r[4], r[5]) for r in rows}
+    assert {("select", False), ("delete", True), ("ddl", True), (None, None)} <= kinds
