@@ -1,0 +1,232 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="LLM analyses")
+
+
+@app.cell
+def _():
+    import altair as alt
+    import marimo as mo
+
+    from warehouse import notebook_support as wh
+
+    return alt, mo, wh
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    # Analyses
+
+    What the apps record about themselves, read back: users over their token
+    quota, the SQL a text-to-SQL model wrote, and how each step of a workflow
+    spends its time and money. The columns are defined in docs/warehouse.md.
+    """)
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Quota breaches
+
+    Every UTC hour, day and calendar month in which one user spent more tokens
+    (input + output, failed calls included) than the source's quota
+    (`quota = { hour, day, month }` in sources.toml; text2sql's own limits are
+    1,000 an hour, 10,000 a day and 100,000 a month per user). From
+    `marts.quota_breaches`.
+    """)
+    return
+
+
+@app.cell
+def _(mo, wh):
+    breaches = wh.query(
+        """
+        select
+            window_kind,
+            window_start,
+            source_name,
+            user_id,
+            tokens,
+            token_limit,
+            overshoot_tokens,
+            calls,
+            failed_calls,
+            app_counter_agrees
+        from marts.quota_breaches
+        order by overshoot_tokens desc, window_start desc, user_id
+        """
+    )
+    _by_kind = {k: 0 for k in ("hour", "day", "month")}
+    for _kind, _n in breaches.group_by("window_kind").len().iter_rows():
+        _by_kind[_kind] = _n
+    _users = breaches["user_id"].n_unique() if breaches.height else 0
+    mo.hstack(
+        [
+            mo.stat(f"{_by_kind['hour']:,}", label="Hours over the limit"),
+            mo.stat(f"{_by_kind['day']:,}", label="Days over the limit"),
+            mo.stat(f"{_by_kind['month']:,}", label="Months over the limit"),
+            mo.stat(f"{_users:,}", label="Users ever over a limit"),
+        ],
+        justify="start",
+    )
+    return (breaches,)
+
+
+@app.cell
+def _(alt, breaches, mo, wh):
+    _hours = breaches.filter(breaches["window_kind"] == "hour")
+    _daily = (
+        _hours.with_columns(day=_hours["window_start"].dt.date())
+        .group_by("day")
+        .len("hours")
+        .sort("day")
+    )
+    _chart = (
+        alt.Chart(_daily)
+        .mark_bar()
+        .encode(
+            x=alt.X("utcyearmonthdate(day):T", title="Day (UTC)"),
+            y=alt.Y("hours:Q", title="User-hours over the hourly limit"),
+            tooltip=[
+                alt.Tooltip("utcyearmonthdate(day):T", title="Day (UTC)"),
+                alt.Tooltip("hours:Q", title="User-hours over", format=","),
+            ],
+        )
+        .properties(width="container", height=200)
+    )
+    mo.vstack(
+        [
+            _chart if _daily.height else mo.md("*No hour over a limit.*"),
+            mo.md("### The largest overshoots"),
+            wh.table(breaches, order="largest overshoot first"),
+        ]
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ### The app's own counter against the log
+
+    text2sql keeps a running token total per user (`users.token_usage`), which its
+    quota checks read. Where it disagrees with the tokens of the user's logged
+    calls, the app enforced its limits on another number than the one above
+    (`marts.user_token_counters`).
+    """)
+    return
+
+
+@app.cell
+def _(mo, wh):
+    counters = wh.query(
+        """
+        select
+            user_id,
+            app_counter_tokens,
+            logged_tokens,
+            counter_minus_logged,
+            logged_calls
+        from marts.user_token_counters
+        where not counter_agrees
+        order by abs(counter_minus_logged) desc nulls first, user_id
+        """
+    )
+    _all = wh.query("select count(*) as n from marts.user_token_counters")["n"][0]
+    mo.vstack(
+        [
+            mo.md(
+                f"**{counters.height:,} of {_all:,} users**: the counter disagrees with the log."
+            ),
+            wh.table(counters, order="largest difference first"),
+        ]
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Generated SQL
+
+    The SQL text2sql's model wrote, read with sqlglot when it landed
+    (`marts.generated_sql`). A statement that is not a read (insert, update,
+    delete, DDL) is a security finding: the model should only query.
+    """)
+    return
+
+
+@app.cell
+def _(alt, mo, wh):
+    by_kind = wh.query(
+        """
+        select
+            coalesce(statement_kind, 'does not parse') as statement_kind,
+            count(*) as generations,
+            count(*) filter (where app_marked_success) as successful,
+            count(*) filter (where app_marked_success) / count(*) as success_rate
+        from marts.generated_sql
+        group by all
+        order by generations desc, statement_kind
+        """
+    )
+    _chart = (
+        alt.Chart(by_kind)
+        .mark_bar()
+        .encode(
+            y=alt.Y("statement_kind:N", title="Statement kind", sort="-x"),
+            x=alt.X(
+                "success_rate:Q", title="Marked successful by the app", axis=alt.Axis(format="%")
+            ),
+            tooltip=[
+                alt.Tooltip("statement_kind:N", title="Kind"),
+                alt.Tooltip("generations:Q", title="Generations", format=","),
+                alt.Tooltip("success_rate:Q", title="Successful", format=".1%"),
+            ],
+        )
+        .properties(width="container", height=160)
+    )
+    mo.vstack([_chart if by_kind.height else mo.md("*No generated SQL.*"), wh.table(by_kind)])
+    return (by_kind,)
+
+
+@app.cell
+def _(mo, wh):
+    destructive = wh.query(
+        """
+        select
+            generated_at,
+            user_id,
+            statement_kind,
+            sql_query,
+            tables_referenced,
+            app_marked_success
+        from marts.generated_sql
+        where is_destructive
+        order by generated_at desc, generation_id
+        """
+    )
+    unparsed = wh.query(
+        """
+        select generated_at, user_id, sql_query, parse_error, app_error_message
+        from marts.generated_sql
+        where not parses
+        order by generated_at desc, generation_id
+        """
+    )
+    mo.vstack(
+        [
+            mo.md(f"### Destructive statements, newest first ({destructive.height:,})"),
+            wh.table(destructive, order="newest first"),
+            mo.md(f"### SQL that does not parse ({unparsed.height:,})"),
+            wh.table(unparsed, order="newest first"),
+        ]
+    )
+    return destructive, unparsed
+
+
+if __name__ == "__main__":
+    app.run()
