@@ -228,5 +228,66 @@ def _(mo, wh):
     return destructive, unparsed
 
 
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Steps of a workflow
+
+    trip_planner's LangGraph nodes and ai_process_log's pipeline steps: how often each
+    runs and fails, how long it takes (exact p50 and p95), what its LLM calls cost, and
+    its share of its workflow's time and known cost (`marts.step_performance`).
+    ai_process_log records no failures, so its are blank.
+    """)
+    return
+
+
+@app.cell
+def _(alt, mo, wh):
+    steps = wh.for_chart(
+        wh.query(
+            """
+            select
+                source_name,
+                step_name,
+                step_type,
+                executions,
+                failures,
+                skipped,
+                p50_duration_ms,
+                p95_duration_ms,
+                llm_calls,
+                total_tokens,
+                known_cost_usd,
+                share_of_workflow_time,
+                share_of_workflow_cost
+            from marts.step_performance
+            order by source_name, share_of_workflow_time desc nulls last, step_name
+            """
+        )
+    )
+    _chart = (
+        alt.Chart(steps)
+        .mark_bar()
+        .encode(
+            y=alt.Y("step_name:N", title="Step", sort="-x"),
+            x=alt.X(
+                "share_of_workflow_time:Q",
+                title="Share of the workflow's time",
+                axis=alt.Axis(format="%"),
+            ),
+            row=alt.Row("source_name:N", title=None),
+            tooltip=[
+                alt.Tooltip("step_name:N", title="Step"),
+                alt.Tooltip("p95_duration_ms:Q", title="p95 ms", format=",.0f"),
+                alt.Tooltip("share_of_workflow_cost:Q", title="Share of cost", format=".1%"),
+            ],
+        )
+        .properties(width=500, height=120)
+        .resolve_scale(y="independent")
+    )
+    mo.vstack([_chart if steps.height else mo.md("*No workflow steps.*"), wh.table(steps)])
+    return (steps,)
+
+
 if __name__ == "__main__":
     app.run()

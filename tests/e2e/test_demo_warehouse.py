@@ -517,3 +517,68 @@ def test_generated_sql_equals_hand_worked_facts(con, warehouse):
     # the demo plants something of each kind to find
     kinds = {(r[4], r[5]) for r in rows}
     assert {("select", False), ("delete", True), ("ddl", True), (None, None)} <= kinds
+
+
+def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
+    """Per step from the demo's own SQLite rows (nodes, ai_process_log) with numpy's
+    percentiles, tokens and list-price cost from the truth (genai-prices' calc_price)."""
+    tp = sqlite3.connect(warehouse / "demo" / "trip_planner.db")
+    apl = sqlite3.connect(warehouse / "demo" / "ai_process_log.db")
+    runs: dict[tuple[str, str], list] = {}  # (source, step) -> [(duration, status)]
+    for name, dur, status in tp.execute("select node_name, duration_ms, status from nodes"):
+        runs.setdefault(("demo_trip_planner", name), []).append((dur, status))
+    for name, dur in apl.execute("select node_name, latency_ms from ai_process_log"):
+        runs.setdefault(("demo_ai_process_log", name), []).append((dur, None))
+    step_of = {
+        ("demo_trip_planner", str(g)): n
+        for g, n in tp.execute(
+            "select g.id, n.node_name from generations g join nodes n on g.node_id = n.id"
+        )
+    }
+    step_of |= {("demo_ai_process_log", str(i)): n
+                for i, n in apl.execute("select id, node_name from ai_process_log")}  # fmt: skip
+    calls: dict[tuple[str, str], list] = {}
+    for r in truth.filter(pl.col("source_system").is_in(["trip_planner", "ai_process_log"])).rows(
+        named=True
+    ):
+        step = (r["source_name"], step_of[(r["source_name"], r["source_key"])])
+        calls.setdefault(step, []).append(r)
+    got = {
+        (r["source_name"], r["step_name"]): r
+        for r in con.sql("select * from marts.step_performance").pl().rows(named=True)
+    }
+    assert set(got) == set(runs)
+    total_time: dict[str, float] = {}
+    total_cost: dict[str, float] = {}
+    for (source, _), rows in runs.items():
+        total_time[source] = total_time.get(source, 0) + sum(d for d, _ in rows if d is not None)
+    for (source, _), rows in calls.items():
+        known = [r["expected_cost"] for r in rows if r["expected_cost"] is not None]
+        total_cost[source] = total_cost.get(source, 0) + sum(known)
+    for step, rows in runs.items():
+        g = got[step]
+        timed = np.array([d for d, _ in rows if d is not None], dtype=float)
+        assert g["executions"] == len(rows) and g["executions_timed"] == len(timed)
+        if step[0] == "demo_trip_planner":
+            assert g["failures"] == sum(s == "failed" for _, s in rows)
+            assert g["skipped"] == sum(s == "skipped" for _, s in rows)
+        else:
+            assert g["failures"] is None and g["skipped"] is None
+        assert g["p50_duration_ms"] == pytest.approx(np.percentile(timed, 50))
+        assert g["p95_duration_ms"] == pytest.approx(np.percentile(timed, 95))
+        assert g["share_of_workflow_time"] == pytest.approx(timed.sum() / total_time[step[0]])
+        mine = calls.get(step, [])
+        assert g["llm_calls"] == len(mine)
+        tokens = [r["input_tokens"] + r["output_tokens"] for r in mine
+                  if r["input_tokens"] is not None]  # fmt: skip
+        assert g["total_tokens"] == (sum(tokens) if tokens else None)
+        known = [r["expected_cost"] for r in mine if r["expected_cost"] is not None]
+        assert g["unpriced_calls"] == len(mine) - len(known)
+        if known:
+            assert float(g["known_cost_usd"]) == pytest.approx(sum(known), rel=1e-9)
+            share = sum(known) / total_cost[step[0]]
+            assert g["share_of_workflow_cost"] == pytest.approx(share, rel=1e-9)
+        else:
+            assert g["known_cost_usd"] is None
+    # the failing nodes of the demo's failing workflows are there to find
+    assert sum(g["failures"] or 0 for g in got.values()) > 0
