@@ -289,5 +289,79 @@ def _(alt, mo, wh):
     return (steps,)
 
 
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Latency percentiles over any window
+
+    p50, p90, p95 and p99 of successful calls' latency over the days, sources and
+    models chosen, merged from per-day sketches (`marts.latency_sketches`) instead of
+    read from the calls: each is within the sketches' stated relative error of the
+    exact percentile of the same calls.
+    """)
+    return
+
+
+@app.cell
+def _(mo, wh):
+    _first, _last = wh.date_bounds()
+    _sketched = wh.query(
+        """
+        select distinct source_name, model from marts.latency_sketches
+        """
+    )
+    sketch_days = mo.ui.date_range(
+        start=_first, stop=_last, value=(_first, _last), label="Days (UTC)"
+    )
+    sketch_sources = mo.ui.multiselect(
+        sorted(set(_sketched["source_name"].to_list())), label="Sources (none: all)"
+    )
+    sketch_models = mo.ui.multiselect(
+        sorted(set(_sketched["model"].drop_nulls().to_list())), label="Models (none: all)"
+    )
+    mo.hstack([sketch_days, sketch_sources, sketch_models], justify="start")
+    return sketch_days, sketch_models, sketch_sources
+
+
+@app.cell
+def _(mo, sketch_days, sketch_models, sketch_sources, wh):
+    from warehouse.sketches import window_percentiles
+
+    with wh.connect() as _con:
+        window_calls, window_latency = window_percentiles(
+            _con,
+            sketch_days.value[0],
+            sketch_days.value[1],
+            sketch_sources.value,
+            sketch_models.value,
+        )
+    _alpha = wh.query("select max(relative_error) as a from marts.latency_sketches")["a"][0]
+
+    def _ms(q: float) -> str:
+        v = window_latency.get(q)
+        return "–" if v is None else f"{v:,.0f} ms"
+
+    mo.vstack(
+        [
+            mo.hstack(
+                [
+                    mo.stat(f"{window_calls:,}", label="Successful calls timed"),
+                    mo.stat(_ms(0.5), label="p50"),
+                    mo.stat(_ms(0.9), label="p90"),
+                    mo.stat(_ms(0.95), label="p95"),
+                    mo.stat(_ms(0.99), label="p99"),
+                ],
+                justify="start",
+            ),
+            mo.md(
+                f"*Within {_alpha:.1%} of the exact percentiles.*"
+                if _alpha is not None
+                else "*No timed calls.*"
+            ),
+        ]
+    )
+    return window_calls, window_latency
+
+
 if __name__ == "__main__":
     app.run()

@@ -582,3 +582,28 @@ def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
             assert g["known_cost_usd"] is None
     # the failing nodes of the demo's failing workflows are there to find
     assert sum(g["failures"] or 0 for g in got.values()) > 0
+
+
+def test_sketch_percentiles_within_their_relative_error_of_numpy(con, truth):
+    from warehouse.sketches import window_percentiles
+
+    timed = truth.filter((pl.col("status") == "success") & pl.col("latency_ms").is_not_null())
+    alpha = con.execute("select max(relative_error) from marts.latency_sketches").fetchone()[0]
+    assert alpha == 0.005
+    days = sorted(timed["day"].unique())
+    windows = [(days[0], days[-1], [], []), (days[1], days[2], [], [])]
+    windows += [(days[0], days[-1], [s], []) for s in timed["source_name"].unique()]
+    windows += [(days[0], days[-1], [], [m]) for m in ("gpt-4o-mini", "llama3.2")]
+    windows += [(days[2], days[-1], ["demo_ml_gateway", "demo_trip_planner"], ["gpt-4o"])]
+    for start, end, sources, models in windows:
+        chosen = timed.filter(pl.col("day").is_between(start, end))
+        if sources:
+            chosen = chosen.filter(pl.col("source_name").is_in(sources))
+        if models:
+            chosen = chosen.filter(pl.col("c_model").is_in(models))
+        assert chosen.height > 0, (start, end, sources, models)
+        n, got = window_percentiles(con, start, end, sources, models)
+        assert n == chosen.height
+        for q, value in got.items():
+            exact = np.percentile(chosen["latency_ms"].to_numpy(), q * 100)
+            assert abs(value - exact) <= alpha * exact + 1e-9, (start, end, sources, models, q)
