@@ -89,7 +89,7 @@ def _(alt, breaches, mo, wh):
         .mark_bar()
         .encode(
             x=alt.X("utcyearmonthdate(day):T", title="Day (UTC)"),
-            y=alt.Y("hours:Q", title="User-hours over the hourly limit"),
+            y=alt.Y("hours:Q", title="Over the hourly limit (user-hours)"),
             tooltip=[
                 alt.Tooltip("utcyearmonthdate(day):T", title="Day (UTC)"),
                 alt.Tooltip("hours:Q", title="User-hours over", format=","),
@@ -179,7 +179,9 @@ def _(alt, mo, wh):
         .encode(
             y=alt.Y("statement_kind:N", title="Statement kind", sort="-x"),
             x=alt.X(
-                "success_rate:Q", title="Marked successful by the app", axis=alt.Axis(format="%")
+                "success_rate:Q",
+                title="Marked successful by the app (%)",
+                axis=alt.Axis(format="%"),
             ),
             tooltip=[
                 alt.Tooltip("statement_kind:N", title="Kind"),
@@ -272,7 +274,7 @@ def _(alt, mo, wh):
             y=alt.Y("step_name:N", title="Step", sort="-x"),
             x=alt.X(
                 "share_of_workflow_time:Q",
-                title="Share of the workflow's time",
+                title="Share of the workflow's time (%)",
                 axis=alt.Axis(format="%"),
             ),
             row=alt.Row("source_name:N", title=None),
