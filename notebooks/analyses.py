@@ -97,9 +97,15 @@ def _(alt, breaches, mo, wh):
         )
         .properties(width="container", height=200)
     )
+    # a chart is a cell's own output: inside a stack, `marimo run` draws it out of reach
+    _chart if _daily.height else mo.md("*No hour over a limit.*")
+    return
+
+
+@app.cell
+def _(breaches, mo, wh):
     mo.vstack(
         [
-            _chart if _daily.height else mo.md("*No hour over a limit.*"),
             mo.md("### The largest overshoots"),
             wh.table(breaches, order="largest overshoot first"),
         ]
@@ -191,8 +197,14 @@ def _(alt, mo, wh):
         )
         .properties(width="container", height=160)
     )
-    mo.vstack([_chart if by_kind.height else mo.md("*No generated SQL.*"), wh.table(by_kind)])
+    _chart if by_kind.height else mo.md("*No generated SQL.*")
     return (by_kind,)
+
+
+@app.cell
+def _(by_kind, wh):
+    wh.table(by_kind)
+    return
 
 
 @app.cell
@@ -287,8 +299,14 @@ def _(alt, mo, wh):
         .properties(width=500, height=120)
         .resolve_scale(y="independent")
     )
-    mo.vstack([_chart if steps.height else mo.md("*No workflow steps.*"), wh.table(steps)])
+    _chart if steps.height else mo.md("*No workflow steps.*")
     return (steps,)
+
+
+@app.cell
+def _(steps, wh):
+    wh.table(steps)
+    return
 
 
 @app.cell(hide_code=True)
