@@ -57,7 +57,8 @@ SHARES = {name: share for name, (_, share, _) in SYSTEMS.items()}
 ERROR_CAUSES: dict[str, str] = {**_texts.ERROR_CAUSES, **_ml_gateway.ERROR_CAUSES}
 # 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
 # 3: trip_planner's llama3.2:latest; instagram_feed's claude-3-5-haiku-20241022
-GENERATOR_VERSION = 3
+# 4: text2sql quota bursts, counter drift and planted SQL (joins, DML, DDL, unparseable)
+GENERATOR_VERSION = 4
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # rough relative cost per call of each generator, for scheduling the biggest first
 _COST_WEIGHT = {

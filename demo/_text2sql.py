@@ -148,6 +148,17 @@ TABLES = (
 )
 
 N_USERS = 50
+# Quota bursts (marts.quota_breaches): on the last day, the first chat session is user
+# BURST_USER's, at 13:00 UTC, whose calls send a whole schema (BURST_TOKENS prompt
+# tokens between them): over the hour's, the day's and the month's limit at once.
+BURST_USER = 0
+BURST_START_S = 13 * 3600
+BURST_TOKENS = 110_000
+# The app's own counter (users.token_usage) of every COUNTER_DRIFT_EVERY-th user, from
+# COUNTER_DRIFT_FIRST, leaves out the tokens of its failed calls: the log disagrees.
+COUNTER_DRIFT_FIRST, COUNTER_DRIFT_EVERY = 3, 10
+# Share of calls whose SQL is one of _texts.T2S_PLANTED_SQL.
+PLANTED_SQL_SHARE = 0.04
 # model, share, stale per-1K prices the app uses (input, output)
 MODELS = [
     ("gpt-4o", 0.25, 0.0025, 0.01, 1800.0),
@@ -185,6 +196,7 @@ class Generator:
         self.user_ids = uuid4s(rng, N_USERS)
         self.user_w = rng.dirichlet(np.full(N_USERS, 0.8))
         self.tok = np.zeros((N_USERS, 2), dtype=np.int64)  # prompt, completion per user
+        self.tok_failed = np.zeros(N_USERS, dtype=np.int64)  # tokens of failed calls
         self.last_call = np.full(N_USERS, -1, dtype=np.int64)
 
     def _in_window(self, n: int) -> np.ndarray:
@@ -195,18 +207,27 @@ class Generator:
 
     def day(self, day_start_us: int, n: int) -> pa.Table:
         rng = self.rng
-        t, sess, _, sizes = grouped_times(rng, day_start_us, n, 1, 6, 20, 600, 3600)
+        last_day = day_start_us + US_PER_DAY >= self.end_us
+        forced = (BURST_START_S * US_PER_S,) if last_day else ()
+        t, sess, _, sizes = grouped_times(rng, day_start_us, n, 1, 6, 20, 600, 3600, forced)
         ns = len(sizes)
         s_user = rng.choice(N_USERS, size=ns, p=self.user_w)
+        if last_day and ns:
+            s_user[0] = BURST_USER
         user = s_user[sess]
         qa_ids = uuid4s(rng, n)
         query_ids = uuid4s(rng, n)
         model = choice_idx(rng, n, [m[1] for m in MODELS])
         p_tok = rng.integers(200, 2001, n)
         c_tok = rng.integers(30, 401, n)
+        if last_day and ns:
+            p_tok[sess == 0] = -(-BURST_TOKENS // int(sizes[0]))
         cost = (p_tok / 1000.0) * PRICE_IN_1K[model] + (c_tok / 1000.0) * PRICE_OUT_1K[model]
         fail = rng.random(n) < 0.06
         q = rng.integers(0, len(tx.T2S_QUESTIONS), n)
+        planted = rng.random(n) < PLANTED_SQL_SHARE
+        which = rng.integers(0, len(tx.T2S_PLANTED_SQL), n)
+        fail |= planted & np.array([f for _, f in tx.T2S_PLANTED_SQL])[which]
         exec_s = np.round(
             np.where(fail, rng.uniform(0.001, 0.02, n), lognormal_ms(rng, 0.05, 0.9, n)), 6
         )
@@ -216,7 +237,10 @@ class Generator:
         )
         done = t + (llm_ms * 1000).astype(np.int64) + (exec_s * US_PER_S).astype(np.int64)
         err = with_nulls(pick(tx.T2S_ERRORS, rng.integers(0, len(tx.T2S_ERRORS), n)), ~fail)
-        sql = pick(tx.T2S_SQL, q)
+        sql = [
+            tx.T2S_PLANTED_SQL[w][0] if p else tx.T2S_SQL[i]
+            for i, p, w in zip(q.tolist(), planted.tolist(), which.tolist(), strict=True)
+        ]
         self.w.insert(
             "query_analytics",
             [
@@ -240,6 +264,7 @@ class Generator:
             ],
         )
         np.add.at(self.tok, user, np.stack([p_tok, c_tok], axis=1))
+        np.add.at(self.tok_failed, user[fail], (p_tok + c_tok)[fail])
         np.maximum.at(self.last_call, user, done)
 
         # chat sessions and messages
@@ -345,6 +370,8 @@ class Generator:
         names = pick(NAMES, rng.integers(0, len(NAMES), n))
         comp = pick(COMPANIES, rng.integers(0, len(COMPANIES), n))
         total = self.tok.sum(axis=1)
+        drift = np.arange(n) % COUNTER_DRIFT_EVERY == COUNTER_DRIFT_FIRST
+        counter = np.where(drift, total - self.tok_failed, total)
         last = np.where(self.last_call >= 0, self.last_call, created)
         prefs = [
             js(
@@ -374,7 +401,7 @@ class Generator:
                 fmt_us(created),
                 fmt_us(last),
                 fmt_us(last),
-                total.tolist(),
+                counter.tolist(),
                 prefs,
             ],
         )

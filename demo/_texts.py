@@ -121,6 +121,34 @@ _T2S_Q = [
 ]
 T2S_QUESTIONS = [q for q, _ in _T2S_Q]
 T2S_SQL = [s for _, s in _T2S_Q]
+# Planted in a few calls in place of the question's SQL (marts.generated_sql has something
+# to find): joins and subqueries, statements that write or drop (an LLM writing DML is a
+# security finding), and text no SQL parser reads. (sql, the app runs it and fails)
+T2S_PLANTED_SQL = [
+    (
+        "SELECT c.name, SUM(o.amount) AS total FROM orders o JOIN customers c "
+        "ON o.customer_id = c.id LEFT JOIN regions r ON c.region_id = r.id "
+        "GROUP BY c.name ORDER BY total DESC",
+        False,
+    ),
+    (
+        "SELECT name FROM products WHERE id IN (SELECT product_id FROM order_items "
+        "WHERE qty > (SELECT AVG(qty) FROM order_items))",
+        False,
+    ),
+    (
+        "WITH recent AS (SELECT customer_id FROM orders WHERE ordered_at > '2025-01-01') "
+        "SELECT COUNT(DISTINCT customer_id) FROM recent",
+        False,
+    ),
+    ("DELETE FROM orders WHERE status = 'cancelled'", False),
+    ("UPDATE products SET stock = 0 WHERE discontinued = 1", False),
+    ("INSERT INTO audit (note) SELECT name FROM employees", False),
+    ("DROP TABLE members", False),
+    ("SELECT name FROM employees; DROP TABLE employees", True),
+    ("SELEC name, stock FROM products WHERE stock < 10", True),
+    ("SELECT region, SUM(amount FROM sales GROUP BY region", True),
+]
 T2S_QUESTION_LANG = [0 if any("가" <= ch <= "힣" for ch in q) else 1 for q, _ in _T2S_Q]
 T2S_ERRORS = [
     "no such column: revenue",

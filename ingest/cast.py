@@ -16,7 +16,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest import text_health
+from ingest import sql_facts, text_health
 from ingest.pseudonym import hmac_array
 from ingest.systems import Column, Kind, Table
 
@@ -27,6 +27,13 @@ from ingest.systems import Column, Kind, Table
 # _text_issues, _text_repaired, _text_original_hex: ingest/text_health.py.
 UNREADABLE_FIELD = pa.field("_unreadable", pa.string())
 ROW_FIELDS = [UNREADABLE_FIELD, *text_health.FIELDS]
+
+
+def row_fields(table: Table) -> list[pa.Field]:
+    """ROW_FIELDS, and the SQL facts of a table holding generated SQL (ingest/sql_facts.py)."""
+    return [*ROW_FIELDS, *(sql_facts.FIELDS if table.sql_column else [])]
+
+
 # SQLite values of a numeric column stored as text (or a fraction in an integer column)
 # come from the reader beside the column, under this prefix, to be read strictly here.
 SIDE_PREFIX = "__text_"
@@ -65,8 +72,10 @@ def cast_table(t: pa.Table | pa.RecordBatch, table: Table, key: bytes | None = N
     for i, items in unreadable.items():
         bad[i] = "; ".join(items)
     arrays += [pa.array(bad, pa.string()), *text_health.scan(texts, n, originals)]
+    if table.sql_column:
+        arrays += sql_facts.scan(arrays[[c.name for c in table.columns].index(table.sql_column)])
     schema = table.schema
-    for f in ROW_FIELDS:
+    for f in row_fields(table):
         schema = schema.append(f)
     return pa.Table.from_arrays(arrays, schema=schema)
 

@@ -63,6 +63,12 @@ class Source:
     password_env: str | None = None
     # how far back each incremental run re-reads timestamp cursors, for late or updated rows
     lookback_hours: float = 24.0
+    # token limits per user and UTC window, {"hour"|"day"|"month": tokens}
+    # (marts.quota_breaches); the system's default_quota when the entry has no `quota`
+    quota: tuple[tuple[str, int], ...] = ()
+
+    def quota_limit(self, window: str) -> int | None:
+        return dict(self.quota).get(window)
 
     @property
     def scheme(self) -> str:
@@ -87,6 +93,34 @@ class Source:
 
 # The keys a [[source]] table may hold: the settings of Source, and nothing else.
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Source))
+# The windows a `quota` may limit: a UTC clock hour, a UTC day, a UTC calendar month.
+QUOTA_WINDOWS: tuple[str, ...] = ("hour", "day", "month")
+
+
+def _quota(value: object, where: str, default: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """``quota = { hour = 1000, day = 10000, month = 100000 }``: tokens (input + output)
+    per user and window. Given, it replaces the system's default entirely (``quota = {}``
+    sets no limits); each limit a whole number of tokens >= 1."""
+    if value is None:
+        return tuple((w, default[w]) for w in QUOTA_WINDOWS if w in default)
+    example = "write quota = { hour = 1000, day = 10000, month = 100000 } (any of the three)"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: quota must be a table of token limits; {example}")
+    out = []
+    for key, limit in value.items():
+        if key not in QUOTA_WINDOWS:
+            close = difflib.get_close_matches(key, QUOTA_WINDOWS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"one of {', '.join(QUOTA_WINDOWS)}"
+            raise ConfigError(f"{where}: unknown quota window {key!r} ({hint})")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigError(
+                f"{where}: quota {key} = {limit!r} is not allowed: give a whole number of "
+                "tokens >= 1, or leave the window out for no limit"
+            )
+    for window in QUOTA_WINDOWS:
+        if window in value:
+            out.append((window, int(value[window])))
+    return tuple(out)
 
 
 def _unknown_key(key: str) -> str:
@@ -185,6 +219,7 @@ def load_sources(path: Path) -> list[Source]:
         lookback = entry.get("lookback_hours", 24)
         if not isinstance(lookback, int | float) or lookback < 0:
             raise ConfigError(f"{where} ({name}): lookback_hours must be a number >= 0")
+        quota = _quota(entry.get("quota"), f"{where} ({name})", SYSTEMS[system].default_quota)
         sources.append(
             Source(
                 name=name,
@@ -193,6 +228,7 @@ def load_sources(path: Path) -> list[Source]:
                 timezone=timezone,
                 password_env=entry.get("password_env"),
                 lookback_hours=float(lookback),
+                quota=quota,
             )
         )
     return sources

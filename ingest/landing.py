@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest import registry
-from ingest.cast import ROW_FIELDS
+from ingest.cast import row_fields
 from ingest.config import Source
 from ingest.systems import Kind, Table
 
@@ -47,7 +47,7 @@ def landing_root(data_dir: Path) -> Path:
 
 def landed_schema(table: Table) -> pa.Schema:
     schema = table.schema
-    for f in (*ROW_FIELDS, *META_FIELDS):
+    for f in (*row_fields(table), *META_FIELDS):
         schema = schema.append(f)
     return schema
 

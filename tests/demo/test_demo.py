@@ -397,18 +397,26 @@ def test_text2sql_cost_sessions_and_secrets(demo: Path, truth: list[dict]) -> No
     assert cfg["openai_api_key"] == 1 and cfg["default_model"] == 0
     assert pw.startswith("$2b$12$")
     no_session = 0
+    burst: dict[str, list[tuple[str, int]]] = {}  # the planted quota burst, by user
     for qid, p, comp, tot, model, cost, ok, err, user, ts, sess in qa:
         r = t[qid]
         pin, pout = per_1k[model]
         assert cost == pytest.approx(p / 1000 * pin + comp / 1000 * pout, rel=1e-12)
         assert r["reported_cost_usd"] == cost and tot == p + comp
-        assert 200 <= p <= 2000 and 30 <= comp <= 400
+        assert 30 <= comp <= 400
+        if not 200 <= p <= 2000:
+            burst.setdefault(user, []).append((ts, p))
         assert r["latency_ms"] is None and r["provider"] == "openai"
         assert r["status"] == ("success" if ok else "error") and r["error_message"] == err
         assert r["user_key"] == user and r["session_key"] == sess
         assert r["started_at"] == dt.datetime.fromisoformat(ts).replace(tzinfo=UTC)
         no_session += sess is None
     assert 0 < no_session < len(qa) * 0.2
+    # one user, within one hour of the last day, 110,000 prompt tokens between the calls
+    [(_, calls)] = burst.items()
+    hours = {ts[:13] for ts, _ in calls}
+    assert hours == {f"{OPTS.end_date.isoformat()} 13"}
+    assert 110_000 <= sum(p for _, p in calls) < 110_000 + len(calls)
 
 
 def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> None:

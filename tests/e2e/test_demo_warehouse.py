@@ -633,3 +633,230 @@ def test_queries_doc_answers_equal_truth(con, truth, warehouse):
         assert r["compared_calls"] == g.height
         assert _close(r["app_reported_usd"], app, 4) and _close(r["list_price_usd"], listed, 4)
         assert _close(r["difference_usd"], app - listed, 4)
+
+
+# ---------------------------------------------------------------- analyses (marts/analyses)
+
+# text2sql's own limits per user (seed 002), the demo's sources.toml setting none
+QUOTA = {"hour": 1_000, "day": 10_000, "month": 100_000}
+
+
+def test_quota_breaches_equal_truth(con, truth):
+    t2s = truth.filter(pl.col("source_system") == "text2sql").with_columns(
+        tokens=pl.col("input_tokens") + pl.col("output_tokens"),
+        failed=(pl.col("status") == "error").cast(pl.Int64),
+    )
+    expected = set()
+    for kind, every in (("hour", "1h"), ("day", "1d"), ("month", "1mo")):
+        windows = (
+            t2s.group_by("user_id", pl.col("started_at").dt.truncate(every).alias("start"))
+            .agg(pl.col("tokens").sum(), calls=pl.len(), failed=pl.col("failed").sum())
+            .filter(pl.col("tokens") > QUOTA[kind])
+        )
+        expected |= {(u, kind, s, n, QUOTA[kind], n - QUOTA[kind], c, f)
+                     for u, s, n, c, f in windows.iter_rows()}  # fmt: skip
+    got = set(
+        con.execute(
+            "select user_id, window_kind, window_start, tokens, token_limit, overshoot_tokens, "
+            "calls, failed_calls from marts.quota_breaches"
+        ).fetchall()
+    )
+    assert got == expected
+    # the planted burst breaks the month's limit too; other systems have no quota
+    assert {k for _, k, *_ in got} == {"hour", "day", "month"}
+    assert con.execute(
+        "select count(*) from marts.quota_breaches where source_system <> 'text2sql' "
+        "or window_end <> window_start + case window_kind when 'hour' then interval 1 hour "
+        "when 'day' then interval 1 day else interval 1 month end"
+    ).fetchone() == (0,)
+
+
+def test_app_token_counter_against_the_log(con, warehouse, truth):
+    db = sqlite3.connect(warehouse / "demo" / "text2sql.db")
+    counter = {f"demo_text2sql:{u}": n for u, n in db.execute("select id, token_usage from users")}
+    logged = dict(
+        truth.filter(pl.col("source_system") == "text2sql")
+        .group_by("user_id")
+        .agg((pl.col("input_tokens") + pl.col("output_tokens")).sum())
+        .iter_rows()
+    )
+    expected = {u: (n, logged.get(u, 0), n == logged.get(u, 0)) for u, n in counter.items()}
+    got = {
+        u: (c, n, agrees)
+        for u, c, n, agrees in con.execute(
+            "select user_id, app_counter_tokens, logged_tokens, counter_agrees "
+            "from marts.user_token_counters"
+        ).fetchall()
+    }
+    assert got == expected
+    # the demo's drifting counters (failed calls left out) and true ones are both there
+    assert {a for *_, a in expected.values()} == {True, False}
+    breach_flags = dict(
+        con.execute(
+            "select distinct user_id, app_counter_agrees from marts.quota_breaches"
+        ).fetchall()
+    )
+    assert breach_flags == {u: expected[u][2] for u in breach_flags}
+
+
+# Every SQL text the demo writes, read by hand:
+# (parses, kind, destructive, statements, tables, columns, joins, subqueries)
+HAND_SQL = {
+    "SELECT region, SUM(amount) FROM sales GROUP BY region": (
+        True, "select", False, 1, "sales", "amount,region", 0, 0),
+    "SELECT COUNT(*) FROM members WHERE joined_at >= DATE('now', '-7 day')": (
+        True, "select", False, 1, "members", "joined_at", 0, 0),
+    "SELECT name, stock FROM products WHERE stock < 10": (
+        True, "select", False, 1, "products", "name,stock", 0, 0),
+    "SELECT strftime('%Y-%m', ordered_at) m, COUNT(*) FROM orders GROUP BY m": (
+        True, "select", False, 1, "orders", "ordered_at", 0, 0),
+    "SELECT product_id, SUM(qty) q FROM order_items GROUP BY 1 ORDER BY q DESC LIMIT 5": (
+        True, "select", False, 1, "order_items", "product_id,qty", 0, 0),
+    "SELECT strftime('%m', ordered_at), SUM(revenue) FROM orders GROUP BY 1": (
+        True, "select", False, 1, "orders", "ordered_at,revenue", 0, 0),
+    "SELECT customer_id FROM orders GROUP BY 1 HAVING COUNT(*) > 3": (
+        True, "select", False, 1, "orders", "customer_id", 0, 0),
+    "SELECT channel, AVG(amount) FROM orders GROUP BY channel": (
+        True, "select", False, 1, "orders", "amount,channel", 0, 0),
+    "SELECT name FROM employees WHERE dept = 'sales' AND hired_at > '2023-12-31'": (
+        True, "select", False, 1, "employees", "dept,hired_at,name", 0, 0),
+    "SELECT COUNT(*) FROM tickets WHERE status = 'open'": (
+        True, "select", False, 1, "tickets", "status", 0, 0),
+    "SELECT c.name, SUM(o.amount) AS total FROM orders o JOIN customers c "
+    "ON o.customer_id = c.id LEFT JOIN regions r ON c.region_id = r.id "
+    "GROUP BY c.name ORDER BY total DESC": (
+        True, "select", False, 1, "customers,orders,regions",
+        "amount,customer_id,id,name,region_id", 2, 0),
+    "SELECT name FROM products WHERE id IN (SELECT product_id FROM order_items "
+    "WHERE qty > (SELECT AVG(qty) FROM order_items))": (
+        True, "select", False, 1, "order_items,products", "id,name,product_id,qty", 0, 2),
+    "WITH recent AS (SELECT customer_id FROM orders WHERE ordered_at > '2025-01-01') "
+    "SELECT COUNT(DISTINCT customer_id) FROM recent": (
+        True, "select", False, 1, "orders", "customer_id,ordered_at", 0, 1),
+    "DELETE FROM orders WHERE status = 'cancelled'": (
+        True, "delete", True, 1, "orders", "status", 0, 0),
+    "UPDATE products SET stock = 0 WHERE discontinued = 1": (
+        True, "update", True, 1, "products", "discontinued,stock", 0, 0),
+    "INSERT INTO audit (note) SELECT name FROM employees": (
+        True, "insert", True, 1, "audit,employees", "name", 0, 1),
+    "DROP TABLE members": (True, "ddl", True, 1, "members", "", 0, 0),
+    "SELECT name FROM employees; DROP TABLE employees": (
+        True, "other", True, 2, "employees", "name", 0, 0),
+    "SELEC name, stock FROM products WHERE stock < 10": (
+        False, None, None, None, None, None, None, None),
+    "SELECT region, SUM(amount FROM sales GROUP BY region": (
+        False, None, None, None, None, None, None, None),
+}  # fmt: skip
+
+
+def test_generated_sql_equals_hand_worked_facts(con, warehouse):
+    db = sqlite3.connect(warehouse / "demo" / "text2sql.db")
+    calls = {
+        f"demo_text2sql:query_analytics:{k}": (sql, bool(ok))
+        for k, sql, ok in db.execute("select id, sql_query, success from query_analytics")
+    }
+    unknown = {sql for sql, _ in calls.values()} - set(HAND_SQL)
+    assert not unknown, f"read the demo's new SQL by hand into HAND_SQL: {unknown}"
+    rows = con.execute(
+        "select generation_id, sql_query, app_marked_success, parses, statement_kind, "
+        "is_destructive, statements, tables_referenced, columns_referenced, joins, subqueries, "
+        "parse_error is not null, chat_sql_matches is not false from marts.generated_sql"
+    ).fetchall()
+    assert {r[0] for r in rows} == set(calls)  # one row per call; no chat-only SQL
+    for gid, sql, ok, *found, has_error, chat_ok in rows:
+        assert (sql, ok) == calls[gid]
+        assert tuple(found) == HAND_SQL[sql], sql
+        assert has_error == (not HAND_SQL[sql][0]) and chat_ok
+    # the demo plants something of each kind to find
+    kinds = {(r[4], r[5]) for r in rows}
+    assert {("select", False), ("delete", True), ("ddl", True), (None, None)} <= kinds
+
+
+def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
+    """Per step from the demo's own SQLite rows (nodes, ai_process_log) with numpy's
+    percentiles, tokens and list-price cost from the truth (genai-prices' calc_price)."""
+    tp = sqlite3.connect(warehouse / "demo" / "trip_planner.db")
+    apl = sqlite3.connect(warehouse / "demo" / "ai_process_log.db")
+    runs: dict[tuple[str, str], list] = {}  # (source, step) -> [(duration, status)]
+    for name, dur, status in tp.execute("select node_name, duration_ms, status from nodes"):
+        runs.setdefault(("demo_trip_planner", name), []).append((dur, status))
+    for name, dur in apl.execute("select node_name, latency_ms from ai_process_log"):
+        runs.setdefault(("demo_ai_process_log", name), []).append((dur, None))
+    step_of = {
+        ("demo_trip_planner", str(g)): n
+        for g, n in tp.execute(
+            "select g.id, n.node_name from generations g join nodes n on g.node_id = n.id"
+        )
+    }
+    step_of |= {("demo_ai_process_log", str(i)): n
+                for i, n in apl.execute("select id, node_name from ai_process_log")}  # fmt: skip
+    calls: dict[tuple[str, str], list] = {}
+    for r in truth.filter(pl.col("source_system").is_in(["trip_planner", "ai_process_log"])).rows(
+        named=True
+    ):
+        step = (r["source_name"], step_of[(r["source_name"], r["source_key"])])
+        calls.setdefault(step, []).append(r)
+    got = {
+        (r["source_name"], r["step_name"]): r
+        for r in con.sql("select * from marts.step_performance").pl().rows(named=True)
+    }
+    assert set(got) == set(runs)
+    total_time: dict[str, float] = {}
+    total_cost: dict[str, float] = {}
+    for (source, _), rows in runs.items():
+        total_time[source] = total_time.get(source, 0) + sum(d for d, _ in rows if d is not None)
+    for (source, _), rows in calls.items():
+        known = [r["expected_cost"] for r in rows if r["expected_cost"] is not None]
+        total_cost[source] = total_cost.get(source, 0) + sum(known)
+    for step, rows in runs.items():
+        g = got[step]
+        timed = np.array([d for d, _ in rows if d is not None], dtype=float)
+        assert g["executions"] == len(rows) and g["executions_timed"] == len(timed)
+        if step[0] == "demo_trip_planner":
+            assert g["failures"] == sum(s == "failed" for _, s in rows)
+            assert g["skipped"] == sum(s == "skipped" for _, s in rows)
+        else:
+            assert g["failures"] is None and g["skipped"] is None
+        assert g["p50_duration_ms"] == pytest.approx(np.percentile(timed, 50))
+        assert g["p95_duration_ms"] == pytest.approx(np.percentile(timed, 95))
+        assert g["share_of_workflow_time"] == pytest.approx(timed.sum() / total_time[step[0]])
+        mine = calls.get(step, [])
+        assert g["llm_calls"] == len(mine)
+        tokens = [r["input_tokens"] + r["output_tokens"] for r in mine
+                  if r["input_tokens"] is not None]  # fmt: skip
+        assert g["total_tokens"] == (sum(tokens) if tokens else None)
+        known = [r["expected_cost"] for r in mine if r["expected_cost"] is not None]
+        assert g["unpriced_calls"] == len(mine) - len(known)
+        if known:
+            assert float(g["known_cost_usd"]) == pytest.approx(sum(known), rel=1e-9)
+            share = sum(known) / total_cost[step[0]]
+            assert g["share_of_workflow_cost"] == pytest.approx(share, rel=1e-9)
+        else:
+            assert g["known_cost_usd"] is None
+    # the failing nodes of the demo's failing workflows are there to find
+    assert sum(g["failures"] or 0 for g in got.values()) > 0
+
+
+def test_sketch_percentiles_within_their_relative_error_of_numpy(con, truth):
+    from warehouse.sketches import window_percentiles
+
+    timed = truth.filter((pl.col("status") == "success") & pl.col("latency_ms").is_not_null())
+    alpha = con.execute("select max(relative_error) from marts.latency_sketches").fetchone()[0]
+    assert alpha == 0.005
+    days = sorted(timed["day"].unique())
+    windows = [(days[0], days[-1], [], []), (days[1], days[2], [], [])]
+    windows += [(days[0], days[-1], [s], []) for s in timed["source_name"].unique()]
+    windows += [(days[0], days[-1], [], [m]) for m in ("gpt-4o-mini", "llama3.2")]
+    windows += [(days[2], days[-1], ["demo_ml_gateway", "demo_trip_planner"], ["gpt-4o"])]
+    for start, end, sources, models in windows:
+        chosen = timed.filter(pl.col("day").is_between(start, end))
+        if sources:
+            chosen = chosen.filter(pl.col("source_name").is_in(sources))
+        if models:
+            chosen = chosen.filter(pl.col("c_model").is_in(models))
+        assert chosen.height > 0, (start, end, sources, models)
+        n, got = window_percentiles(con, start, end, sources, models)
+        assert n == chosen.height
+        for q, value in got.items():
+            exact = np.percentile(chosen["latency_ms"].to_numpy(), q * 100)
+            assert abs(value - exact) <= alpha * exact + 1e-9, (start, end, sources, models, q)

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ from tests.support.cli import REPO, cli, demo_env
 from warehouse import reports
 from warehouse.reports import export_notebooks, notebook_paths
 
-NOTEBOOKS = ["cost", "latency", "quality", "usage"]
+NOTEBOOKS = ["analyses", "cost", "latency", "quality", "usage"]
 DAYS, CALLS_PER_DAY, END = 6, 400, "2025-06-12"
 
 # Canonical (provider, model) of every raw model string the demo writes, by hand (a new
@@ -112,7 +113,7 @@ def _parallel(fn, items):
 # ---------------------------------------------------------------- lint, script, export
 
 
-def test_default_notebooks_are_the_four() -> None:
+def test_default_notebooks_are_the_five() -> None:
     assert [p.stem for p in notebook_paths()] == NOTEBOOKS
 
 
@@ -481,6 +482,36 @@ def _listening_addresses(port: int) -> list[str]:
 
 
 # ---------------------------------------------------------------- headline figures
+
+
+def test_analyses_quota_and_destructive_sql_match_truth(
+    warehouse: Path, truth: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    defs = _load("analyses", warehouse, monkeypatch)
+
+    # text2sql's own limits per user (seed 002), windows in UTC
+    limits = {"hour": ("1h", 1_000), "day": ("1d", 10_000), "month": ("1mo", 100_000)}
+    t2s = truth.filter(pl.col("source_system") == "text2sql").with_columns(
+        tokens=pl.col("input_tokens") + pl.col("output_tokens")
+    )
+    breaches = defs["breaches"]
+    for kind, (every, limit) in limits.items():
+        over = (
+            t2s.group_by("user_key", pl.col("started_at").dt.truncate(every))
+            .agg(pl.col("tokens").sum())
+            .filter(pl.col("tokens") > limit)
+        )
+        shown = breaches.filter(pl.col("window_kind") == kind)
+        assert shown.height == over.height > 0, kind
+        assert shown["tokens"].sum() == over["tokens"].sum(), kind
+    # statements that write or drop, read by hand from the demo's SQL
+    writes = ("DELETE ", "UPDATE ", "INSERT ", "DROP ")
+    with sqlite3.connect(warehouse / "demo" / "text2sql.db") as db:
+        sql = [r[0] for r in db.execute("select sql_query from query_analytics")]
+    expected = sum(s.startswith(writes) or "; DROP " in s for s in sql)
+    assert defs["destructive"].height == expected > 0
+    times = defs["destructive"]["generated_at"].to_list()
+    assert times == sorted(times, reverse=True)
 
 
 def test_usage_totals_match_truth(

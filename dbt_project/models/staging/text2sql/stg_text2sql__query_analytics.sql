@@ -48,7 +48,10 @@ renamed as (
         ---------- bad input kept or set aside (ingest/landing.py ROW_FIELDS)
         _unreadable as unreadable_values,
         _text_issues as text_issues,
-        {{ has_unparseable_json([]) }} as has_unparseable_json
+        {{ has_unparseable_json([]) }} as has_unparseable_json,
+
+        ---------- the generated SQL read with sqlglot (ingest/sql_facts.py)
+        {{ sql_facts() }}
 
     from source
 
