@@ -17,7 +17,9 @@ import argparse
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -32,7 +34,7 @@ _EXACT = """
 """
 
 
-def _best(fn, repeat: int) -> tuple[float, object]:
+def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     best, out = float("inf"), None
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -46,7 +48,7 @@ def bench(data_dir: Path, days: int, repeat: int) -> dict:
     con.execute("set TimeZone = 'UTC'")
     first, last = con.execute(
         "select min(usage_date), max(usage_date) from marts.latency_sketches"
-    ).fetchone()
+    ).fetchone() or (None, None)
     if first is None:
         return {"error": "no latency sketches: build the warehouse first"}
     start = max(first, last - dt.timedelta(days=days - 1))
@@ -56,15 +58,17 @@ def bench(data_dir: Path, days: int, repeat: int) -> dict:
             "select distinct source_name from marts.latency_sketches order by 1"
         ).fetchall()
     ]
-    windows = []
+    windows: list[dict[str, Any]] = []
     for chosen in [[], *([s] for s in sources)]:
         params = {"start": start, "end": last, "sources": chosen}
-        sketch_ms, (n, sketched) = _best(
-            lambda c=chosen: window_percentiles(con, start, last, c), repeat
-        )
-        exact_ms, (n_exact, exact) = _best(
-            lambda p=params: con.execute(_EXACT, p).fetchone(), repeat
-        )
+        def sketch(c: list[str] = chosen) -> Any:
+            return window_percentiles(con, start, last, c)
+
+        def exact_query(p: dict[str, Any] = params) -> Any:
+            return con.execute(_EXACT, p).fetchone()
+
+        sketch_ms, (n, sketched) = _best(sketch, repeat)
+        exact_ms, (n_exact, exact) = _best(exact_query, repeat)
         windows.append(
             {
                 "sources": chosen or "all",

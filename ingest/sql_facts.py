@@ -50,7 +50,7 @@ _ERROR_MAX = 200
 _DDL = (exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)
 
 
-def _kind(statement: exp.Expression) -> str:
+def _kind(statement: exp.Expr) -> str:
     if isinstance(statement, exp.Query):  # SELECT, UNION/INTERSECT/EXCEPT, ...
         return "select"
     if isinstance(statement, exp.Insert):
@@ -64,7 +64,7 @@ def _kind(statement: exp.Expression) -> str:
     return "other"
 
 
-def _top_level_selects(statement: exp.Expression) -> int:
+def _top_level_selects(statement: exp.Expr) -> int:
     if isinstance(statement, exp.SetOperation):
         return _top_level_selects(statement.left) + _top_level_selects(statement.right)
     return 1 if isinstance(statement, exp.Select) else 0

@@ -20,7 +20,7 @@ import pytest
 
 from demo import DemoOptions, daily_counts, generate
 
-OPTS = DemoOptions(days=3, calls_per_day=200, end_date="2025-06-24")
+OPTS = DemoOptions(days=3, calls_per_day=200, end_date=dt.date(2025, 6, 24))
 UTC = dt.UTC
 KST = ZoneInfo("Asia/Seoul")
 

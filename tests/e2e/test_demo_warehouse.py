@@ -8,6 +8,7 @@ import datetime as dt
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -15,7 +16,7 @@ import polars as pl
 import pytest
 from genai_prices import Usage, calc_price
 
-from tests.support.cli import cli, demo_env
+from tests.support.cli import REPO, cli, demo_env
 
 # Window 2025-06-08 .. 2025-06-12 spans 2025-06-10, when o3's list price changed.
 DAYS, CALLS_PER_DAY, END = 5, 600, "2025-06-12"
@@ -480,11 +481,11 @@ def test_queries_doc_answers_equal_truth(con, truth, warehouse):
     assert week.height == truth.height  # the demo's five days are all in "last week"
 
     # 1. cost per model last week
-    want = {
+    want: dict[Any, Any] = {
         (k[0], k[1]): (g.height, _known(g["expected_cost"]), g["expected_cost"].null_count())
         for k, g in week.group_by(["c_provider", "c_model"])
     }
-    got = answers[0]
+    got: Any = answers[0]
     assert {(r["provider"], r["model"]) for r in got.iter_rows(named=True)} == set(want)
     for r in got.iter_rows(named=True):
         calls, cost, unknown = want[(r["provider"], r["model"])]
@@ -844,7 +845,10 @@ def test_sketch_percentiles_within_their_relative_error_of_numpy(con, truth):
     alpha = con.execute("select max(relative_error) from marts.latency_sketches").fetchone()[0]
     assert alpha == 0.005
     days = sorted(timed["day"].unique())
-    windows = [(days[0], days[-1], [], []), (days[1], days[2], [], [])]
+    windows: list[tuple[Any, Any, list[str], list[str]]] = [
+        (days[0], days[-1], [], []),
+        (days[1], days[2], [], []),
+    ]
     windows += [(days[0], days[-1], [s], []) for s in timed["source_name"].unique()]
     windows += [(days[0], days[-1], [], [m]) for m in ("gpt-4o-mini", "llama3.2")]
     windows += [(days[2], days[-1], ["demo_ml_gateway", "demo_trip_planner"], ["gpt-4o"])]
