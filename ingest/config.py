@@ -63,6 +63,11 @@ class Source:
     password_env: str | None = None
     # how far back each incremental run re-reads timestamp cursors, for late or updated rows
     lookback_hours: float = 24.0
+    # otel_genai only: the resource attribute whose value is a call's tenant
+    tenant_attribute: str = "service.name"
+    # otel_genai only: land message content (prompts, completions); off, as it may hold
+    # personal data
+    store_content: bool = False
 
     @property
     def scheme(self) -> str:
@@ -185,6 +190,7 @@ def load_sources(path: Path) -> list[Source]:
         lookback = entry.get("lookback_hours", 24)
         if not isinstance(lookback, int | float) or lookback < 0:
             raise ConfigError(f"{where} ({name}): lookback_hours must be a number >= 0")
+        tenant_attribute, store_content = _otel_keys(entry, system, f"{where} ({name})")
         sources.append(
             Source(
                 name=name,
@@ -193,6 +199,28 @@ def load_sources(path: Path) -> list[Source]:
                 timezone=timezone,
                 password_env=entry.get("password_env"),
                 lookback_hours=float(lookback),
+                tenant_attribute=tenant_attribute,
+                store_content=store_content,
             )
         )
     return sources
+
+
+# keys that only a source of one system may set
+_SYSTEM_KEYS = {"tenant_attribute": "otel_genai", "store_content": "otel_genai"}
+
+
+def _otel_keys(entry: dict, system: str, where: str) -> tuple[str, bool]:
+    for key, only in _SYSTEM_KEYS.items():
+        if key in entry and system != only:
+            raise ConfigError(f"{where}: {key} applies only to system {only!r}, not {system!r}")
+    tenant = entry.get("tenant_attribute", "service.name")
+    if not isinstance(tenant, str) or not tenant.strip() or tenant != tenant.strip():
+        raise ConfigError(
+            f"{where}: tenant_attribute must be a resource attribute name such as "
+            f'"service.name" or "deployment.environment" (got {tenant!r})'
+        )
+    store = entry.get("store_content", False)
+    if not isinstance(store, bool):
+        raise ConfigError(f"{where}: store_content must be true or false (got {store!r})")
+    return tenant, store

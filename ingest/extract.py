@@ -198,6 +198,10 @@ def _extract_table(
     if present is None:  # optional table missing: an empty, typed file keeps readers simple
         pq.write_table(landing.landed_schema(table).empty_table(), final, compression="zstd")
         return TableResult(table.name, 0, 0, time.monotonic() - t0, "missing"), {}
+    # a reader that keeps its own place in append-only files (OTLP exports: ingest/otlp.py)
+    appends = hasattr(reader, "file_marks")
+    if appends:
+        reader.resume(table.name, None if full_refresh else old_entry.get("files"))
     since = None if full_refresh else _since(table, state, source)
     raw = new / table.name / f".{load_id}.raw.parquet"
     read, best = _read_to_file(
@@ -205,7 +209,22 @@ def _extract_table(
     )
     _fault("after-read")
     entry: dict = {}
-    if table.cursor:
+    if appends:
+        # only what the files gained since their marks was read: keep every landed file,
+        # and land the rows read that differ from what landed (a rewritten file is read
+        # again from its start)
+        entry = {"files": reader.file_marks(table.name)}
+        SourceLanding.keep(previous, new, table.name)
+        if previous:
+            landed = landing.changed_rows(raw, final, table, previous, None)
+            raw.unlink()
+        else:
+            os.replace(raw, final)
+            landed = read
+        if landed == 0:
+            final.unlink()
+        status = "ok"
+    elif table.cursor:
         kind = table.column(table.cursor).kind
         old = old_entry.get("cursor") if since is not None else None
         old_value = _cursor_value(kind, old) if old is not None else None

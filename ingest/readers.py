@@ -6,7 +6,8 @@ allowlisted columns, optionally only the rows past a cursor.
 - ``postgresql://user[:password]@host:port/db``: ADBC PostgreSQL (libpq: ``PGPASSWORD``
   works, and a source's ``password_env`` names a variable holding the password).
 - a folder (``file:///path`` or a plain path): exported files, one per table,
-  ``<table>.parquet``, ``<table>.csv`` or ``<table>.jsonl``.
+  ``<table>.parquet``, ``<table>.csv`` or ``<table>.jsonl``; for system otel_genai, a
+  folder of OTLP/JSON trace exports (``ingest/otlp.py``).
 
 Extraction SQL is built with sqlglot from the system module's allowlist; identifiers are
 quoted by the library, and nothing from a config file becomes SQL.
@@ -20,6 +21,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -30,6 +32,9 @@ from sqlglot import exp
 from ingest.config import Source
 from ingest.landing import SIDE_PREFIX
 from ingest.systems import Kind, Table
+
+if TYPE_CHECKING:
+    from ingest.otlp import OtlpReader
 
 SENTINEL = "__sentinel"
 BATCH_ROWS = 65_536
@@ -419,8 +424,17 @@ class FileReader:
         pass
 
 
-def open_reader(source: Source) -> SqliteReader | PostgresReader | FileReader:
+def open_reader(source: Source) -> SqliteReader | PostgresReader | FileReader | OtlpReader:
     scheme = source.scheme
+    if source.system == "otel_genai":  # a folder of OTLP/JSON trace exports (ingest/otlp.py)
+        if scheme != "file":
+            raise SourceError(
+                f"source {source.name}: an otel_genai source is a folder of OTLP/JSON "
+                f"exports, not {source.display_url}"
+            )
+        from ingest.otlp import OtlpReader
+
+        return OtlpReader(source)
     if scheme == "sqlite":
         return SqliteReader(source)
     if scheme in ("postgresql", "postgres"):
