@@ -1,9 +1,10 @@
 {{ config(materialized='view') }}
--- A view: only a union of the five tables below; tables above read it once.
+-- A view: only a union of the six tables below; tables above read it once.
 -- Every source system's calls in one shape. Adding a system: add its
 -- int_<system>__generations model to this list.
 {%- set systems = [
-    'ai_process_log', 'trip_planner', 'text2sql', 'instagram_feed', 'ml_gateway'
+    'ai_process_log', 'trip_planner', 'text2sql', 'instagram_feed', 'ml_gateway',
+    'otel_genai'
 ] %}
 
 with

@@ -11,6 +11,8 @@
     ('instagram_feed', 'instagram_feeds', 'stg_instagram_feed__instagram_feeds',
      'instagram_feed_key'),
     ('ml_gateway', 'chat_logs', 'stg_ml_gateway__chat_logs', 'chat_log_key'),
+    ('otel_genai', 'llm_spans', 'stg_otel_genai__llm_spans',
+     'span_record_key'),
 ] %}
 
 with

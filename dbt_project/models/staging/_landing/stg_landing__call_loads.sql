@@ -7,6 +7,7 @@
     ('text2sql', 'query_analytics', 'id'),
     ('instagram_feed', 'instagram_feeds', 'instagram_feed_id'),
     ('ml_gateway', 'chat_logs', 'id'),
+    ('otel_genai', 'llm_spans', 'record_key'),
 ] %}
 
 with
