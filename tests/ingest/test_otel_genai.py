@@ -108,6 +108,11 @@ CALLS = {
         dialect_conflicts="input_tokens: standard=100, openllmetry=110",
         tenant="summarizer",
     ),
+    # an embeddings span (standard names): input tokens only
+    "d4c3b2a1d4c3b2a1d4c3b2a1d4c3b2a1:e1e2e3e4e5e6e7e8": dict(
+        operation_name="embeddings", provider="openai", request_model="text-embedding-3-small",
+        input_tokens=42, output_tokens=None, tenant="search-agent", dialect="standard",
+    ),
     "11111111111111111111111111111111:1000000000000001": dict(
         input_tokens=10, output_tokens=5, unreadable=None, tenant="flaky"
     ),
@@ -159,7 +164,7 @@ def test_spans_of_each_dialect_land_mapped_as_worked_out_by_hand(tmp_path):
         assert {k: calls[key][k] for k in expected} == expected, key
     for key, expected in STEPS.items():
         assert {k: steps[key][k] for k in expected} == expected, key
-    assert {t.table: t.rows for t in result.tables} == {"llm_spans": 13, "step_spans": 5}
+    assert {t.table: t.rows for t in result.tables} == {"llm_spans": 14, "step_spans": 5}
 
 
 def test_tenant_comes_from_the_configured_resource_attribute(tmp_path):
@@ -202,7 +207,7 @@ def test_files_landed_once_are_not_landed_again_and_a_growing_jsonl_lands_its_ne
     (folder / "openllmetry.jsonl").write_text(lines[0] + "\n", encoding="utf-8")
     first = _extract(tmp_path)
     # line 1 of openllmetry (1 call), standard.jsonl.gz (4 calls), and their steps
-    assert {t.table: t.read for t in first.tables} == {"llm_spans": 4, "step_spans": 3}
+    assert {t.table: t.read for t in first.tables} == {"llm_spans": 5, "step_spans": 3}
     again = _extract(tmp_path)
     assert {t.table: t.read for t in again.tables} == {"llm_spans": 0, "step_spans": 0}
     # the exporter appends a line, and starts the next one without its newline yet
@@ -212,7 +217,7 @@ def test_files_landed_once_are_not_landed_again_and_a_growing_jsonl_lands_its_ne
     assert {t.table: t.read for t in grown.tables} == {"llm_spans": 1, "step_spans": 0}
     calls = _landed(tmp_path / "data", "llm_spans")
     assert "0af7651916cd43dd8448eb211c80319c:b7ad6b7169203331" in calls
-    assert len(calls) == 5
+    assert len(calls) == 6
     # a new .json file lands; one that is rewritten is read again, only changes land
     shutil.copy(FIXTURES / "openinference.json", folder / "openinference.json")
     added = _extract(tmp_path)

@@ -1,4 +1,10 @@
 {{ incremental_staging('otel_genai', 'llm_spans') }}
+{#- a span without its end time cannot be placed either: missing_timestamp -#}
+{%- set placed_at = '(case when ended_at is not null then started_at end)' %}
+{%- set token_columns = [
+    'input_tokens', 'output_tokens', 'cache_read_tokens',
+    'cache_creation_tokens', 'reasoning_tokens'
+] %}
 
 with
 
@@ -86,23 +92,14 @@ renamed as (
 checked as (
 
     -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
-    -- (quarantined_rows), everything else is kept. A span without its end time
-    -- cannot be placed either: missing_timestamp.
+    -- (quarantined_rows), everything else is kept
     select
         *,
         {{ call_quarantine_rule(
-            'span_key',
-            '(case when ended_at is not null then started_at end)',
-            tokens=['input_tokens', 'output_tokens', 'cache_read_tokens',
-                    'cache_creation_tokens', 'reasoning_tokens'],
-            latency='latency_ms'
+            'span_key', placed_at, tokens=token_columns, latency='latency_ms'
         ) }} as quarantine_rule,
         {{ call_offending_value(
-            'span_key',
-            '(case when ended_at is not null then started_at end)',
-            tokens=['input_tokens', 'output_tokens', 'cache_read_tokens',
-                    'cache_creation_tokens', 'reasoning_tokens'],
-            latency='latency_ms'
+            'span_key', placed_at, tokens=token_columns, latency='latency_ms'
         ) }} as offending_value
     from renamed
 
