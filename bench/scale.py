@@ -32,7 +32,9 @@ from demo import GENERATOR_VERSION
 from warehouse import paths
 
 END = dt.date(2025, 6, 24)  # the new day of the nightly step
-CALL_TABLES = {"ai_process_log", "generations", "query_analytics", "instagram_feeds", "chat_logs"}
+CALL_TABLES = {
+    "ai_process_log", "generations", "query_analytics", "instagram_feeds", "chat_logs", "llm_spans",
+}  # fmt: skip
 GiB = 1024**3
 
 
