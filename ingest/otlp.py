@@ -10,7 +10,8 @@ Incremental: the reader remembers, per file, how far it read (byte offset and li
 hash of the file's first bytes. A file read to its end is not read again; a ``.jsonl`` that
 grew is read from where the last run stopped (only whole lines: a line still being
 written waits for the next run); a file whose first bytes changed (rewritten, truncated)
-or a compressed file that changed is read again from the start, and ingest lands only
+or a compressed or ``.json`` file whose size or modification time changed is read again
+from the start, and ingest lands only
 the rows that differ from what already landed. The marks are published with the landed
 files, so a killed run leaves them as they were.
 
@@ -293,7 +294,8 @@ class OtlpReader:
         new_marks: dict[str, dict] = {}
         for path in sorted(p for p in self.root.iterdir() if is_export(p)):
             name = path.name
-            size = path.stat().st_size
+            stat = path.stat()
+            size = stat.st_size
             head_len = min(size, _HEAD_BYTES)
             head = _head(path, head_len)
             old = marks.get(name)
@@ -303,7 +305,10 @@ class OtlpReader:
                 and _head(path, old.get("head_len", 0)) == old.get("head")
             )
             if name.endswith((".gz", ".json")):
-                if same_start and old and old.get("size") == size:
+                unchanged = (
+                    old and old.get("size") == size and old.get("mtime_ns") == stat.st_mtime_ns
+                )
+                if same_start and unchanged:
                     new_marks[name] = old
                     continue
                 try:
@@ -312,7 +317,8 @@ class OtlpReader:
                     rows[og.LLM_TABLE].append(_bad_line(name, 0, f"file=cannot be read ({e})"))
                     docs = []
                 new_marks[name] = {"offset": size, "size": size, "head": head,
-                                   "head_len": head_len, "lines": len(docs)}  # fmt: skip
+                                   "head_len": head_len, "lines": len(docs),
+                                   "mtime_ns": stat.st_mtime_ns}  # fmt: skip
             else:
                 start, first = (old["offset"], old["lines"]) if same_start and old else (0, 0)
                 lines, offset, _ = _lines(path, start)

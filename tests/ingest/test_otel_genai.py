@@ -222,11 +222,12 @@ def test_files_landed_once_are_not_landed_again_and_a_growing_jsonl_lands_its_ne
     shutil.copy(FIXTURES / "openinference.json", folder / "openinference.json")
     added = _extract(tmp_path)
     assert {t.table: t.rows for t in added.tables} == {"llm_spans": 1, "step_spans": 2}
-    doc = json.loads((folder / "openinference.json").read_text(encoding="utf-8"))
-    doc["resourceSpans"][0]["scopeSpans"][0]["spans"][1]["attributes"][6]["value"] = {
-        "intValue": "201"
-    }
-    (folder / "openinference.json").write_text(json.dumps(doc), encoding="utf-8")
+    # rewritten in place, same size, same first kilobyte: its modification time says so
+    text = (folder / "openinference.json").read_text(encoding="utf-8")
+    assert text.index('"intValue": 200') > 1024
+    (folder / "openinference.json").write_text(
+        text.replace('"intValue": 200', '"intValue": 201'), encoding="utf-8"
+    )
     rewritten = _extract(tmp_path)
     assert {t.table: (t.read, t.rows) for t in rewritten.tables} == {
         "llm_spans": (1, 1), "step_spans": (2, 0),
