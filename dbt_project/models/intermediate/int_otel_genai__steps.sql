@@ -21,25 +21,18 @@ llm_spans as (
 genai_spans as (
 
     -- every span a parent chain can pass through
-    select
-        source_name,
-        trace_id,
-        span_id,
-        parent_span_id,
-        workflow_name,
-        agent_name,
-        span_name
-    from step_spans
-    union all
-    select
-        source_name,
-        trace_id,
-        span_id,
-        parent_span_id,
-        workflow_name,
-        agent_name,
-        span_name
-    from llm_spans
+    {% for spans in ['step_spans', 'llm_spans'] %}
+        select
+            source_name,
+            trace_id,
+            span_id,
+            parent_span_id,
+            workflow_name,
+            agent_name,
+            span_name
+        from {{ spans }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
