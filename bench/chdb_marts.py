@@ -50,6 +50,18 @@ CALL_TABLES = {
     "instagram_feed": ("instagram_feeds", "instagram_feed_id", "created_at", False,
                        ("prompt_tokens", "completion_tokens"), "latency_ms"),
     "ml_gateway": ("chat_logs", "id", "createdAt", True, (), "duration"),
+    "otel_genai": ("llm_spans", "record_key", "start_time", False,
+                   ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                    "cache_creation_input_tokens", "reasoning_output_tokens"), None),
+}  # fmt: skip
+# otel_genai's span latency (end - start, µs), and its own set-aside rules: a span without
+# both ids or its end time, a line or attribute that could not be read
+_SPAN_US = "(toUnixTimestamp64Micro(end_time) - toUnixTimestamp64Micro(start_time))"
+EXTRA_KEEP = {
+    "otel_genai": [
+        "trace_id is not null", "span_id is not null", "end_time is not null",
+        "unreadable is null", f"{_SPAN_US} between 0 and 86400000000",
+    ],
 }  # fmt: skip
 
 
@@ -113,6 +125,7 @@ class _Landing:
             keep.append(
                 f"({_q(latency)} is null or toFloat64({_q(latency)}) between 0 and 86400000)"
             )
+        keep += EXTRA_KEEP.get(system, [])
         return f"""
             select * from (
                 select
@@ -210,6 +223,15 @@ def _calls_sql(land: _Landing) -> str:
             if(error is null, 'success', 'error'), {null_i}, {null_i}, {null_i},
             toFloat64(duration), started_at
         from ({land.newest_clean("ml_gateway")})
+        """,
+        f"""
+        select 'otel_genai', _source_name, tenant, concat(_source_name, ':', user_id),
+            {_blank_as_null("provider")},
+            coalesce({_blank_as_null("response_model")}, {_blank_as_null("request_model")}),
+            if(status_code = 'STATUS_CODE_ERROR' or error_type is not null, 'error', 'success'),
+            input_tokens, output_tokens, cache_read_input_tokens,
+            {_SPAN_US} / 1000.0, started_at
+        from ({land.newest_clean("otel_genai")})
         """,
     ]
     return "\nunion all\n".join(parts)

@@ -1,8 +1,10 @@
-"""Deterministic demo data: five source databases shaped like the seeds, plus ground truth.
+"""Deterministic demo data: five source databases shaped like the seeds, a folder of
+OpenTelemetry trace exports (otel_genai), plus ground truth.
 
 Contract: docs/demo_sources.md. ``generate(out_dir, DemoOptions(...))`` writes
 
     out_dir/{ai_process_log,trip_planner,text2sql,instagram_feed,ml_gateway}.db
+    out_dir/otel_genai/           OTLP/JSON exports (demo/_otel_genai.py)
     out_dir/sources.toml
     out_dir/truth/generations.parquet
     out_dir/truth/manifest.json
@@ -30,7 +32,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import _ai_process_log, _instagram_feed, _ml_gateway, _text2sql, _texts, _trip_planner
+from . import (
+    _ai_process_log,
+    _instagram_feed,
+    _ml_gateway,
+    _otel_genai,
+    _text2sql,
+    _texts,
+    _trip_planner,
+)
 from ._util import TRUTH_SCHEMA, US_PER_DAY, DbWriter
 
 __all__ = [
@@ -70,7 +80,12 @@ _COST_WEIGHT = {
 }
 # below this many calls, worker processes cost more than they save
 _PARALLEL_MIN_CALLS = 200_000
-_DEMO_FILES = {f"{s}.db" for s in SYSTEMS} | {"sources.toml", "truth", "exports"}
+_DEMO_FILES = {f"{s}.db" for s in SYSTEMS} | {
+    "sources.toml",
+    "truth",
+    "exports",
+    _otel_genai.FOLDER,
+}
 
 
 def yesterday_utc() -> datetime.date:
@@ -130,9 +145,28 @@ def _sources_toml(final_dir: pathlib.Path) -> str:
             f'url = "sqlite:///{path}"\n'
             f'timezone = "{tz}"\n'
         )
+    parts.append(
+        "[[source]]\n"
+        f'name = "{_otel_genai.SOURCE}"\n'
+        f'system = "{_otel_genai.SYSTEM}"\n'
+        f'url = "{(final_dir / _otel_genai.FOLDER).as_posix()}"\n'
+    )
     return "# Written by `python -m warehouse demo`; regenerated on every run.\n\n" + "\n".join(
         parts
     )
+
+
+def _run_otel(tmp: pathlib.Path, options: DemoOptions) -> tuple[pa.Table, pa.Table, dict[str, int]]:
+    """The otel_genai export folder and its truth (calls; steps in truth/otel_steps.parquet),
+    from the seed's child after the five systems', so theirs do not change."""
+    seed = np.random.SeedSequence(options.seed).spawn(len(SYSTEMS) + 1)[len(SYSTEMS)]
+    gen = _otel_genai.Generator(tmp / _otel_genai.FOLDER, np.random.default_rng(seed))
+    n = _otel_genai.calls_per_day(options.calls_per_day)
+    start_us = _epoch_us(options.start_date)
+    for d in range(options.days):
+        gen.day(d, start_us + d * US_PER_DAY, n)
+    pq.write_table(gen.calls_table(), tmp / ".otel-calls.parquet", compression="zstd")
+    return gen.truth_table(), gen.steps_table(), gen.counts
 
 
 def _check_replaceable(out_dir: pathlib.Path) -> None:
@@ -228,10 +262,15 @@ def _generate_into(
     for system in SYSTEMS:
         with pa.OSFile(str(tmp / f".truth-{system}.arrow"), "rb") as src:
             parts.append(pa.ipc.open_file(src).read_all())
+    otel_truth, otel_steps, otel_counts = _run_otel(tmp, options)
+    parts.append(otel_truth)
+    row_counts[_otel_genai.SOURCE] = otel_counts
     truth = pa.concat_tables(parts)
     truth = truth.sort_by([("source_name", "ascending"), ("source_key", "ascending")])
     (tmp / "truth").mkdir()
     pq.write_table(truth, tmp / "truth" / "generations.parquet", compression="zstd")
+    pq.write_table(otel_steps, tmp / "truth" / _otel_genai.STEPS_TRUTH, compression="zstd")
+    os.replace(tmp / ".otel-calls.parquet", tmp / "truth" / _otel_genai.CALLS_TRUTH)
     n_truth = truth.num_rows
     del truth, parts
     for system in SYSTEMS:
@@ -258,6 +297,8 @@ def _generate_into(
             "end_date": options.end_date.isoformat(),
         },
         "calls_per_day_by_system": counts,
+        # extra to calls_per_day: the seed systems' split stays as it was
+        "otel_genai_calls_per_day": _otel_genai.calls_per_day(options.calls_per_day),
         "truth_rows": n_truth,
         "bad_input_rows": planted,
         "row_counts": row_counts,

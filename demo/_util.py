@@ -231,6 +231,10 @@ TRUTH_SCHEMA = pa.schema(
         ("status", pa.string()),
         ("error_message", pa.string()),
         ("reported_cost_usd", pa.float64()),
+        # of input_tokens, written to the prompt cache (otel_genai only)
+        ("cache_creation_tokens", pa.int64()),
+        # time to the first streamed token or chunk (otel_genai only)
+        ("time_to_first_token_ms", pa.float64()),
     ]
 )
 
@@ -297,5 +301,7 @@ def truth_chunk(
         _str(status, n),
         _str(error_message, n),
         _num(reported_cost_usd, pa.float64(), n, None),
+        pa.nulls(n, pa.int64()),
+        pa.nulls(n, pa.float64()),
     ]
     return pa.Table.from_arrays(cols, schema=TRUTH_SCHEMA)

@@ -10,7 +10,8 @@ docs are ``docs/bad_input.md``.
 
 Two kinds need more than a row: a second row with the same key (a primary key forbids
 it in the databases, so it comes as an exported JSONL file, a folder source of the
-ml_gateway system) and an extra column (a column added to a source table).
+ml_gateway system) and an extra column (a column added to a source table). The
+otel_genai export folder gets a file of bad lines and spans (OTEL_KINDS).
 """
 
 from __future__ import annotations
@@ -117,6 +118,9 @@ DUPLICATE_KIND = "duplicate_key"
 EXTRA_COLUMN_KIND = "extra_column"
 EXPORT_SOURCE = "demo_gateway_export"
 EXPORT_DIR = "exports"
+OTEL_DIR = "otel_genai"  # demo/_otel_genai.py's folder
+OTEL_SOURCE = "demo_otel_genai"
+OTEL_FILE = "bad-input.jsonl"
 
 
 def _key_kind(db: sqlite3.Connection, table: str, key: str) -> str:
@@ -176,6 +180,7 @@ def plant(tmp: pathlib.Path, final_dir: pathlib.Path) -> int:
         db.commit()
         db.close()
     rows += _export_with_duplicates(tmp / EXPORT_DIR)
+    rows += _otel_bad_spans(tmp / OTEL_DIR)
     with open(tmp / "sources.toml", "a", encoding="utf-8") as f:
         f.write(
             "\n# --bad-input: an exported file with the same id twice (one row is kept)\n"
@@ -242,4 +247,62 @@ def _export_with_duplicates(folder: pathlib.Path) -> list[dict]:
         )
         if dup:
             out.append({**out[-1], "outcome": "set_aside", "rule": "duplicate_key"})
+    return out
+
+
+# otel_genai: (kind, rule, how the span differs from a good one); None: the line itself
+OTEL_KINDS = (
+    ("otel_line_not_json", "unreadable_value", None),
+    ("otel_span_without_id", "missing_key", {"spanId": None}),
+    ("otel_negative_tokens", "negative_tokens", {"tokens": -7}),
+    ("otel_end_before_start", "negative_latency", {"end": -1_000_000}),
+    ("otel_span_without_end", "missing_timestamp", {"endTimeUnixNano": None}),
+)
+
+
+def _otel_bad_spans(folder: pathlib.Path) -> list[dict]:
+    """One line per kind in the otel_genai folder's bad-input.jsonl: a line cut short,
+    and spans with one thing wrong (each its own trace); the rest of the file lands."""
+    lines, out = [], []
+    start_ns = 1_750_680_000_000_000_000  # 2025-06-23 12:00 UTC
+    for i, (kind, rule, change) in enumerate(OTEL_KINDS):
+        number = i + 1
+        trace, span_id = f"{0xBAD0 + i:032x}", f"{0xBAD0 + i:016x}"
+        if change is None:
+            lines.append('{"resourceSpans":[{"resource":{"attributes":[')
+            key = f"{OTEL_FILE}:{number}"
+        else:
+            attrs = [
+                {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                {"key": "gen_ai.provider.name", "value": {"stringValue": "openai"}},
+                {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+                {"key": "gen_ai.usage.input_tokens",
+                 "value": {"intValue": str(change.get("tokens", 120))}},
+                {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "30"}},
+            ]  # fmt: skip
+            span = {
+                "traceId": trace, "spanId": span_id, "name": "chat gpt-4o-mini", "kind": 3,
+                "startTimeUnixNano": str(start_ns + i * 10**9),
+                "endTimeUnixNano": str(start_ns + i * 10**9 + change.get("end", 500_000_000)),
+                "attributes": attrs,
+            }  # fmt: skip
+            for field_name in ("spanId", "endTimeUnixNano"):
+                if field_name in change:
+                    del span[field_name]
+            res = {"attributes": [{"key": "service.name", "value": {"stringValue": "flaky"}}]}
+            doc = {"resourceSpans": [{"resource": res, "scopeSpans": [{"spans": [span]}]}]}
+            lines.append(json.dumps(doc, separators=(",", ":")))
+            key = f"{OTEL_FILE}:{number}:1" if "spanId" in change else f"{trace}:{span_id}"
+        out.append(
+            {
+                "kind": kind,
+                "source_name": OTEL_SOURCE,
+                "source_table": "llm_spans",
+                "source_key": key,
+                "outcome": "set_aside",
+                "rule": rule,
+                **dict.fromkeys(("flag", "expect_column", "expect_value")),
+            }
+        )
+    (folder / OTEL_FILE).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return out

@@ -70,6 +70,12 @@ class Source:
     def quota_limit(self, window: str) -> int | None:
         return dict(self.quota).get(window)
 
+    # otel_genai only: the resource attribute whose value is a call's tenant
+    tenant_attribute: str = "service.name"
+    # otel_genai only: land message content (prompts, completions); off, as it may hold
+    # personal data
+    store_content: bool = False
+
     @property
     def scheme(self) -> str:
         return urlsplit(self.url).scheme or "file"
@@ -220,6 +226,7 @@ def load_sources(path: Path) -> list[Source]:
         if not isinstance(lookback, int | float) or lookback < 0:
             raise ConfigError(f"{where} ({name}): lookback_hours must be a number >= 0")
         quota = _quota(entry.get("quota"), f"{where} ({name})", SYSTEMS[system].default_quota)
+        tenant_attribute, store_content = _otel_keys(entry, system, f"{where} ({name})")
         sources.append(
             Source(
                 name=name,
@@ -229,6 +236,28 @@ def load_sources(path: Path) -> list[Source]:
                 password_env=entry.get("password_env"),
                 lookback_hours=float(lookback),
                 quota=quota,
+                tenant_attribute=tenant_attribute,
+                store_content=store_content,
             )
         )
     return sources
+
+
+# keys that only a source of one system may set
+_SYSTEM_KEYS = {"tenant_attribute": "otel_genai", "store_content": "otel_genai"}
+
+
+def _otel_keys(entry: dict, system: str, where: str) -> tuple[str, bool]:
+    for key, only in _SYSTEM_KEYS.items():
+        if key in entry and system != only:
+            raise ConfigError(f"{where}: {key} applies only to system {only!r}, not {system!r}")
+    tenant = entry.get("tenant_attribute", "service.name")
+    if not isinstance(tenant, str) or not tenant.strip() or tenant != tenant.strip():
+        raise ConfigError(
+            f"{where}: tenant_attribute must be a resource attribute name such as "
+            f'"service.name" or "deployment.environment" (got {tenant!r})'
+        )
+    store = entry.get("store_content", False)
+    if not isinstance(store, bool):
+        raise ConfigError(f"{where}: store_content must be true or false (got {store!r})")
+    return tenant, store

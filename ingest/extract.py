@@ -40,7 +40,14 @@ from ingest import landing, pseudonym
 from ingest.cast import cast_table
 from ingest.config import Source
 from ingest.landing import META_FIELDS, SourceLanding, with_meta
-from ingest.readers import Reader, Since, SourceError, build_sqlite_query, open_reader
+from ingest.readers import (
+    AppendingReader,
+    Reader,
+    Since,
+    SourceError,
+    build_sqlite_query,
+    open_reader,
+)
 from ingest.systems import SYSTEMS, Kind, System, Table, systems_holding
 
 __all__ = [
@@ -242,12 +249,31 @@ def _extract_table(
     if present is None:  # optional table missing: an empty, typed file keeps readers simple
         pq.write_table(landing.landed_schema(table).empty_table(), final, compression="zstd")
         return TableResult(table.name, 0, 0, time.monotonic() - t0, "missing"), {}
+    # a reader that keeps its own place in append-only files (OTLP exports: ingest/otlp.py)
+    appending = reader if isinstance(reader, AppendingReader) else None
+    if appending is not None:
+        appending.resume(table.name, None if x.full_refresh else old_entry.get("files"))
     since = _since(x, table, state)
     raw = new / table.name / f".{x.load_id}.raw.parquet"
     read, best = _read_to_file(x, reader, table, present, since, raw)
     _fault("after-read")
     entry: dict = {}
-    if table.cursor:
+    if appending is not None:
+        # only what the files gained since their marks was read: keep every landed file,
+        # and land the rows read that differ from what landed (a rewritten file is read
+        # again from its start)
+        entry = {"files": appending.file_marks(table.name)}
+        SourceLanding.keep(previous, new, table.name)
+        if previous:
+            landed = landing.changed_rows(raw, final, table, previous, None)
+            raw.unlink()
+        else:
+            os.replace(raw, final)
+            landed = read
+        if landed == 0:
+            final.unlink()
+        status = "ok"
+    elif table.cursor:
         kind = table.column(table.cursor).kind
         old = old_entry.get("cursor") if since is not None else None
         old_value = _cursor_value(kind, old) if old is not None else None

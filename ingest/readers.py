@@ -6,7 +6,8 @@ allowlisted columns, optionally only the rows past a cursor.
 - ``postgresql://user[:password]@host:port/db``: ADBC PostgreSQL (libpq: ``PGPASSWORD``
   works, and a source's ``password_env`` names a variable holding the password).
 - a folder (``file:///path`` or a plain path): exported files, one per table,
-  ``<table>.parquet``, ``<table>.csv`` or ``<table>.jsonl``.
+  ``<table>.parquet``, ``<table>.csv`` or ``<table>.jsonl``; for system otel_genai, a
+  folder of OTLP/JSON trace exports (``ingest/otlp.py``).
 
 Extraction SQL is built with sqlglot from the system module's allowlist; identifiers are
 quoted by the library, and nothing from a config file becomes SQL.
@@ -20,7 +21,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -31,6 +32,9 @@ from sqlglot import exp
 from ingest.cast import SIDE_PREFIX, cast_table
 from ingest.config import Source
 from ingest.systems import Kind, Table
+
+if TYPE_CHECKING:
+    from ingest.otlp import OtlpReader
 
 SENTINEL = "__sentinel"
 BATCH_ROWS = 65_536
@@ -54,6 +58,16 @@ class Reader(Protocol):
     ) -> Iterator[pa.RecordBatch]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class AppendingReader(Reader, Protocol):
+    """A reader that keeps its own place in append-only files (OTLP exports, ingest/otlp.py):
+    it resumes from the marks of the last load and reads only what the files gained."""
+
+    def resume(self, table: str, marks: dict | None) -> None: ...
+
+    def file_marks(self, table: str) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -435,8 +449,17 @@ class FileReader:
         pass
 
 
-def open_reader(source: Source) -> SqliteReader | PostgresReader | FileReader:
+def open_reader(source: Source) -> SqliteReader | PostgresReader | FileReader | OtlpReader:
     scheme = source.scheme
+    if source.system == "otel_genai":  # a folder of OTLP/JSON trace exports (ingest/otlp.py)
+        if scheme != "file":
+            raise SourceError(
+                f"source {source.name}: an otel_genai source is a folder of OTLP/JSON "
+                f"exports, not {source.display_url}"
+            )
+        from ingest.otlp import OtlpReader
+
+        return OtlpReader(source)
     if scheme == "sqlite":
         return SqliteReader(source)
     if scheme in ("postgresql", "postgres"):

@@ -342,5 +342,63 @@ def _(filters, wh):
     return (slowest_steps,)
 
 
+@app.cell
+def _(alt, filters, mo, models, wh):
+    # Only sources that record it (OpenTelemetry spans: time to first chunk) have a time
+    # to first token; without any in the window the section is not shown.
+    first_token = wh.query(
+        """
+        select
+            model,
+            count(*) as calls_streamed,
+            round(quantile_cont(time_to_first_token_ms, 0.5), 1) as ttft_p50_ms,
+            round(quantile_cont(time_to_first_token_ms, 0.95), 1) as ttft_p95_ms,
+            round(quantile_cont(output_tokens_per_second, 0.5), 1)
+                as output_tokens_per_second_p50
+        from marts.generations
+        where started_on between $start and $end
+            and status = 'success' and time_to_first_token_ms is not null
+        group by all
+        order by calls_streamed desc, model
+        """,
+        filters,
+    )
+    _shown = None
+    if first_token.height:
+        _shown = mo.vstack(
+            [
+                mo.md(
+                    """
+    ## Time to first token
+
+    For streamed calls whose source records it (`generations.time_to_first_token_ms`,
+    from OpenTelemetry GenAI spans): the window's median and p95 per model, and the
+    median output speed after the first token (`output_tokens_per_second`).
+    """
+                ),
+                alt.Chart(first_token)
+                .mark_bar()
+                .encode(
+                    x=alt.X("ttft_p50_ms:Q", title="Median time to first token (ms)"),
+                    y=alt.Y("model:N", title=None, sort="-x"),
+                    color=wh.model_color(models),
+                    tooltip=[
+                        alt.Tooltip("model:N", title="Model"),
+                        alt.Tooltip("ttft_p50_ms:Q", title="p50 ms", format=",.0f"),
+                        alt.Tooltip("ttft_p95_ms:Q", title="p95 ms", format=",.0f"),
+                        alt.Tooltip(
+                            "output_tokens_per_second_p50:Q", title="Tokens/s", format=",.1f"
+                        ),
+                        alt.Tooltip("calls_streamed:Q", title="Calls", format=","),
+                    ],
+                )
+                .properties(width="container", height=40 + 24 * first_token.height),
+                wh.table(first_token),
+            ]
+        )
+    _shown
+    return (first_token,)
+
+
 if __name__ == "__main__":
     app.run()

@@ -114,7 +114,10 @@ TRUTH_TYPES = {
     "status": pa.string(),
     "error_message": pa.string(),
     "reported_cost_usd": pa.float64(),
+    "cache_creation_tokens": pa.int64(),
+    "time_to_first_token_ms": pa.float64(),
 }
+OTEL = "otel_genai"  # a folder of OTLP/JSON exports, extra to calls_per_day
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +140,10 @@ def _by_key(truth: list[dict], system: str) -> dict[str, dict]:
     return {r["source_key"]: r for r in truth if r["source_system"] == system}
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
 def _dump(demo: Path) -> dict:
     out = {}
     for system, tables in EXPECTED_COLUMNS.items():
@@ -151,9 +158,15 @@ def _dump(demo: Path) -> dict:
 
 def test_layout_and_sources_toml(demo: Path) -> None:
     names = sorted(p.name for p in demo.iterdir())
-    assert names == sorted([*(f"{s}.db" for s in EXPECTED_COLUMNS), "sources.toml", "truth"])
+    assert names == sorted([*(f"{s}.db" for s in EXPECTED_COLUMNS), "sources.toml", "truth", OTEL])
     cfg = tomllib.loads((demo / "sources.toml").read_text(encoding="utf-8"))
-    got = {s["name"]: (s["system"], s["url"], s["timezone"]) for s in cfg["source"]}
+    otel = [s for s in cfg["source"] if s["system"] == OTEL]
+    assert otel == [{"name": f"demo_{OTEL}", "system": OTEL, "url": (demo / OTEL).as_posix()}]
+    got = {
+        s["name"]: (s["system"], s["url"], s["timezone"])
+        for s in cfg["source"]
+        if s["system"] != OTEL
+    }
     tz = {"ai_process_log": "Asia/Seoul"}
     assert got == {
         f"demo_{s}": (s, f"sqlite:///{(demo / f'{s}.db').resolve()}", tz.get(s, "UTC"))
@@ -179,6 +192,7 @@ def test_deterministic(demo: Path, tmp_path: Path) -> None:
         again / "truth/manifest.json"
     ).read_bytes()
     assert _dump(demo) == _dump(again)
+    assert _files(demo / OTEL) == _files(again / OTEL)
 
     other = tmp_path / "other"
     generate(other, DemoOptions(days=3, calls_per_day=200, seed=7))
@@ -200,8 +214,8 @@ def test_regenerate_replaces_and_refuses_foreign_dir(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     generate(out, DemoOptions(days=1, calls_per_day=20))
     m = generate(out, DemoOptions(days=2, calls_per_day=10))
-    assert m["truth_rows"] == 20
-    assert pq.read_metadata(out / "truth/generations.parquet").num_rows == 20
+    assert m["truth_rows"] == 20 + 2  # and one otel_genai call a day
+    assert pq.read_metadata(out / "truth/generations.parquet").num_rows == 22
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # no temp/old folders left
 
     foreign = tmp_path / "home"
@@ -270,7 +284,9 @@ def test_row_counts_match_truth(demo: Path, truth: list[dict]) -> None:
         "text2sql": 150,
         "instagram_feed": 90,
         "ml_gateway": 90,
+        OTEL: 60,  # a tenth of calls_per_day, on top
     }
+    assert manifest["row_counts"][f"demo_{OTEL}"]["llm_spans"] == 60
     for system, (table, pk) in CALL_TABLE.items():
         with _db(demo, system) as c:
             keys = {str(r[0]) for r in c.execute(f'SELECT "{pk}" FROM "{table}"')}
@@ -279,7 +295,7 @@ def test_row_counts_match_truth(demo: Path, truth: list[dict]) -> None:
         for t, n in manifest["row_counts"][f"demo_{system}"].items():
             with _db(demo, system) as c:
                 assert c.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] == n
-    per_day = Counter(r["started_at"].date() for r in truth)
+    per_day = Counter(r["started_at"].date() for r in truth if r["source_system"] != OTEL)
     assert per_day == {dt.date(2025, 6, d): 200 for d in (22, 23, 24)}
     per_day_system = Counter((r["started_at"].date(), r["source_system"]) for r in truth)
     assert per_day_system[(dt.date(2025, 6, 23), "trip_planner")] == 40

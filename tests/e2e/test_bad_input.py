@@ -104,7 +104,10 @@ def test_each_set_aside_row_has_its_rule_and_nothing_else_is_set_aside(warehouse
     assert values["negative_tokens"] == "input_tokens=-7"
     assert values["absurd_tokens"] == "output_tokens=10000001"
     unreadable = set(got.filter(pl.col("rule") == "unreadable_value")["offending_value"])
-    assert unreadable == {"token_output='n/a'", "timestamp='yesterday'", "prompt_tokens='12.5'"}
+    assert unreadable == {
+        "token_output='n/a'", "timestamp='yesterday'", "prompt_tokens='12.5'",
+        "line=not JSON (Expecting value)",  # otel_genai: a line cut short
+    }  # fmt: skip
 
 
 def test_each_kept_row_is_in_generations_with_its_flag_and_repair(warehouse):

@@ -17,8 +17,10 @@ from tests.support.cli import REPO, cli
 
 
 def _sources_toml(path: Path, entries: list[tuple[str, str, Path]]) -> Path:
+    # a database, or otel_genai's folder of exports
     text = "\n".join(
-        f'[[source]]\nname = "{name}"\nsystem = "{system}"\nurl = "sqlite:///{db}"\n'
+        f'[[source]]\nname = "{name}"\nsystem = "{system}"\n'
+        f'url = "{"sqlite:///" if db.suffix == ".db" else ""}{db}"\n'
         for name, system, db in entries
     )
     path.write_text(text, encoding="utf-8")
@@ -67,7 +69,7 @@ def test_removed_renamed_and_readded_sources(tmp_path):
     )  # fmt: skip
     truth = pl.read_parquet(src / "truth" / "generations.parquet")
     systems = sorted(truth["source_system"].unique())
-    all_five = [(f"demo_{s}", s, src / f"{s}.db") for s in systems]
+    all_five = [(f"demo_{s}", s, src / (s if s == "otel_genai" else f"{s}.db")) for s in systems]
     data = tmp_path / "wh"
     env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
     env["WAREHOUSE_SOURCES"] = str(_sources_toml(tmp_path / "all.toml", all_five))

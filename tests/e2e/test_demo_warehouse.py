@@ -43,7 +43,12 @@ CANONICAL = {
     # Ollama's default tag: the same model
     ("ollama", "llama3.2:latest"): ("ollama", "llama3.2"),
     ("openai", "gpt-4o-mini"): ("openai", "gpt-4o-mini"),
+    # otel_genai: the provider the instrumentation wrote, and the response model
+    ("openai", "gpt-4o-mini-2024-07-18"): ("openai", "gpt-4o-mini"),
+    ("anthropic", "claude-3-5-sonnet-20241022"): ("anthropic", "claude-3-5-sonnet"),
 }
+# the otel_genai calls come on top of CALLS_PER_DAY (demo/_otel_genai.py)
+OTEL_PER_DAY = CALLS_PER_DAY // 10
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +95,10 @@ def _list_price(row: dict) -> Decimal | None:
 @pytest.fixture(scope="module")
 def truth(warehouse) -> pl.DataFrame:
     t = pl.read_parquet(warehouse / "demo" / "truth" / "generations.parquet")
-    # The truth's provider is the app's: only trip_planner writes one into its rows.
+    # The truth's provider is the true one; only trip_planner and the OpenTelemetry spans
+    # write one into their rows (OpenLLMetry's "Anthropic" resolves like "anthropic").
     t = t.with_columns(
-        provider_raw=pl.when(pl.col("source_system") == "trip_planner")
+        provider_raw=pl.when(pl.col("source_system").is_in(["trip_planner", "otel_genai"]))
         .then(pl.col("provider"))
         .otherwise(None)
     )
@@ -122,7 +128,7 @@ def test_every_call_lands_once(con, truth):
     assert joined.height == 0
     assert set(g["source_name"].unique()) == {
         "demo_ai_process_log", "demo_trip_planner", "demo_text2sql",
-        "demo_instagram_feed", "demo_ml_gateway",
+        "demo_instagram_feed", "demo_ml_gateway", "demo_otel_genai",
     }  # fmt: skip
 
 
@@ -291,7 +297,7 @@ def test_daily_usage_equals_truth(con, truth):
     assert j["cost"].is_null().eq(j["cost_usd"].is_null()).all()
     c = j.filter(pl.col("cost").is_not_null())
     np.testing.assert_allclose(c["cost_usd"], c["cost"], rtol=0, atol=1e-9)
-    assert got["requests"].sum() == DAYS * CALLS_PER_DAY
+    assert got["requests"].sum() == DAYS * (CALLS_PER_DAY + OTEL_PER_DAY)
 
 
 def test_model_costs_equal_truth(con, truth):
@@ -864,3 +870,78 @@ def test_sketch_percentiles_within_their_relative_error_of_numpy(con, truth):
         for q, value in got.items():
             exact = np.percentile(chosen["latency_ms"].to_numpy(), q * 100)
             assert abs(value - exact) <= alpha * exact + 1e-9, (start, end, sources, models, q)
+
+
+# ------------------------------------------------------------------ otel_genai
+
+
+def test_otel_genai_time_to_first_token_cache_creation_and_speed(con, truth):
+    """The spans' own time to first token (standard attribute, OpenLIT's, OpenLLMetry's
+    first chunk event) and cache-creation tokens reach generations; output tokens per
+    second is output over the time after the first token (else over the whole call)."""
+    g = con.sql(
+        """select source_key, time_to_first_token_ms, cache_creation_tokens, latency_ms,
+                  output_tokens, output_tokens_per_second
+           from marts.generations where source_system = 'otel_genai'"""
+    ).pl()
+    t = truth.filter(pl.col("source_system") == "otel_genai")
+    assert g.height == t.height == DAYS * OTEL_PER_DAY
+    j = t.join(g, on="source_key", suffix="_wh")
+    assert j.height == t.height
+    assert j["cache_creation_tokens"].eq_missing(j["cache_creation_tokens_wh"]).all()
+    assert j["cache_creation_tokens"].drop_nulls().len() > 0
+    have = j.filter(pl.col("time_to_first_token_ms").is_not_null())
+    assert have.height > 10
+    assert j["time_to_first_token_ms"].is_null().eq(j["time_to_first_token_ms_wh"].is_null()).all()
+    np.testing.assert_allclose(
+        have["time_to_first_token_ms_wh"], have["time_to_first_token_ms"], atol=1e-6
+    )
+    # the other five systems record none
+    others = con.execute(
+        "select count(time_to_first_token_ms), count(cache_creation_tokens) "
+        "from marts.generations where source_system <> 'otel_genai'"
+    ).fetchone()
+    assert others == (0, 0)
+    speed = j.filter(pl.col("output_tokens").is_not_null())
+    gen_ms = speed["latency_ms"] - speed["time_to_first_token_ms"].fill_null(0)
+    np.testing.assert_allclose(
+        speed["output_tokens_per_second"], speed["output_tokens"] * 1000 / gen_ms, rtol=1e-9
+    )
+    assert j.filter(pl.col("output_tokens").is_null())["output_tokens_per_second"].null_count() == (
+        j.filter(pl.col("output_tokens").is_null()).height
+    )
+
+
+def test_otel_genai_dialects_recorded_and_conflicts_flagged(warehouse):
+    calls = pl.read_parquet(warehouse / "demo" / "truth" / "otel_calls.parquet")
+    assert set(calls["dialect"]) == {"standard", "openllmetry", "openinference", "openlit"}
+    with duckdb.connect(str(warehouse / "builder.duckdb"), read_only=True) as b:
+        spans = b.sql(
+            "select span_record_key as source_key, dialect, has_dialect_conflict "
+            "from staging.stg_otel_genai__llm_spans"
+        ).pl()
+    j = calls.join(spans, on="source_key", how="left")
+    assert j.height == calls.height and j["dialect"].null_count() == 0
+    assert j["has_conflict"].eq(j["has_dialect_conflict"]).all()
+    assert j["has_conflict"].sum() > 0
+    # each family's own names are recognised as its own
+    for family in ("openllmetry", "openinference"):
+        fam = j.filter(pl.col("dialect") == family)
+        assert fam["dialect_right"].str.contains(family).all(), family
+
+
+def test_otel_genai_steps_follow_their_parent_chain(warehouse):
+    want = pl.read_parquet(warehouse / "demo" / "truth" / "otel_steps.parquet")
+    assert want.height > 10 and set(want["node_type"]) == {"invoke_agent", "execute_tool"}
+    with duckdb.connect(str(warehouse / "builder.duckdb"), read_only=True) as b:
+        got = b.sql(
+            "select node_key, workflow_key, node_type, node_name, node_status, "
+            "execution_order, duration_ms from intermediate.int_otel_genai__steps"
+        ).pl()
+    assert got.height == want.height
+    j = want.join(got, on="node_key", suffix="_wh")
+    assert j.height == want.height
+    for col in ["workflow_key", "node_type", "node_name", "node_status", "execution_order"]:
+        bad = j.filter(~pl.col(col).eq_missing(pl.col(f"{col}_wh")))
+        assert bad.height == 0, (col, bad.head(3))
+    np.testing.assert_allclose(j["duration_ms_wh"], j["duration_ms"], atol=1e-9)

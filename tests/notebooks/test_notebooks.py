@@ -738,7 +738,7 @@ def test_quality_freshness_matches_truth(
         row = got.filter(pl.col("source_name") == source)
         assert row["last_call_at"][0].astimezone(dt.UTC) == last.astimezone(dt.UTC)
     balance = defs["accounting"]
-    assert balance.height == 5 and (balance["unexplained"] == 0).all()
+    assert balance.height == 6 and (balance["unexplained"] == 0).all()  # one per source
 
 
 # ---------------------------------------------------------------- report failures

@@ -43,9 +43,11 @@ logs_joined_to_sessions as (
         logs.input_tokens,
         logs.output_tokens,
         cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         cast(null as bigint) as reasoning_tokens,
         cast(null as bigint) as reported_total_tokens,
         logs.latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
 
         ---------- timestamps

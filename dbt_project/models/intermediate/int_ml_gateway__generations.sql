@@ -35,9 +35,11 @@ calls as (
         cast(null as bigint) as input_tokens,
         cast(null as bigint) as output_tokens,
         cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         cast(null as bigint) as reasoning_tokens,
         cast(null as bigint) as reported_total_tokens,
         latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
 
         ---------- timestamps

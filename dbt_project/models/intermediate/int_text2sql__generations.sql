@@ -64,9 +64,11 @@ calls_joined_to_sessions as (
         query_analytics.input_tokens,
         query_analytics.output_tokens,
         cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         cast(null as bigint) as reasoning_tokens,
         query_analytics.total_tokens as reported_total_tokens,
         cast(null as double) as latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         query_analytics.reported_cost_usd,
 
         ---------- timestamps

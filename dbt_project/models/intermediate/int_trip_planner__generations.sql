@@ -57,9 +57,11 @@ generations_joined as (
         generations.input_tokens,
         generations.output_tokens,
         cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         cast(null as bigint) as reasoning_tokens,
         generations.total_tokens as reported_total_tokens,
         generations.latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
 
         ---------- timestamps

@@ -115,6 +115,7 @@ def test_stale_and_never_loaded_sources_are_named_and_fail_the_build(tmp_path):
         "demo_text2sql": "ok",
         "demo_instagram_feed": "ok",
         "demo_ml_gateway": "warn",
+        "demo_otel_genai": "ok",
         "gw_missing": "never_loaded",
     }
     out = build.stdout

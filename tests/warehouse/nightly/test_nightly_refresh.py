@@ -134,7 +134,7 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
             "and refresh_id = (select max(refresh_id) from marts.refresh_runs)"
         ).fetchall()
     assert [(r[1] > 0, r[2]) for r in runs] == [(True, "ok"), (True, "ok"), (False, "ok")]
-    assert per_source == [(5,)]
+    assert per_source == [(6,)]  # the six demo sources
 
     # a late call dated day 29 (2025-06-22): that day is corrected
     tokens, _ = _late_ai_process_log_row(src / "ai_process_log.db", "2025-06-22")

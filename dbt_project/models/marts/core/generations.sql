@@ -75,6 +75,7 @@ final as (
         input_tokens,
         output_tokens,
         cache_read_tokens,
+        cache_creation_tokens,
         reasoning_tokens,
         case
             when input_tokens is not null or output_tokens is not null
@@ -82,6 +83,15 @@ final as (
         end as total_tokens,
         reported_total_tokens,
         latency_ms,
+        time_to_first_token_ms,
+        case
+            when
+                output_tokens is not null
+                and latency_ms - coalesce(time_to_first_token_ms, 0) > 0
+                then
+                    output_tokens * 1000.0
+                    / (latency_ms - coalesce(time_to_first_token_ms, 0))
+        end as output_tokens_per_second,
         cost_usd,
         cast(reported_cost_usd as decimal(38, 12)) as reported_cost_usd,
 
