@@ -148,7 +148,8 @@ TABLES = (
 )
 
 N_USERS = 50
-# Quota bursts (marts.quota_breaches): on the last day, the first chat session is user
+# Quota bursts (marts.quota_breaches): on the first day (not the last: a longer run from
+# the same start keeps its first days' calls), the first chat session is user
 # BURST_USER's, at 13:00 UTC, whose calls send a whole schema (BURST_TOKENS prompt
 # tokens between them): over the hour's, the day's and the month's limit at once.
 BURST_USER = 0
@@ -207,12 +208,12 @@ class Generator:
 
     def day(self, day_start_us: int, n: int) -> pa.Table:
         rng = self.rng
-        last_day = day_start_us + US_PER_DAY >= self.end_us
-        forced = (BURST_START_S * US_PER_S,) if last_day else ()
+        burst = day_start_us == self.start_us
+        forced = (BURST_START_S * US_PER_S,) if burst else ()
         t, sess, _, sizes = grouped_times(rng, day_start_us, n, 1, 6, 20, 600, 3600, forced)
         ns = len(sizes)
         s_user = rng.choice(N_USERS, size=ns, p=self.user_w)
-        if last_day and ns:
+        if burst and ns:
             s_user[0] = BURST_USER
         user = s_user[sess]
         qa_ids = uuid4s(rng, n)
@@ -220,7 +221,7 @@ class Generator:
         model = choice_idx(rng, n, [m[1] for m in MODELS])
         p_tok = rng.integers(200, 2001, n)
         c_tok = rng.integers(30, 401, n)
-        if last_day and ns:
+        if burst and ns:
             p_tok[sess == 0] = -(-BURST_TOKENS // int(sizes[0]))
         cost = (p_tok / 1000.0) * PRICE_IN_1K[model] + (c_tok / 1000.0) * PRICE_OUT_1K[model]
         fail = rng.random(n) < 0.06

@@ -428,10 +428,10 @@ def test_text2sql_cost_sessions_and_secrets(demo: Path, truth: list[dict]) -> No
         assert r["started_at"] == dt.datetime.fromisoformat(ts).replace(tzinfo=UTC)
         no_session += sess is None
     assert 0 < no_session < len(qa) * 0.2
-    # one user, within one hour of the last day, 110,000 prompt tokens between the calls
+    # one user, within one hour of the first day, 110,000 prompt tokens between the calls
     [(_, calls)] = burst.items()
     hours = {ts[:13] for ts, _ in calls}
-    assert hours == {f"{OPTS.end_date.isoformat()} 13"}
+    assert hours == {f"{OPTS.start_date.isoformat()} 13"}
     assert 110_000 <= sum(p for _, p in calls) < 110_000 + len(calls)
 
 
