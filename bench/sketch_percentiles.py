@@ -61,6 +61,7 @@ def bench(data_dir: Path, days: int, repeat: int) -> dict:
     windows: list[dict[str, Any]] = []
     for chosen in [[], *([s] for s in sources)]:
         params = {"start": start, "end": last, "sources": chosen}
+
         def sketch(c: list[str] = chosen) -> Any:
             return window_percentiles(con, start, last, c)
 

@@ -64,7 +64,11 @@ SYSTEMS: dict[str, tuple[Any, int, str]] = {
 }
 SHARES = {name: share for name, (_, share, _) in SYSTEMS.items()}
 # every error message the generators write -> why the call failed (generations.error_class)
-ERROR_CAUSES: dict[str, str] = {**_texts.ERROR_CAUSES, **_ml_gateway.ERROR_CAUSES}
+ERROR_CAUSES: dict[str, str] = {
+    **_texts.ERROR_CAUSES,
+    **_ml_gateway.ERROR_CAUSES,
+    **_otel_genai.ERROR_CAUSES,
+}
 # 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
 # 3: trip_planner's llama3.2:latest; instagram_feed's claude-3-5-haiku-20241022
 # 4: text2sql quota bursts, counter drift and planted SQL (joins, DML, DDL, unparseable)

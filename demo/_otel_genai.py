@@ -53,6 +53,8 @@ AGENTS = ["support_agent", "research_agent"]
 TOOLS = ["search_docs", "get_order", "send_email"]
 ERROR_MESSAGE = "Error code: 429 - rate_limit_exceeded"
 TOOL_ERROR = "TimeoutError: tool did not answer in 5s"
+# why each failed call failed, as docs/errors.md classifies it (tool errors are steps, not calls)
+ERROR_CAUSES = {ERROR_MESSAGE: "rate_limit"}
 
 
 def calls_per_day(total: int) -> int:
@@ -159,7 +161,9 @@ class Generator:
             reasoning = int(tout // 3)
         streamed = (not failed) and dialect != "openinference"
         streamed = streamed and bool(rng.random() < 0.4)
-        ttft_ms = int(min(latency_us / 1000 * 0.5, 50 + rng.integers(0, 600))) if streamed else None
+        ttft_ms = (
+            int(min(latency_us / 1000 * 0.5, 50 + int(rng.integers(0, 600)))) if streamed else None
+        )
         cost = None
         if dialect == "openlit" and tin is not None:
             cost = round((tin * 0.15 + (tout or 0) * 0.6) / 1e6, 12)

@@ -251,7 +251,7 @@ def _export_with_duplicates(folder: pathlib.Path) -> list[dict]:
 
 
 # otel_genai: (kind, rule, how the span differs from a good one); None: the line itself
-OTEL_KINDS = (
+OTEL_KINDS: tuple[tuple[str, str, dict[str, int | None] | None], ...] = (
     ("otel_line_not_json", "unreadable_value", None),
     ("otel_span_without_id", "missing_key", {"spanId": None}),
     ("otel_negative_tokens", "negative_tokens", {"tokens": -7}),
@@ -283,7 +283,7 @@ def _otel_bad_spans(folder: pathlib.Path) -> list[dict]:
             span = {
                 "traceId": trace, "spanId": span_id, "name": "chat gpt-4o-mini", "kind": 3,
                 "startTimeUnixNano": str(start_ns + i * 10**9),
-                "endTimeUnixNano": str(start_ns + i * 10**9 + change.get("end", 500_000_000)),
+                "endTimeUnixNano": str(start_ns + i * 10**9 + (change.get("end") or 500_000_000)),
                 "attributes": attrs,
             }  # fmt: skip
             for field_name in ("spanId", "endTimeUnixNano"):

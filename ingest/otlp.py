@@ -308,7 +308,7 @@ class OtlpReader:
                 unchanged = (
                     old and old.get("size") == size and old.get("mtime_ns") == stat.st_mtime_ns
                 )
-                if same_start and unchanged:
+                if same_start and unchanged and old is not None:
                     new_marks[name] = old
                     continue
                 try:
@@ -331,7 +331,7 @@ class OtlpReader:
                 try:
                     doc = json.loads(raw)
                 except ValueError as e:
-                    bad = _bad_line(name, number, f"line=not JSON ({e.msg})")
+                    bad = _bad_line(name, number, f"line=not JSON ({getattr(e, 'msg', e)})")
                     rows[og.LLM_TABLE].append(bad)
                     continue
                 for table, row in spans_of_request(doc, name, number, self.source):

@@ -301,7 +301,7 @@ def map_span(
     _resolve(attrs, _TOKENS, _as_int, res)
     _resolve(attrs, _TEXTS, _as_text, res)
     _resolve(attrs, {"reported_cost_usd": _COST}, _as_float, res)
-    ttft = {}
+    ttft: dict[str, float] = {}
     for dialect, name, unit in _TTFT:
         if attrs.get(name) is not None:
             try:
@@ -333,13 +333,13 @@ def map_span(
     if "gen_ai.operation.name" in attrs:
         res.used.add(STANDARD)
     if op == "invoke_agent" and "agent_name" not in res.values:
-        name = attrs.get("traceloop.entity.name")
-        if isinstance(name, str):
-            res.values["agent_name"] = name
+        entity = attrs.get("traceloop.entity.name")
+        if isinstance(entity, str):
+            res.values["agent_name"] = entity
     if op == "execute_tool" and "tool_name" not in res.values:
-        name = attrs.get("traceloop.entity.name")
-        if isinstance(name, str):
-            res.values["tool_name"] = name
+        entity = attrs.get("traceloop.entity.name")
+        if isinstance(entity, str):
+            res.values["tool_name"] = entity
     row = dict(res.values)
     row["operation_name"] = op
     row["dialect"] = "+".join(d for d in DIALECT_ORDER if d in res.used) or None

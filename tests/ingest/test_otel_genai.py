@@ -59,7 +59,7 @@ def _extract(tmp_path: Path, extra: str = ""):
 
 
 # The model-call spans, field by field, read off the fixture files by hand.
-CALLS = {
+CALLS: dict[str, dict[str, object]] = {
     # OpenLLMetry: deprecated prompt/completion tokens, gen_ai.system, streamed chunks
     "5b8efff798038103d269b633813fc60c:eee19b7ec3c1b174": dict(
         provider="openai", request_model="gpt-4o-mini",
@@ -118,7 +118,7 @@ CALLS = {
     ),
 }  # fmt: skip
 
-STEPS = {
+STEPS: dict[str, dict[str, object]] = {
     "9c1d3a6f0e2b4c8d9a7b6c5d4e3f2a1b:1111111111111111": dict(
         operation_name="invoke_agent", agent_name="weather_agent", parent_span_id=None
     ),
@@ -140,7 +140,7 @@ STEPS = {
 }  # fmt: skip
 
 # Bad input: lands in the call table with what dbt needs to set it aside
-BAD = {
+BAD: dict[str, dict[str, object]] = {
     "bad.jsonl:2": dict(unreadable="line=not JSON (Expecting value)", trace_id=None),
     "bad.jsonl:3:1": dict(span_id=None, trace_id="11111111111111111111111111111111"),
     "11111111111111111111111111111111:1000000000000003": dict(
