@@ -171,12 +171,12 @@ def _(alt, mo, wh):
         """
         select
             coalesce(statement_kind, 'does not parse') as statement_kind,
-            count(*) as generations,
+            count(*) as calls,
             count(*) filter (where app_marked_success) as successful,
             count(*) filter (where app_marked_success) / count(*) as success_rate
         from marts.generated_sql
         group by all
-        order by generations desc, statement_kind
+        order by calls desc, statement_kind
         """
     )
     _chart = (
@@ -191,7 +191,7 @@ def _(alt, mo, wh):
             ),
             tooltip=[
                 alt.Tooltip("statement_kind:N", title="Kind"),
-                alt.Tooltip("generations:Q", title="Generations", format=","),
+                alt.Tooltip("calls:Q", title="Calls", format=","),
                 alt.Tooltip("success_rate:Q", title="Successful", format=".1%"),
             ],
         )
