@@ -8,10 +8,11 @@ app = marimo.App(width="medium", app_title="LLM analyses")
 def _():
     import altair as alt
     import marimo as mo
+    import polars as pl
 
     from warehouse import notebook_support as wh
 
-    return alt, mo, wh
+    return alt, mo, pl, wh
 
 
 @app.cell(hide_code=True)
@@ -107,7 +108,18 @@ def _(breaches, mo, wh):
     mo.vstack(
         [
             mo.md("### The largest overshoots"),
-            wh.table(breaches, order="largest overshoot first"),
+            # short headers, the source in user_id: the table fits the page
+            wh.table(
+                breaches.drop("source_name").rename(
+                    {
+                        "token_limit": "limit",
+                        "overshoot_tokens": "overshoot",
+                        "failed_calls": "failed",
+                        "app_counter_agrees": "counter agrees",
+                    }
+                ),
+                order="largest overshoot first",
+            ),
         ]
     )
     return
@@ -304,8 +316,34 @@ def _(alt, mo, wh):
 
 
 @app.cell
-def _(steps, wh):
-    wh.table(steps)
+def _(pl, steps, wh):
+    # the columns that fit the page, with short headers (all of them: marts.step_performance)
+    wh.table(
+        steps.with_columns(
+            pl.col("p50_duration_ms", "p95_duration_ms").round(0),
+            pl.col("share_of_workflow_time", "share_of_workflow_cost").round(3),
+        )
+        .select(
+            "source_name",
+            "step_name",
+            "executions",
+            "failures",
+            "p50_duration_ms",
+            "p95_duration_ms",
+            "llm_calls",
+            "known_cost_usd",
+            "share_of_workflow_time",
+            "share_of_workflow_cost",
+        )
+        .rename(
+            {
+                "p50_duration_ms": "p50 ms",
+                "p95_duration_ms": "p95 ms",
+                "share_of_workflow_time": "time share",
+                "share_of_workflow_cost": "cost share",
+            }
+        )
+    )
     return
 
 

@@ -267,8 +267,14 @@ def _check_legends_and_rates(name: str, spec: dict) -> None:
         tips = tips if isinstance(tips, list) else [tips]
         fields = [t.get("field", "") if isinstance(t, dict) else str(t) for t in tips]
         plotted = [encoding.get(c, {}).get("field", "") for c in ("x", "y")]
-        if any("rate" in f or f.endswith("_pct") for f in plotted):
+        if any(_is_rate(f) for f in plotted):
             assert {"requests", "calls"} & set(fields), f"{name}: a rate without its calls"
+
+
+def _is_rate(name: str) -> bool:
+    """A column holding a rate: `rate`, `error_rate`, `rate_low`, `failed_pct`, `Failed %`
+    (not `generated_at`, which only spells "rate")."""
+    return bool(re.search(r"(^|_)rate($|_)", name)) or "pct" in name or "%" in name
 
 
 def _check_money_and_rates_in_tables(name: str, source: str) -> None:
@@ -278,7 +284,7 @@ def _check_money_and_rates_in_tables(name: str, source: str) -> None:
         rows, _total = reports.table_rows(element)
         for row in rows:
             keys = list(row)
-            if any("pct" in k or "%" in k or "rate" in k for k in keys):
+            if any(_is_rate(k) for k in keys):
                 counts = [k for k in keys if "calls" in k or "requests" in k]
                 assert counts, f"{name}: a rate without its calls {keys}"
             for key, value in row.items():
