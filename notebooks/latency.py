@@ -381,7 +381,7 @@ def _(alt, filters, mo, models, wh):
                 .encode(
                     x=alt.X("ttft_p50_ms:Q", title="Median time to first token (ms)"),
                     y=alt.Y("model:N", title=None, sort="-x"),
-                    color=wh.model_color(models),
+                    color=wh.model_color(models, shown=first_token["model"]),
                     tooltip=[
                         alt.Tooltip("model:N", title="Model"),
                         alt.Tooltip("ttft_p50_ms:Q", title="p50 ms", format=",.0f"),
