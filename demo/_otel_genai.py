@@ -263,9 +263,10 @@ class Generator:
             "cache_creation_tokens": creation,
             "time_to_first_token_ms": float(ttft_ms) if ttft_ms is not None else None,
         })  # fmt: skip
-        self.calls.append(
-            {"source_key": f"{trace}:{span_id}", "dialect": dialect, "has_conflict": conflict}
-        )
+        self.calls.append({
+            "source_key": f"{trace}:{span_id}", "dialect": dialect, "has_conflict": conflict,
+            "step_key": f"{trace}:{parent}" if parent else None,
+        })  # fmt: skip
         self.counts["llm_spans"] += 1
         return span, end_us
 
@@ -384,9 +385,10 @@ class Generator:
         return pa.Table.from_pylist(rows, schema=TRUTH_SCHEMA)
 
     def calls_table(self) -> pa.Table:
-        schema = pa.schema(
-            [("source_key", pa.string()), ("dialect", pa.string()), ("has_conflict", pa.bool_())]
-        )
+        schema = pa.schema([
+            ("source_key", pa.string()), ("dialect", pa.string()), ("has_conflict", pa.bool_()),
+            ("step_key", pa.string()),  # the node_key of the step span it was made in
+        ])  # fmt: skip
         return pa.Table.from_pylist(self.calls, schema=schema)
 
     def steps_table(self) -> pa.Table:

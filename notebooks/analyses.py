@@ -259,9 +259,10 @@ def _(mo):
     mo.md(r"""
     ## Steps of a workflow
 
-    trip_planner's LangGraph nodes and ai_process_log's pipeline steps: how often each
-    runs and fails, how long it takes (exact p50 and p95), what its LLM calls cost, and
-    its share of its workflow's time and known cost (`marts.step_performance`).
+    trip_planner's LangGraph nodes, ai_process_log's pipeline steps and the agent and
+    tool spans of OpenTelemetry sources: how often each runs and fails, how long it
+    takes (exact p50 and p95), what its LLM calls cost, and its share of its
+    workflow's time and known cost (`marts.step_performance`).
     ai_process_log records no failures, so its are blank.
     """)
     return

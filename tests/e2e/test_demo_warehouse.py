@@ -780,8 +780,10 @@ def test_generated_sql_equals_hand_worked_facts(con, warehouse):
 
 
 def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
-    """Per step from the demo's own SQLite rows (nodes, ai_process_log) with numpy's
-    percentiles, tokens and list-price cost from the truth (genai-prices' calc_price)."""
+    """Per step from the demo's own SQLite rows (nodes, ai_process_log) and the OTel
+    generator's step truth (agent and tool spans; a call counts in its parent step) with
+    numpy's percentiles, tokens and list-price cost from the truth (genai-prices'
+    calc_price)."""
     tp = sqlite3.connect(warehouse / "demo" / "trip_planner.db")
     apl = sqlite3.connect(warehouse / "demo" / "ai_process_log.db")
     runs: dict[tuple[str, str], list] = {}  # (source, step) -> [(duration, status)]
@@ -797,12 +799,21 @@ def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
     }
     step_of |= {("demo_ai_process_log", str(i)): n
                 for i, n in apl.execute("select id, node_name from ai_process_log")}  # fmt: skip
+    otel_steps = pl.read_parquet(warehouse / "demo" / "truth" / "otel_steps.parquet")
+    otel_calls = pl.read_parquet(warehouse / "demo" / "truth" / "otel_calls.parquet")
+    for name, dur, status in otel_steps.select("node_name", "duration_ms", "node_status").rows():
+        runs.setdefault(("demo_otel_genai", name), []).append((dur, status))
+    name_of = dict(otel_steps.select("node_key", "node_name").rows())
+    step_of |= {("demo_otel_genai", k): name_of[s]
+                for k, s in otel_calls.select("source_key", "step_key").rows() if s}  # fmt: skip
     calls: dict[tuple[str, str], list] = {}
-    for r in truth.filter(pl.col("source_system").is_in(["trip_planner", "ai_process_log"])).rows(
-        named=True
-    ):
-        step = (r["source_name"], step_of[(r["source_name"], r["source_key"])])
-        calls.setdefault(step, []).append(r)
+    for r in truth.filter(
+        pl.col("source_system").is_in(["trip_planner", "ai_process_log", "otel_genai"])
+    ).rows(named=True):
+        key = (r["source_name"], r["source_key"])
+        if r["source_system"] == "otel_genai" and key not in step_of:
+            continue  # an OTel call under no step span belongs to no step
+        calls.setdefault((r["source_name"], step_of[key]), []).append(r)
     got = {
         (r["source_name"], r["step_name"]): r
         for r in con.sql("select * from marts.step_performance").pl().rows(named=True)
@@ -819,7 +830,7 @@ def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
         g = got[step]
         timed = np.array([d for d, _ in rows if d is not None], dtype=float)
         assert g["executions"] == len(rows) and g["executions_timed"] == len(timed)
-        if step[0] == "demo_trip_planner":
+        if step[0] in ("demo_trip_planner", "demo_otel_genai"):
             assert g["failures"] == sum(s == "failed" for _, s in rows)
             assert g["skipped"] == sum(s == "skipped" for _, s in rows)
         else:
@@ -840,8 +851,10 @@ def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
             assert g["share_of_workflow_cost"] == pytest.approx(share, rel=1e-9)
         else:
             assert g["known_cost_usd"] is None
-    # the failing nodes of the demo's failing workflows are there to find
+    # the failing nodes of the demo's failing workflows are there to find, OTel's too
     assert sum(g["failures"] or 0 for g in got.values()) > 0
+    assert sum(g["failures"] or 0 for k, g in got.items() if k[0] == "demo_otel_genai") > 0
+    assert sum(g["llm_calls"] for k, g in got.items() if k[0] == "demo_otel_genai") > 0
 
 
 def test_sketch_percentiles_within_their_relative_error_of_numpy(con, truth):
