@@ -67,7 +67,6 @@ final as (
         {{ classify_error('status', 'error_message') }} as error_class,
         cost_status,
         price_source,
-        {{ price_fingerprint() }} as price_fingerprint,
         token_source,
         text_issues,
 
@@ -114,7 +113,10 @@ final as (
 
         ---------- timestamps
         started_at,
-        loaded_at
+        loaded_at,
+
+        ---------- bookkeeping: the price data the cost was computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from priced
 
