@@ -7,6 +7,7 @@ Contract: docs/demo_sources.md. ``generate(out_dir, DemoOptions(...))`` writes
     out_dir/otel_genai/           OTLP/JSON exports (demo/_otel_genai.py)
     out_dir/sources.toml
     out_dir/truth/generations.parquet
+    out_dir/truth/{otel_calls,otel_steps,feed_copies}.parquet   per-system truth
     out_dir/truth/manifest.json
 
 Same options (the end date included: it defaults to yesterday, UTC) -> byte-identical
@@ -72,7 +73,8 @@ ERROR_CAUSES: dict[str, str] = {
 # 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
 # 3: trip_planner's llama3.2:latest; instagram_feed's claude-3-5-haiku-20241022
 # 4: text2sql quota bursts, counter drift and planted SQL (joins, DML, DDL, unparseable)
-GENERATOR_VERSION = 4
+# 5: instagram_feed copies restyled, in English and Japanese (truth/feed_copies.parquet)
+GENERATOR_VERSION = 5
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # rough relative cost per call of each generator, for scheduling the biggest first
 _COST_WEIGHT = {
@@ -275,6 +277,9 @@ def _generate_into(
     pq.write_table(truth, tmp / "truth" / "generations.parquet", compression="zstd")
     pq.write_table(otel_steps, tmp / "truth" / _otel_genai.STEPS_TRUTH, compression="zstd")
     os.replace(tmp / ".otel-calls.parquet", tmp / "truth" / _otel_genai.CALLS_TRUTH)
+    feed_copies = tmp / _instagram_feed.FEED_COPIES_PART
+    if feed_copies.exists():  # no instagram_feed calls at this size: no file
+        os.replace(feed_copies, tmp / "truth" / _instagram_feed.FEED_COPIES_TRUTH)
     n_truth = truth.num_rows
     del truth, parts
     for system in SYSTEMS:

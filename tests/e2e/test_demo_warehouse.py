@@ -398,6 +398,39 @@ def test_feed_outputs_count_hashtags(con, warehouse):
         assert count == raw[key].count("#")
 
 
+def test_feed_outputs_language_length_and_repeated_captions(con, warehouse):
+    """Against the generator's copy truth: each post's language and length, and which
+    posts of a tenant repeat a caption (restyled copies included: the generator knows
+    the caption each copy was made from, the warehouse only the text)."""
+    truth = pl.read_parquet(warehouse / "demo" / "truth" / "feed_copies.parquet")
+    got = con.sql(
+        "select instagram_feed_key as source_key, copy_language, copy_length, "
+        "caption_fingerprint from marts.feed_outputs"
+    ).pl()
+    j = truth.join(got, on="source_key")
+    assert j.height == truth.height == got.height
+    assert set(truth["language"]) == {"ko", "en", "ja"}
+    wrong = j.filter(pl.col("language") != pl.col("copy_language"))
+    assert wrong.height == 0, wrong.select("copy", "language", "copy_language").head(5)
+    assert j["copy_length"].to_list() == [len(c) for c in j["copy"].to_list()]
+    # the fingerprint splits a tenant's posts exactly as the generator's caption keys do
+    pairs = j.select("tenant_id", "caption_key", "caption_fingerprint").unique()
+    assert pairs.select("tenant_id", "caption_key").is_duplicated().sum() == 0
+    assert pairs.select("tenant_id", "caption_fingerprint").is_duplicated().sum() == 0
+    # restyled copies are there to be found
+    texts = j.group_by("tenant_id", "caption_key").agg(
+        pl.len().alias("posts"), pl.col("copy").n_unique().alias("distinct_copies")
+    )
+    want = {(t, k): (p, d) for t, k, p, d in texts.filter(pl.col("posts") > 1).iter_rows()}
+    assert any(d > 1 for _, d in want.values())
+    key_of = {(t, f): k for t, k, f in pairs.iter_rows()}
+    repeats = con.execute(
+        "select tenant_id, caption_fingerprint, posts, distinct_copies "
+        "from marts.feed_caption_repeats"
+    ).fetchall()
+    assert {(t, key_of[(t, f)]): (p, d) for t, f, p, d in repeats} == want
+
+
 # ---------------------------------------------------------------- docs/queries.md
 
 QUERIES_DOC = REPO / "docs" / "queries.md"

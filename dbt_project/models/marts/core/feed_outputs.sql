@@ -1,7 +1,8 @@
 -- One generated Instagram feed post, with its copy, hashtags, tokens, latency
 -- and cost: the instagram_feeds rows that passed the checks (the rows
 -- int_instagram_feed__generations maps, one per key); the rows set aside,
--- duplicates of a key included, are in quarantined_rows.
+-- duplicates of a key included, are in quarantined_rows. The same caption
+-- posted again by a tenant: marts.feed_caption_repeats.
 with
 
 feeds as (
@@ -34,9 +35,13 @@ final as (
         generations.model,
         feeds.tone_style,
         feeds.instagram_ad_copy,
+        feeds.copy_language,
+        {{ caption_fingerprint('feeds.instagram_ad_copy') }}
+            as caption_fingerprint,
         feeds.hashtags,
 
         ---------- numerics
+        length(feeds.instagram_ad_copy) as copy_length,
         coalesce(
             len(regexp_extract_all(feeds.hashtags, '#[^\s#]+')), 0
         ) as hashtag_count,
