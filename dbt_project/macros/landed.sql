@@ -310,12 +310,44 @@
 {%- endmacro %}
 
 
+{#- stg_landing__call_key_versions' plan per system (landed_load_plan of its
+    call table), from one query of the loads it holds; none on a full build. -#}
+{% macro call_key_plans() -%}
+    {%- if not (execute and this is not none and is_incremental()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set held = run_query(
+        'select distinct source_system, source_table, source_name, load_id from '
+        ~ this
+    ).rows -%}
+    {%- set plans = {} -%}
+    {%- for system, facts in var('systems').items() -%}
+        {%- set rows = [] -%}
+        {%- for r in held -%}
+            {%- if r[0] == system and r[1] == facts.call_table -%}
+                {%- do rows.append(
+                    "('" ~ r[2] | replace("'", "''") ~ "', '"
+                    ~ r[3] | replace("'", "''") ~ "')") -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set query = 'select null::varchar as source_name, '
+            ~ 'null::varchar as load_id where false' -%}
+        {%- if rows -%}
+            {%- set query = 'select * from (values ' ~ rows | join(', ')
+                ~ ') as held_loads (source_name, load_id)' -%}
+        {%- endif -%}
+        {%- do plans.update({system: landed_load_plan(
+            system, facts.call_table, query)}) -%}
+    {%- endfor -%}
+    {{ return(plans) }}
+{%- endmacro %}
+
+
 {#- The landed rows of a system's call table that stg_landing__call_key_versions
-    has not counted: all of them on a full build. -#}
-{% macro new_call_loads(system, table) -%}
-    {%- if execute and this is not none and is_incremental() -%}
-        {%- set plan = landed_load_plan(system, table, held_call_loads(system, table)) -%}
-        {{ read_landed_files(plan['files']) }}
+    has not counted (`plans`: call_key_plans()): all of them on a full build. -#}
+{% macro new_call_loads(plans, system, table) -%}
+    {%- if plans is not none -%}
+        {{ read_landed_files(plans[system]['files']) }}
     {%- else -%}
         {{ source(system, table) }}
     {%- endif -%}
@@ -325,23 +357,14 @@
 {#- Pre-hook of stg_landing__call_key_versions: the versions of every source
     that is not kept leave (it is read whole again, or it is parked). -#}
 {% macro drop_call_key_versions_to_reread() -%}
-    {%- if execute and this is not none and is_incremental() -%}
+    {%- set plans = call_key_plans() -%}
+    {%- if plans is not none -%}
         {%- for system, facts in var('systems').items() %}
-            {%- set plan = landed_load_plan(
-                system, facts.call_table,
-                held_call_loads(system, facts.call_table)) %}
             delete from {{ this }}
             where
                 source_table = '{{ facts.call_table }}'
                 and source_system = '{{ system }}'
-                and {{ not_kept(plan['kept']) }};
+                and {{ not_kept(plans[system]['kept']) }};
         {%- endfor %}
     {%- endif -%}
-{%- endmacro %}
-
-
-{#- The loads stg_landing__call_key_versions holds of a system's call table. -#}
-{% macro held_call_loads(system, table) -%}
-    select source_name, load_id from {{ this }}
-    where source_system = '{{ system }}' and source_table = '{{ table }}'
 {%- endmacro %}

@@ -13,6 +13,8 @@
     pre_hook="{{ drop_call_key_versions_to_reread() }}",
 ) }}
 
+{%- set plans = call_key_plans() %}
+
 with
 
 {% for system, facts in var('systems').items() %}
@@ -26,7 +28,7 @@ with
             _load_id as load_id,
             _loaded_at as loaded_at,
             count(*) as landed_rows
-        from {{ new_call_loads(system, facts.call_table) }}
+        from {{ new_call_loads(plans, system, facts.call_table) }}
         group by _source_name, {{ facts.call_key }}, _load_id, _loaded_at
 
     ),
