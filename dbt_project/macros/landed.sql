@@ -124,9 +124,9 @@
     first), 'kept': the sources whose held rows stay}. A source is kept when
     every load it holds is still listed and, with `whole_table` (the small
     tables the ingest re-reads whole: one file per source, replaced when the
-    table changed), its newest listed load is the one it holds, without it,
-    when no listed load it does not hold is older than its newest held one. A
-    kept source's unheld loads are read (none, for a small table); every other
+    table changed), every listed load is one it holds; without it, when no
+    listed load it does not hold is older than its newest held one. A kept
+    source's unheld loads are read (none, for a small table); every other
     listed source is read whole, its held rows replaced (parked sources,
     replaced files, a full-refresh extract, loads out of order). `held`: a
     query of (source_name, load_id) over the model's rows; NULL when the
