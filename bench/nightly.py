@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from bench._proc import Step, python_step
+from demo import GENERATOR_VERSION
 from warehouse.paths import REPO_ROOT
 
 
@@ -31,6 +33,23 @@ def demo(src: Path, days: int, calls: int, end: dt.date, seed: int = 42) -> None
          str(calls), "--end-date", end.isoformat(), "--seed", str(seed), "--out", str(src)],
         cwd=REPO_ROOT, check=True, capture_output=True,
     )  # fmt: skip
+
+
+def sources(root: Path, days: int, per_day: int, seed: int, end: dt.date) -> tuple[Path, bool]:
+    """Demo sources in `root`, generated unless a matching set is there already."""
+    manifest = root / "truth" / "manifest.json"
+    want = {"days": days, "calls_per_day": per_day, "end_date": end.isoformat(), "seed": seed}
+    if manifest.exists():
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        opts = m.get("options", {})
+        if (
+            all(opts.get(k) == v for k, v in want.items())
+            and not opts.get("bad_input")
+            and m.get("generator_version") == GENERATOR_VERSION
+        ):
+            return root / "sources.toml", True
+    demo(root, days, per_day, end, seed)
+    return root / "sources.toml", False
 
 
 STEP = re.compile(r"^== nightly: (.+?) (?:ok|FAILED.*) \((\d+\.\d) s\)$", re.M)
