@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import filecmp
 import json
 import os
 import re
@@ -55,8 +56,12 @@ def demo(src: Path, days: int, calls: int, end: dt.date, seed: int = 42) -> None
     )  # fmt: skip
 
 
-def sources(root: Path, days: int, per_day: int, seed: int, end: dt.date) -> tuple[Path, bool]:
-    """Demo sources in `root`, generated unless a matching set is there already."""
+def sources(
+    root: Path, days: int, per_day: int, seed: int, end: dt.date, older: Path | None = None
+) -> tuple[Path, bool]:
+    """Demo sources in `root`, generated unless a matching set is there already. `older`:
+    the sources of the day before (sources.toml), whose exported files stay as they were
+    (`keep_old_files`)."""
     manifest = root / "truth" / "manifest.json"
     want = {"days": days, "calls_per_day": per_day, "end_date": end.isoformat(), "seed": seed}
     if manifest.exists():
@@ -67,9 +72,34 @@ def sources(root: Path, days: int, per_day: int, seed: int, end: dt.date) -> tup
             and not opts.get("bad_input")
             and m.get("generator_version") == GENERATOR_VERSION
         ):
+            if older is not None:
+                keep_old_files(older.parent, root)
             return root / "sources.toml", True
     demo(root, days, per_day, end, seed)
+    if older is not None:
+        keep_old_files(older.parent, root)
     return root / "sources.toml", False
+
+
+def keep_old_files(old: Path, new: Path) -> int:
+    """Exported files (the folder sources, such as otel_genai's trace files) in `new` whose
+    bytes equal the same file in `old` get `old`'s modification time: the generator writes
+    every day's file again, and a file with a new time looks changed to the extract, which
+    reads it again in full (ingest/otlp.py), where a real source leaves its old files
+    alone. Returns how many files it set."""
+    kept = 0
+    for folder in (d for d in new.iterdir() if d.is_dir() and d.name != "truth"):
+        for path in (f for f in folder.rglob("*") if f.is_file()):
+            twin = old / path.relative_to(new)
+            if not twin.is_file():
+                continue
+            st, was = path.stat(), twin.stat()
+            if st.st_mtime_ns == was.st_mtime_ns:
+                continue
+            if st.st_size == was.st_size and filecmp.cmp(path, twin, shallow=False):
+                os.utime(path, ns=(st.st_atime_ns, was.st_mtime_ns))
+                kept += 1
+    return kept
 
 
 STEP = re.compile(r"^== nightly: (.+?) (?:ok|FAILED.*) \((\d+\.\d) s\)$", re.M)
@@ -131,7 +161,7 @@ def measure(days: int, calls_per_day: int, seed: int, bench_dir: Path, logs: Pat
     print(f"  sources: {days} days x {calls_per_day:,} calls/day ...", flush=True)
     history, _ = sources(root / "history", days, calls_per_day, seed, END - dt.timedelta(days=1))
     # one new day at the sources (same seed and start: the older days are unchanged)
-    next_src, _ = sources(root / "next", days + 1, calls_per_day, seed, END)
+    next_src, _ = sources(root / "next", days + 1, calls_per_day, seed, END, older=history)
     with tempfile.TemporaryDirectory(prefix="wh-nightly-", dir=bench_dir) as wh_s:
         wh = Path(wh_s)
         env = dict(os.environ, WAREHOUSE_DATA_DIR=str(wh), WAREHOUSE_SOURCES=str(history))

@@ -98,7 +98,7 @@ def main() -> None:
     next_src, cached_next = history, True
     if not args.no_nightly:
         next_src, cached_next = nightly.sources(
-            src_root / "next", days + 1, per_day, args.seed, END
+            src_root / "next", days + 1, per_day, args.seed, END, older=history
         )
     gen_s = time.perf_counter() - t
     print(f"  sources: {'cached' if cached and cached_next else f'generated in {gen_s:.0f} s'}")
