@@ -1,12 +1,14 @@
-"""bench.sqlite_readers.differences: the check that a candidate SQLite reader's landed
-table is ADBC's, value for value (issue #18). Hand-made tables: each kind of difference
-must be reported, equal tables must not."""
+"""bench.sqlite_readers (issue #18): `differences`, the check that a candidate SQLite
+reader's landed table is ADBC's, value for value (hand-made tables: each kind of difference
+must be reported, equal tables must not); and the benchmark reads only SQLite sources."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 
-from bench.sqlite_readers import differences
+from bench.sqlite_readers import call_tables, differences
 
 WANT = pa.table({"id": pa.array([1, 2, 3], pa.int64()), "text": ["a", None, "c"]})
 
@@ -31,3 +33,17 @@ def test_changed_value_missing_row_type_and_order() -> None:
     assert differences(as_float, WANT) == "types: id: double vs int64"
     reordered = WANT.take([2, 0, 1])
     assert differences(reordered, WANT) == "same rows, other order"
+
+
+def test_only_sqlite_sources_are_read(tmp_path: Path) -> None:
+    # the demo's sources file: five SQLite systems and otel_genai's folder of trace files
+    (tmp_path / "sources.toml").write_text(
+        "".join(
+            f'[[source]]\nname = "demo_{s}"\nsystem = "{s}"\nurl = "sqlite:///{s}.db"\n\n'
+            for s in ("ml_gateway", "trip_planner")
+        )
+        + '[[source]]\nname = "demo_otel_genai"\nsystem = "otel_genai"\nurl = "otel_genai"\n',
+        encoding="utf-8",
+    )
+    # in SYSTEMS' order, with each system's own call table
+    assert call_tables(tmp_path) == [("trip_planner", "generations"), ("ml_gateway", "chat_logs")]
