@@ -81,6 +81,7 @@ def _list_price(row: dict) -> Decimal | None:
     usage = Usage(
         input_tokens=row["input_tokens"],
         cache_read_tokens=row["cache_read_tokens"] or 0,
+        cache_write_tokens=row["cache_creation_tokens"] or 0,
         output_tokens=row["output_tokens"],
     )
     try:

@@ -86,6 +86,8 @@ price_candidates as (
         overrides.input_per_1m,
         overrides.output_per_1m,
         overrides.cache_read_per_1m,
+        -- an override has no cache-write price: the input price applies
+        cast(null as decimal(18, 6)) as cache_write_per_1m,
         overrides.is_local,
         'override' as price_source
     from model_days
@@ -107,6 +109,8 @@ price_candidates as (
         overrides.input_per_1m,
         overrides.output_per_1m,
         overrides.cache_read_per_1m,
+        -- an override has no cache-write price: the input price applies
+        cast(null as decimal(18, 6)) as cache_write_per_1m,
         overrides.is_local,
         'override' as price_source
     from model_days
@@ -128,6 +132,7 @@ price_candidates as (
         list_prices.input_per_1m,
         list_prices.output_per_1m,
         list_prices.cache_read_per_1m,
+        list_prices.cache_write_per_1m,
         false as is_local,
         list_prices.price_source
     from model_days
@@ -173,6 +178,10 @@ generations_joined_to_prices as (
         coalesce(
             model_day_prices.cache_read_per_1m, model_day_prices.input_per_1m
         ) as cache_read_per_1m,
+        -- no cache-write price: written tokens cost the input price
+        coalesce(
+            model_day_prices.cache_write_per_1m, model_day_prices.input_per_1m
+        ) as cache_write_per_1m,
         model_day_prices.price_source
     from generations_resolved
     left join model_day_prices
@@ -186,7 +195,7 @@ generations_joined_to_prices as (
 
 ),
 
-generations_with_billed_tokens as (
+generations_with_cache_read as (
 
     select
         *,
@@ -195,6 +204,19 @@ generations_with_billed_tokens as (
             coalesce(cache_read_tokens, 0), coalesce(input_tokens, 0)
         ) as billed_cache_read_tokens
     from generations_joined_to_prices
+
+),
+
+generations_with_billed_tokens as (
+
+    select
+        *,
+        -- never more tokens read and written than input tokens
+        least(
+            coalesce(cache_creation_tokens, 0),
+            coalesce(input_tokens, 0) - billed_cache_read_tokens
+        ) as billed_cache_write_tokens
+    from generations_with_cache_read
 
 ),
 
@@ -208,9 +230,14 @@ priced as (
             when input_tokens is null and output_tokens is null then null
             else cast(
                 (
-                    (coalesce(input_tokens, 0) - billed_cache_read_tokens)
+                    (
+                        coalesce(input_tokens, 0)
+                        - billed_cache_read_tokens
+                        - billed_cache_write_tokens
+                    )
                     * input_per_1m
                     + billed_cache_read_tokens * cache_read_per_1m
+                    + billed_cache_write_tokens * cache_write_per_1m
                     + coalesce(output_tokens, 0) * output_per_1m
                 )
                 * 0.000001 as decimal(38, 12)
