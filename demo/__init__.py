@@ -164,9 +164,14 @@ def _sources_toml(final_dir: pathlib.Path) -> str:
 
 def _run_otel(tmp: pathlib.Path, options: DemoOptions) -> tuple[pa.Table, pa.Table, dict[str, int]]:
     """The otel_genai export folder and its truth (calls; steps in truth/otel_steps.parquet),
-    from the seed's child after the five systems', so theirs do not change."""
-    seed = np.random.SeedSequence(options.seed).spawn(len(SYSTEMS) + 1)[len(SYSTEMS)]
-    gen = _otel_genai.Generator(tmp / _otel_genai.FOLDER, np.random.default_rng(seed))
+    from the seed's child after the five systems', so theirs do not change; the planted
+    long-context calls from the next child, so the other calls do not change either."""
+    seeds = np.random.SeedSequence(options.seed).spawn(len(SYSTEMS) + 2)
+    gen = _otel_genai.Generator(
+        tmp / _otel_genai.FOLDER,
+        np.random.default_rng(seeds[len(SYSTEMS)]),
+        plant_rng=np.random.default_rng(seeds[len(SYSTEMS) + 1]),
+    )
     n = _otel_genai.calls_per_day(options.calls_per_day)
     start_us = _epoch_us(options.start_date)
     for d in range(options.days):

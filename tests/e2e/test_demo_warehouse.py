@@ -46,6 +46,8 @@ CANONICAL = {
     # otel_genai: the provider the instrumentation wrote, and the response model
     ("openai", "gpt-4o-mini-2024-07-18"): ("openai", "gpt-4o-mini"),
     ("anthropic", "claude-3-5-sonnet-20241022"): ("anthropic", "claude-3-5-sonnet"),
+    # planted long-context calls (a tier over 200,000 input tokens)
+    ("anthropic", "claude-sonnet-4-5-20250929"): ("anthropic", "claude-sonnet-4-5"),
 }
 # the otel_genai calls come on top of CALLS_PER_DAY (demo/_otel_genai.py)
 OTEL_PER_DAY = CALLS_PER_DAY // 10
@@ -81,6 +83,7 @@ def _list_price(row: dict) -> Decimal | None:
     usage = Usage(
         input_tokens=row["input_tokens"],
         cache_read_tokens=row["cache_read_tokens"] or 0,
+        cache_write_tokens=row["cache_creation_tokens"] or 0,
         output_tokens=row["output_tokens"],
     )
     try:
@@ -955,6 +958,49 @@ def test_otel_genai_time_to_first_token_cache_creation_and_speed(con, truth):
     )
     assert j.filter(pl.col("output_tokens").is_null())["output_tokens_per_second"].null_count() == (
         j.filter(pl.col("output_tokens").is_null()).height
+    )
+
+
+def test_long_context_and_cache_write_calls_cost_what_calc_price_says(con, truth):
+    """The planted long-context calls (over, at and under claude-sonnet-4-5's 200,000
+    input-token threshold, many reading and writing the cache) and every call with
+    cache-write tokens cost, per call, what genai-prices' calc_price charges; the tier
+    column names the threshold exactly for the calls over it."""
+    # a cursor of its own: an earlier test may leave a result unfetched on `con`
+    g = (
+        con.cursor()
+        .sql(
+            """select source_key, cost_usd::double as cost_usd, cost_status,
+                  price_tier_input_tokens_over
+           from marts.generations where source_system = 'otel_genai'"""
+        )
+        .pl()
+    )
+    t = truth.filter(pl.col("source_system") == "otel_genai")
+    j = t.join(g, on="source_key")
+    assert j.height == t.height
+    long_ctx = j.filter(pl.col("model_raw") == "claude-sonnet-4-5-20250929")
+    over = long_ctx.filter(pl.col("input_tokens") > 200_000)
+    assert over.height >= 3 and (long_ctx["input_tokens"] == 200_000).any()
+    assert (long_ctx["input_tokens"] < 200_000).any()
+    assert over.filter(pl.col("cache_creation_tokens") > 0).height > 0
+    writes = j.filter(pl.col("cache_creation_tokens") > 0)
+    assert writes.filter(pl.col("model_raw") != "claude-sonnet-4-5-20250929").height > 0
+    for part in (long_ctx, writes):
+        assert (part["cost_status"] == "priced").all()
+        np.testing.assert_allclose(part["cost_usd"], part["expected_cost"], rtol=0, atol=1e-12)
+    want_tier = pl.when(pl.col("input_tokens") > 200_000).then(200_000)
+    assert (
+        long_ctx.select(want_tier.eq_missing(pl.col("price_tier_input_tokens_over")))
+        .to_series()
+        .all()
+    )
+    assert (
+        j.filter(pl.col("model_raw") != "claude-sonnet-4-5-20250929")[
+            "price_tier_input_tokens_over"
+        ]
+        .is_null()
+        .all()
     )
 
 

@@ -49,6 +49,8 @@ CANONICAL = {
     "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd": ("openai", "ft:gpt-4o-mini"),
     "claude-3-5-sonnet-20241022": ("anthropic", "claude-3-5-sonnet"),
     "claude-3-5-haiku-20241022": ("anthropic", "claude-3-5-haiku-20241022"),
+    # otel_genai's planted long-context calls
+    "claude-sonnet-4-5-20250929": ("anthropic", "claude-sonnet-4-5"),
     "HCX-003": ("naver", "hcx-003"),
     "acme-llm-7b": (None, "acme-llm-7b"),
     "llama3.2": ("ollama", "llama3.2"),

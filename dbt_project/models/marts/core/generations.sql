@@ -92,6 +92,8 @@ final as (
                     / (latency_ms - coalesce(time_to_first_token_ms, 0))
         end as output_tokens_per_second,
         cost_usd,
+        -- the long-context tier that priced it; NULL: the base prices
+        price_tier_input_tokens_over,
         cast(reported_cost_usd as decimal(38, 12)) as reported_cost_usd,
 
         ---------- booleans
