@@ -45,7 +45,7 @@
                 )
             ),
             (select cast(max(last_loaded_at) as varchar) from {{ this }}),
-            (select cast(max(cast({{ last_at }} as date)) as varchar) from {{ this }})
+            (select cast(cast(max({{ last_at }}) as date) as varchar) from {{ this }})
     {%- endset -%}
     {%- set row = run_query(sources_query).rows[0] -%}
     {%- if (row[0] or '') != (row[1] or '') -%}{{ return(none) }}{%- endif -%}
@@ -98,14 +98,27 @@
 {%- endmacro %}
 
 
-{#- A row of the mart whose [first_at, last_at] covers one of `days`. -#}
+{#- A row of the mart whose [first_at, last_at] covers one of `days` (ISO
+    dates, sorted), as comparisons of the timestamps themselves with the UTC
+    bounds of each run of consecutive days: no per-row cast to a date. -#}
 {% macro overlaps_days(first_at, last_at, days) -%}
-    exists (
-        select 1
-        from (select unnest([{{ date_list(days) }}]) as day) as rebuilt
-        where
-            rebuilt.day >= cast({{ first_at }} as date)
-            and rebuilt.day <= cast({{ last_at }} as date)
+    {%- set runs = [] -%}
+    {%- for d in days -%}
+        {%- set day = modules.datetime.date.fromisoformat(d) -%}
+        {%- if runs and runs[-1][-1] + modules.datetime.timedelta(days=1) == day -%}
+            {%- do runs[-1].append(day) -%}
+        {%- else -%}
+            {%- do runs.append([day]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    (
+        {%- for run in runs %}
+            {%- set after = run[-1] + modules.datetime.timedelta(days=1) %}
+            {{ 'or ' if not loop.first }}(
+                {{ first_at }} < timestamptz '{{ after }} 00:00:00+00'
+                and {{ last_at }} >= timestamptz '{{ run[0] }} 00:00:00+00'
+            )
+        {%- endfor %}
     )
 {%- endmacro %}
 

@@ -42,8 +42,10 @@
 
 {#- Pre-hook of quarantined_rows: a newer load of a key replaces the rows held
     for it (set aside again, or now clean: a superseded version leaves); the
-    rows of sources no longer landed (parked) go. NULL keys share one key, as
-    in staging (macro row_key). -#}
+    rows of sources no longer landed (parked) go. Only keys the mart holds can
+    go, so the new staging rows are joined to its rows (an inner join: the
+    small side is the one hashed), not listed. NULL keys share one key, as in
+    staging (macro row_key). -#}
 {% macro drop_superseded_set_aside() -%}
     {%- if execute and is_incremental() -%}
         {%- set plan = set_aside_plan() -%}
@@ -55,16 +57,23 @@
                 {%- endfor %}
                 ''
             )
-            or source_name || ':' || source_table || ':'
-            || coalesce(source_row_key, '') in (
-                {%- for system, facts in var('systems').items() %}
-                    select
-                        source_name || ':{{ facts.call_table }}:'
-                        || coalesce(cast({{ facts.call_model_key }} as varchar), '')
-                    from {{ ref(facts.call_model) }}
-                    where {{ set_aside_new_rows(plan) }}
-                    {% if not loop.last %}union all{% endif %}
-                {%- endfor %}
-            )
+            {%- if plan.held %}
+                or quarantined_row_id in (
+                    {%- for system, facts in var('systems').items() %}
+                        select held.quarantined_row_id
+                        from {{ this }} as held
+                        inner join {{ ref(facts.call_model) }} as landed
+                            on
+                                held.source_name = landed.source_name
+                                and coalesce(held.source_row_key, '') = coalesce(
+                                    cast(landed.{{ facts.call_model_key }} as varchar), ''
+                                )
+                        where
+                            held.source_table = '{{ facts.call_table }}'
+                            and landed.loaded_at > timestamptz '{{ plan.newest }}'
+                        {% if not loop.last %}union all{% endif %}
+                    {%- endfor %}
+                )
+            {%- endif %}
     {%- endif -%}
 {%- endmacro %}
