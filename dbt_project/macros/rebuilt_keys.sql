@@ -16,7 +16,9 @@
     - `span`: the days to read generations on: `days`, and every day the
       rebuilt ids the mart holds cover. A rebuilt id's calls are either
       unchanged (on a day its old row covers) or changed (on one of `days`),
-      so reading `span` gives all its calls.
+      so reading `span` gives all its calls. When `span` is every day the mart
+      covers, the plan is none (a full build reads the same calls, without
+      the filter by id).
 
     Not seen: a call reloaded both onto another day and into another session
     (or user) outside the look-back leaves its old session counting it: the
@@ -87,6 +89,16 @@
             order by 1
         {%- endset -%}
         {%- set span = query_days(span_query) -%}
+        {#- ids active on every day (e.g. a few users calling daily): the span
+            is all the days the mart covers, and a plain full build is
+            cheaper than filtering every call by id -#}
+        {%- set covered = run_query(
+            "select cast(cast(max(" ~ last_at ~ ") as date) - cast(min("
+            ~ first_at ~ ") as date) + 1 as integer) from " ~ this
+        ).columns[0].values()[0] -%}
+        {%- if covered is not none and span | length >= covered -%}
+            {{ return(none) }}
+        {%- endif -%}
     {%- endif -%}
     {{ return({'days': days, 'span': span}) }}
 {%- endmacro %}
