@@ -3,19 +3,55 @@
 -- int_instagram_feed__generations maps, one per key); the rows set aside,
 -- duplicates of a key included, are in quarantined_rows. The same caption
 -- posted again by a tenant: marts.feed_caption_repeats.
+-- Incremental by created_on (docs/nightly.md): a nightly build deletes and
+-- re-inserts the days whose instagram_feed calls changed (macro
+-- literal_call_days), reading the staging rows of those days only.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='created_on',
+        on_schema_change='fail',
+        pre_hook="{{ drop_days_without_upstream(
+            generations_of_system('instagram_feed'), 'started_on', 'created_on'
+        ) }}",
+    )
+}}
+
+{%- set days = none %}
+{%- if is_incremental() and execute %}
+    {%- set days = literal_call_days(
+        'instagram_feed', 'created_on', 'loaded_at', 'feed_output_id'
+    ) %}
+{%- endif %}
+
 with
 
 feeds as (
 
     select * from {{ ref('stg_instagram_feed__instagram_feeds') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
+        {%- if days %}
+            and created_at >= timestamptz '{{ days[0] }} 00:00:00+00'
+            and created_at < timestamptz '{{ days[-1] }} 00:00:00+00'
+            + interval 1 day
+        {%- elif days is not none %}
+            and false
+        {%- endif %}
 
 ),
 
 generations as (
 
     select * from {{ ref('generations') }}
-    where source_system = 'instagram_feed'
+    where
+        source_system = 'instagram_feed'
+        {%- if days %}
+            and started_on in ({{ date_list(days) }})
+        {%- elif days is not none %}
+            and false
+        {%- endif %}
 
 ),
 
@@ -52,8 +88,15 @@ final as (
         generations.cost_usd,
         generations.reported_cost_usd,
 
+        ---------- dates
+        generations.started_on as created_on,
+
         ---------- timestamps
-        generations.started_at as created_at
+        generations.started_at as created_at,
+        generations.loaded_at,
+
+        ---------- bookkeeping: the price data the cost was computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from feeds
     inner join generations
