@@ -45,7 +45,6 @@ final as (
         cast(sum(total_tokens) as bigint) as total_tokens,
         sum(cost_usd) as cost_usd,
         count(*) filter (where cost_usd is null) as unpriced_generations,
-        {{ price_fingerprint() }} as price_fingerprint,
         -- summed as decimal: a float sum depends on the order rows arrive in
         cast(
             sum(cast(latency_ms as decimal(38, 6))) as double
@@ -54,7 +53,10 @@ final as (
         ---------- timestamps
         min(started_at) as started_at,
         max(started_at) as ended_at,
-        max(loaded_at) as last_loaded_at
+        max(loaded_at) as last_loaded_at,
+
+        ---------- bookkeeping: the price data the costs were computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from generations
     where session_id is not null

@@ -188,9 +188,6 @@ final as (
         all_users.source_name,
         all_users.user_key,
 
-        ---------- strings
-        {{ price_fingerprint() }} as price_fingerprint,
-
         ---------- numerics
         coalesce(activity_now.generations, 0) as generations,
         coalesce(activity_now.errors, 0) as errors,
@@ -205,7 +202,10 @@ final as (
         all_users.registered_at,
         activity_now.first_activity_at,
         activity_now.last_activity_at,
-        activity_now.last_loaded_at
+        activity_now.last_loaded_at,
+
+        ---------- bookkeeping: the price data the costs were computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from all_users
     left join activity_now on all_users.user_id = activity_now.user_id

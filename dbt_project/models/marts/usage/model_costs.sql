@@ -77,7 +77,6 @@ final as (
         per_model.total_tokens,
         per_model.cost_usd,
         per_model.unpriced_requests,
-        {{ price_fingerprint() }} as price_fingerprint,
         cast(
             per_model.cost_usd * 1000 / per_model.requests as decimal(38, 12)
         ) as cost_per_1k_requests_usd,
@@ -89,7 +88,10 @@ final as (
         per_model.usage_date,
 
         ---------- timestamps
-        per_model.last_loaded_at
+        per_model.last_loaded_at,
+
+        ---------- bookkeeping: the price data the costs were computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from per_model
     inner join per_day on per_model.usage_date = per_day.usage_date
