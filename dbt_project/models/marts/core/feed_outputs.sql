@@ -18,11 +18,20 @@
     )
 }}
 
-{%- set days = none %}
+{%- set feeds_on_days, generations_on_days = 'true', 'true' %}
 {%- if is_incremental() and execute %}
     {%- set days = literal_call_days(
         'instagram_feed', 'created_on', 'loaded_at', 'feed_output_id'
     ) %}
+    {%- if days %}
+        {%- set feeds_on_days = "created_at >= timestamptz '" ~ days[0]
+            ~ " 00:00:00+00' and created_at < timestamptz '" ~ days[-1]
+            ~ " 00:00:00+00' + interval 1 day" %}
+        {%- set generations_on_days = 'started_on in ('
+            ~ date_list(days) ~ ')' %}
+    {%- elif days is not none %}
+        {%- set feeds_on_days, generations_on_days = 'false', 'false' %}
+    {%- endif %}
 {%- endif %}
 
 with
@@ -32,13 +41,7 @@ feeds as (
     select * from {{ ref('stg_instagram_feed__instagram_feeds') }}
     where
         quarantine_rule is null
-        {%- if days %}
-            and created_at >= timestamptz '{{ days[0] }} 00:00:00+00'
-            and created_at < timestamptz '{{ days[-1] }} 00:00:00+00'
-            + interval 1 day
-        {%- elif days is not none %}
-            and false
-        {%- endif %}
+        and {{ feeds_on_days }}
 
 ),
 
@@ -47,11 +50,7 @@ generations as (
     select * from {{ ref('generations') }}
     where
         source_system = 'instagram_feed'
-        {%- if days %}
-            and started_on in ({{ date_list(days) }})
-        {%- elif days is not none %}
-            and false
-        {%- endif %}
+        and {{ generations_on_days }}
 
 ),
 
