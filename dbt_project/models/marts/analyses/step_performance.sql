@@ -90,7 +90,10 @@ step_times as (
         sum(is_skipped) as skipped,
         count(duration_ms) as executions_timed,
         {{ exact_percentiles('duration_ms', [0.5, 0.95]) }} as pcts,
-        sum(duration_ms) as total_duration_ms
+        -- summed as decimal: a float sum depends on the order rows arrive in
+        cast(
+            sum(cast(duration_ms as decimal(38, 6))) as double
+        ) as total_duration_ms
     from step_runs
     group by source_name, source_system, step_name
 
