@@ -91,9 +91,7 @@ step_times as (
         count(duration_ms) as executions_timed,
         {{ exact_percentiles('duration_ms', [0.5, 0.95]) }} as pcts,
         -- summed as decimal: a float sum depends on the order rows arrive in
-        cast(
-            sum(cast(duration_ms as decimal(38, 6))) as double
-        ) as total_duration_ms
+        sum(cast(duration_ms as decimal(38, 6))) as total_duration_exact
     from step_runs
     group by source_name, source_system, step_name
 
@@ -135,7 +133,7 @@ final as (
         step_times.executions_timed,
         step_times.pcts[1] as p50_duration_ms,
         step_times.pcts[2] as p95_duration_ms,
-        step_times.total_duration_ms,
+        cast(step_times.total_duration_exact as double) as total_duration_ms,
         coalesce(step_calls.llm_calls, 0) as llm_calls,
         step_calls.input_tokens,
         step_calls.output_tokens,
@@ -144,9 +142,12 @@ final as (
         cast(
             coalesce(step_calls.unpriced_calls, 0) as bigint
         ) as unpriced_calls,
-        step_times.total_duration_ms / nullif(
-            sum(step_times.total_duration_ms)
-                over (partition by step_times.source_name),
+        cast(step_times.total_duration_exact as double) / nullif(
+            cast(
+                sum(step_times.total_duration_exact)
+                    over (partition by step_times.source_name)
+                as double
+            ),
             0
         ) as share_of_workflow_time,
         cast(step_calls.known_cost_usd as double) / nullif(
