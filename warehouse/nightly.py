@@ -264,8 +264,14 @@ def nightly(
     ensure_runlog(data_dir)
     # An incremental refresh skips dbt's unit tests: they check the models' logic on
     # fixed rows, which a night's new data does not change (a full refresh, CI and
-    # `make build` run them).
-    full = ("--full-refresh",) if full_refresh else ("--exclude", "resource_type:unit_test")
+    # `make build` run them), and runs the data tests of the models that declare it on
+    # the rows and days it rebuilt (var nightly_tests, macros/nightly_tests.sql;
+    # docs/nightly.md, "Tests at night").
+    full = (
+        ("--full-refresh",)
+        if full_refresh
+        else ("--exclude", "resource_type:unit_test", "--vars", "{nightly_tests: true}")
+    )
 
     def extract() -> str | None:
         registry.write_registry(data_dir, sources)  # what marts.source_freshness checks
