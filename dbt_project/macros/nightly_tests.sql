@@ -11,28 +11,29 @@
             incremental marts: a refresh rebuilds whole days).
 
     Only when the build gets var nightly_tests (the nightly refresh passes it;
-    a full build, `make build` and CI do not): the build's first step
-    (on-run-start) records every such model's newest loaded_at and day as
-    they were before the build, and every test of the model reads only its
-    rows in scope. A key test (unique, unique_combination) reads every row
-    whose key is a key of a row in scope, old rows included, so a new row
-    colliding with an old one outside the rebuilt days still fails; a
-    relationships test checks the rows in scope against the whole parent.
-    Models without the config, and every model before its first build, are
-    tested whole. -#}
+    a full build, `make build` and CI do not):
+    1. the build's first step (on-run-start) records every such model's newest
+       loaded_at and day as they were before the build (nightly_test_scope);
+    2. a day-scoped model, once built, records its days in scope
+       (nightly_test_days; a post-hook of every model, empty for the others);
+    3. every test of the model reads only its rows in scope: one more small
+       subquery in the test's SQL, no query while dbt compiles it. A key test
+       (unique, unique_combination) reads every row whose key is a key of a
+       row in scope, old rows included, so a new row colliding with an old one
+       outside the rebuilt days still fails; a relationships test checks the
+       rows in scope against the whole parent.
+    Models without the config are tested whole, and so is a model built for
+    the first time (no watermark: every row is in scope). The scope is what
+    the build rebuilt: `dbt test` alone with the var tests next to nothing. -#}
 
 {%- macro nightly_tests_enabled() -%}
     {{ return(var('nightly_tests', false) in (true, 'true', 'True', 1, '1')) }}
 {%- endmacro %}
 
 
-{%- macro nightly_watermarks_table() -%}
-    {{ return(target.schema ~ '.nightly_test_watermarks') }}
-{%- endmacro %}
-
-
 {#- on-run-start: the scoped models' watermarks before the build (one row per
-    model that exists), or nothing without var nightly_tests. -#}
+    model that exists), and an empty table of days; nothing without var
+    nightly_tests. -#}
 {% macro record_nightly_test_watermarks() -%}
     {%- if execute and nightly_tests_enabled() -%}
         {%- set selects = [] -%}
@@ -46,43 +47,81 @@
             ) -%}
             {%- if rel is not none -%}
                 {%- do selects.append(
-                    "select '" ~ node.unique_id ~ "' as model_id, "
-                    ~ "cast(max(" ~ scope.loaded_at ~ ") as varchar) as newest_loaded_at, "
-                    ~ (("cast(max(" ~ scope.day ~ ") as varchar)") if scope.day else "null")
-                    ~ " as newest_day from " ~ rel
+                    "select '" ~ node.unique_id ~ "', "
+                    ~ "cast(max(" ~ scope.loaded_at ~ ") as timestamptz), "
+                    ~ (("cast(max(" ~ scope.day ~ ") as date)") if scope.day else "null")
+                    ~ " from " ~ rel
                 ) -%}
             {%- endif -%}
         {%- endfor -%}
-        create or replace table {{ nightly_watermarks_table() }} as
+        create or replace table {{ target.schema }}.nightly_test_scope as
         select
             cast(null as varchar) as model_id,
-            cast(null as varchar) as newest_loaded_at,
-            cast(null as varchar) as newest_day
+            cast(null as timestamptz) as newest_loaded_at,
+            cast(null as date) as newest_day
         where false
         {%- for s in selects %}
-        union all
-        {{ s }}
-        {%- endfor %}
+            union all
+            {{ s }}
+        {%- endfor %};
+        create or replace table {{ target.schema }}.nightly_test_days (
+            model_id varchar,
+            nightly_day date
+        )
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- The model node of `relation`, if it is a model of this project. -#}
+{#- The newest loaded_at or day (`column`) the model `model_id` held before
+    the build: NULL when it held none (built for the first time). -#}
+{% macro nightly_watermark(model_id, column) -%}
+    (
+        select {{ column }} from {{ target.schema }}.nightly_test_scope
+        where model_id = '{{ model_id }}'
+    )
+{%- endmacro %}
+
+
+{#- Post-hook of every model: a day-scoped model records its days in scope,
+    those of its rows loaded after its watermark (every day when it has none)
+    and its look-back days. -#}
+{% macro record_nightly_test_days() -%}
+    {%- set scope = (config.get('meta') or {}).get('nightly_tests') -%}
+    {%- if execute and nightly_tests_enabled() and scope and scope.day -%}
+        insert into {{ target.schema }}.nightly_test_days
+        select distinct
+            '{{ model.unique_id }}' as model_id,
+            {{ scope.day }} as nightly_day
+        from {{ this }}
+        where
+            coalesce(
+                {{ scope.loaded_at }}
+                > {{ nightly_watermark(model.unique_id, 'newest_loaded_at') }},
+                true
+            )
+            or {{ scope.day }}
+            >= {{ nightly_watermark(model.unique_id, 'newest_day') }}
+            - {{ var('lookback_days', 1) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The model node of `relation` among the test's dependencies, if it is a
+    model of this project (looked up by id: the graph has ~600 nodes). -#}
 {% macro nightly_tests_node(relation) -%}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model'
-        and node.alias == relation.identifier
-        and node.schema == relation.schema -%}
-        {{ return(node) }}
+    {%- for uid in model.depends_on.nodes if uid.startswith('model.') -%}
+        {%- set node = graph.nodes.get(uid) -%}
+        {%- if node and node.alias == relation.identifier
+            and node.schema == relation.schema -%}
+            {{ return(node) }}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(none) }}
 {%- endmacro %}
 
 
 {#- A predicate on the rows of `relation` a nightly test reads, or none for
-    every row (no var nightly_tests, no scope declared, no watermark: a model
-    built for the first time). Literal values, so that DuckDB skips the row
-    groups out of scope by their min/max. -#}
+    every row (no var nightly_tests, no scope declared). -#}
 {% macro nightly_test_predicate(relation) -%}
     {%- if not (execute and nightly_tests_enabled()) -%}
         {{ return(none) }}
@@ -90,35 +129,15 @@
     {%- set node = nightly_tests_node(relation) -%}
     {%- set scope = (node.config.meta or {}).get('nightly_tests') if node else none -%}
     {%- if not scope -%}{{ return(none) }}{%- endif -%}
-    {%- set mark = run_query(
-        "select newest_loaded_at, newest_day from "
-        ~ nightly_watermarks_table() ~ " where model_id = '" ~ node.unique_id ~ "'"
-    ) -%}
-    {%- if mark.rows | length == 0 or mark.rows[0][0] is none -%}
-        {{ return(none) }}
+    {%- if scope.day -%}
+        {{ return(
+            scope.day ~ " in (select nightly_day from " ~ target.schema
+            ~ ".nightly_test_days where model_id = '" ~ node.unique_id ~ "')"
+        ) }}
     {%- endif -%}
-    {%- set loaded = scope.loaded_at ~ " > '" ~ mark.rows[0][0] ~ "'" -%}
-    {%- if not scope.day -%}{{ return(loaded) }}{%- endif -%}
-    {%- set query -%}
-        select distinct cast({{ scope.day }} as varchar)
-        from {{ relation }}
-        where {{ loaded }}
-        {%- if mark.rows[0][1] is not none %}
-            union
-            select distinct cast({{ scope.day }} as varchar)
-            from {{ relation }}
-            where {{ scope.day }} >= cast('{{ mark.rows[0][1] }}' as date)
-                - {{ var('lookback_days', 1) }}
-        {%- endif %}
-        order by 1
-    {%- endset -%}
-    {%- set days = run_query(query).columns[0].values() | list -%}
-    {%- if not days -%}{{ return('false') }}{%- endif -%}
-    {%- set quoted = [] -%}
-    {%- for d in days -%}{%- do quoted.append("'" ~ d ~ "'") -%}{%- endfor -%}
     {{ return(
-        scope.day ~ " between " ~ quoted[0] ~ " and " ~ quoted[-1]
-        ~ " and " ~ scope.day ~ " in (" ~ quoted | join(', ') ~ ")"
+        "coalesce(" ~ scope.loaded_at ~ " > "
+        ~ nightly_watermark(node.unique_id, 'newest_loaded_at') ~ ", true)"
     ) }}
 {%- endmacro %}
 
