@@ -258,12 +258,16 @@ def dbt_build_args(full_refresh: bool) -> tuple[str, ...]:
     rows, which a night's new data does not change. It also skips the data tests on the
     dbt sources (``not_null`` on the landed keys): each reads every landed file of its
     table, and a refresh reads only the files of new loads (docs/nightly.md); the
-    staging models' own tests check the same keys of the rows they took in. A full
-    refresh, CI and `make build` run them all.
+    staging models' own tests check the same keys of the rows they took in. The data
+    tests of the models that declare a scope run on the rows and days the refresh
+    rebuilt (var nightly_tests, macros/nightly_tests.sql; docs/nightly.md, "Tests at
+    night"). A full refresh, CI and `make build` run them all, on every row.
     """
     if full_refresh:
         return ("--full-refresh",)
-    return ("--exclude", "resource_type:unit_test", "source:*")
+    return (
+        "--exclude", "resource_type:unit_test", "source:*", "--vars", "{nightly_tests: true}",
+    )  # fmt: skip
 
 
 def nightly(

@@ -106,7 +106,8 @@
 {%- endmacro %}
 
 
-{#- The config of an incremental staging model. -#}
+{#- The config of an incremental staging model (nightly tests: the rows of
+    the loads it read, macros/nightly_tests.sql). -#}
 {% macro incremental_staging(system, table) -%}
     {{ config(
         materialized='incremental',
@@ -114,6 +115,7 @@
         unique_key='row_key',
         on_schema_change='append_new_columns',
         pre_hook="{{ drop_unlanded_sources('" ~ system ~ "', '" ~ table ~ "') }}",
+        meta={'nightly_tests': {'loaded_at': 'loaded_at'}},
     ) }}
 {%- endmacro %}
 

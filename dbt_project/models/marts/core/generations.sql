@@ -1,12 +1,14 @@
 -- Incremental (docs/nightly.md): a nightly build deletes and re-inserts the
 -- days that new or changed rows touch (macro nightly_days);
--- --full-refresh rebuilds every day, with the same rows.
+-- --full-refresh rebuilds every day, with the same rows. Tested at night on
+-- the rebuilt days (macros/nightly_tests.sql).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='started_on',
         on_schema_change='fail',
+        meta={'nightly_tests': {'loaded_at': 'loaded_at', 'day': 'started_on'}},
         pre_hook="{{ drop_days_without_upstream(
             ref('int_generations_priced'), 'started_date', 'started_on',
             landed_call_sources()
