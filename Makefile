@@ -43,7 +43,12 @@ $(STAMP): requirements.lock pyproject.toml
 	  xargs -I{} sh -c 'echo "$(CURDIR)" > {}/llm_usage_warehouse.pth'
 	touch $(STAMP)
 
-setup: $(STAMP) ## Install everything into .venv (nothing global)
+setup: $(STAMP) ## Install everything into .venv (nothing global); checks Java for Spark
+	@# Spark (WAREHOUSE_ENGINE=spark, docs/spark.md) needs Java 17+; DuckDB does not
+	@v=$$(java -version 2>&1 | sed -nE 's/.*version "([0-9]+).*/\1/p' | head -1); \
+	  if [ -z "$$v" ] || [ "$$v" -lt 17 ]; then \
+	    echo "note: Java 17+ not found (needed for WAREHOUSE_ENGINE=spark only): on Debian, apt-get install openjdk-17-jre-headless"; \
+	  fi
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(VENV)/bin/uv pip compile --quiet --python $(PY) --extra dev pyproject.toml -o requirements.lock
@@ -67,7 +72,7 @@ else
 	@echo "ingest: with build, as one command (python -m ingest build --extract)"
 endif
 
-build: $(STAMP) ## dbt build (models + tests) into the DuckDB warehouse
+build: $(STAMP) ## dbt build (models + tests); WAREHOUSE_ENGINE=spark builds on Spark
 	$(PY) -m ingest build$(if $(INGEST_AND_BUILD), --extract)
 
 nightly: $(STAMP) ## Locked incremental refresh + run log (NIGHTLY_ARGS="--wait 600")
