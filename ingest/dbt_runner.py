@@ -69,6 +69,10 @@ def dbt_env(data_dir: Path) -> dict[str, str]:
     if env["WAREHOUSE_ENGINE"] == "spark":
         # the session method's local Spark binds the loopback, not the host's name
         env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Spark SQL cannot list files (macros/cross_db/files_exist.sql): the run-log
+        # files it would read, '_'-named placeholders aside (Spark hides those)
+        runlog = [p for p in (data_dir / "runlog").glob("*.parquet") if not p.name.startswith("_")]
+        env["WAREHOUSE_RUNLOG_FILES"] = str(len(runlog))
     env["WAREHOUSE_DATA_DIR"] = str(data_dir)
     env["DBT_PROFILES_DIR"] = str(DBT_DIR)
     # dbt's compiled files and logs belong to this warehouse, not to the checkout

@@ -94,13 +94,18 @@
 {% macro row_key(key_columns) -%}
     _source_name
     {%- for col in key_columns %}
-        || ':' || coalesce(cast({{ col }} as varchar), '')
+        || ':' || coalesce(cast({{ col }} as {{ string_type() }}), '')
     {%- endfor %}
 {%- endmacro %}
 
 
-{#- The config of an incremental staging model. -#}
+{#- The config of an incremental staging model. On Spark a table, rebuilt from
+    every landed file on each build (plain Parquet tables have no row-level
+    delete+insert; docs/spark.md). -#}
 {% macro incremental_staging(system, table) -%}
+    {%- if target.type == 'spark' -%}
+        {{ config(materialized='table') }}
+    {%- else -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='delete+insert',
@@ -108,4 +113,5 @@
         on_schema_change='append_new_columns',
         pre_hook="{{ drop_unlanded_sources('" ~ system ~ "', '" ~ table ~ "') }}",
     ) }}
+    {%- endif -%}
 {%- endmacro %}

@@ -35,7 +35,7 @@ final as (
 
         ---------- numerics
         coalesce(
-            len(regexp_extract_all(feeds.hashtags, '#[^\s#]+')), 0
+            {{ regexp_count('feeds.hashtags', '#[^\s#]+') }}, 0
         ) as hashtag_count,
         generations.input_tokens,
         generations.output_tokens,

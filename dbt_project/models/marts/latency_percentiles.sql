@@ -74,10 +74,10 @@ final as (
 
         ---------- numerics
         requests_with_latency,
-        pcts[1] as p50_ms,
-        pcts[2] as p90_ms,
-        pcts[3] as p95_ms,
-        pcts[4] as p99_ms,
+        {{ list_at('pcts', 1) }} as p50_ms,
+        {{ list_at('pcts', 2) }} as p90_ms,
+        {{ list_at('pcts', 3) }} as p95_ms,
+        {{ list_at('pcts', 4) }} as p99_ms,
         max_ms,
 
         ---------- dates

@@ -22,7 +22,7 @@ generations as (
 
 ),
 
-per_model as materialized (
+per_model as {{ materialized_cte() }} (
 
     select
         started_on as usage_date,

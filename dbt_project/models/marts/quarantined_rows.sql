@@ -22,7 +22,7 @@ with
             source_name,
             '{{ system }}' as source_system,
             '{{ table }}' as source_table,
-            cast({{ key }} as varchar) as source_row_key,
+            cast({{ key }} as {{ string_type() }}) as source_row_key,
             duplicate_rank,
             quarantine_rule as rule,
             offending_value,

@@ -87,7 +87,7 @@ final as (
                     )
         end as rows_set_aside,
         runs.models_built,
-        extract(epoch from runs.finished_at - runs.started_at)
+        {{ seconds_between('runs.started_at', 'runs.finished_at') }}
             as duration_seconds,
 
         ---------- timestamps

@@ -33,7 +33,7 @@ known_users as (
         'ai_process_log' as source_system,
         source_name,
         user_key,
-        cast(null as timestamptz) as registered_at
+        cast(null as {{ timestamptz_type() }}) as registered_at
     from ai_process_log_sessions
     where user_key is not null
     union all
@@ -93,7 +93,7 @@ all_users as (
         activity.source_system,
         activity.source_name,
         substr(activity.user_id, length(activity.source_name) + 2) as user_key,
-        cast(null as timestamptz) as registered_at
+        cast(null as {{ timestamptz_type() }}) as registered_at
     from activity
     where activity.user_id not in (select known_users.user_id from known_users)
 
