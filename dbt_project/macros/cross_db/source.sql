@@ -13,10 +13,12 @@
 {%- endmacro %}
 
 {% macro spark__landed_source(relation, source_name, table_name) -%}
-    {%- if not execute -%}{{ return(relation) }}{%- endif -%}
+    {#- not executing, or a unit test (its inputs are fixtures): dbt's relation -#}
+    {%- if not execute or 'sources' not in graph -%}{{ return(relation) }}{%- endif -%}
     {%- set node = graph.sources.values()
         | selectattr('source_name', 'equalto', source_name)
         | selectattr('name', 'equalto', table_name) | first -%}
+    {%- if node is not defined or node is none -%}{{ return(relation) }}{%- endif -%}
     {%- set location = node.meta.get('external_location')
         or node.source_meta.get('external_location') -%}
     {%- if not location -%}{{ return(relation) }}{%- endif -%}
