@@ -38,9 +38,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON_SYS) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
-	# make the repo's packages (ingest) importable, also from dbt's Python models
-	$(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' | \
-	  xargs -I{} sh -c 'echo "$(CURDIR)" > {}/llm_usage_warehouse.pth'
+	# the project itself, editable: warehouse, ingest, demo (also for dbt's Python models)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP) ## Install everything into .venv (nothing global); checks Java for Spark
@@ -54,12 +53,12 @@ lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(VENV)/bin/uv pip compile --quiet --python $(PY) --extra dev pyproject.toml -o requirements.lock
 
 run: $(STAMP) ## The main job: demo sources if none configured, ingest, build, notebooks
-	$(PY) -m ingest run
+	$(PY) -m warehouse run
 
 demo: $(STAMP) ## Generate the demo source databases (DEMO_DAYS, DEMO_CALLS_PER_DAY)
-	$(PY) -m ingest demo --days $(DEMO_DAYS) --calls-per-day $(DEMO_CALLS_PER_DAY)
+	$(PY) -m warehouse demo --days $(DEMO_DAYS) --calls-per-day $(DEMO_CALLS_PER_DAY)
 
-# `make ingest build` runs as one command, `python -m ingest build --extract`: a source
+# `make ingest build` runs as one command, `python -m warehouse build --extract`: a source
 # that fails is named and makes the exit status non-zero, but only after the healthy
 # sources are built, as in `make nightly` (as two recipes, make stops at the failed
 # ingest and builds nothing). `make ingest` alone exits 1 at once on a failed source.
@@ -67,22 +66,22 @@ INGEST_AND_BUILD := $(and $(filter ingest,$(MAKECMDGOALS)),$(filter build,$(MAKE
 
 ingest: $(STAMP) ## Extract every configured source into the Parquet landing zone
 ifeq ($(INGEST_AND_BUILD),)
-	$(PY) -m ingest extract
+	$(PY) -m warehouse extract
 else
-	@echo "ingest: with build, as one command (python -m ingest build --extract)"
+	@echo "ingest: with build, as one command (python -m warehouse build --extract)"
 endif
 
 build: $(STAMP) ## dbt build (models + tests); WAREHOUSE_ENGINE=spark builds on Spark
-	$(PY) -m ingest build$(if $(INGEST_AND_BUILD), --extract)
+	$(PY) -m warehouse build$(if $(INGEST_AND_BUILD), --extract)
 
 nightly: $(STAMP) ## Locked incremental refresh + run log (NIGHTLY_ARGS="--wait 600")
-	$(PY) -m ingest nightly $(NIGHTLY_ARGS)
+	$(PY) -m warehouse nightly $(NIGHTLY_ARGS)
 
 notebooks: $(STAMP) ## Write the notebook reports under $WAREHOUSE_DATA_DIR/reports
-	$(PY) -m ingest notebooks
+	$(PY) -m warehouse notebooks
 
 prices: $(STAMP) ## Refresh dbt_project/seeds/model_prices.csv from the pinned genai-prices
-	$(PY) -m ingest prices
+	$(PY) -m warehouse prices
 
 docs: $(STAMP) ## dbt docs generate
 	$(DBT) docs generate
@@ -95,14 +94,16 @@ bench: $(STAMP) ## Benchmarks at BENCH_CALLS calls (1e6; 1e7, 1e8): figures and 
 	$(PY) -m bench.nightly --slope --calls-per-day $(BENCH_SLOPE_CALLS_PER_DAY)
 	$(PY) -m bench.pg_ingest
 
-lint: $(STAMP) ## ruff + sqlfluff
+lint: $(STAMP) ## Check only: ruff, ruff format --check, mypy, sqlfluff lint (as tests/test_lint.py)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	cd dbt_project && sqlfluff lint models
 
-format: $(STAMP) ## ruff format + sqlfluff fix
-	$(VENV)/bin/ruff format .
+format: $(STAMP) ## Rewrite in place: ruff check --fix, ruff format, sqlfluff fix
 	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	cd dbt_project && sqlfluff fix models
 
 clean: ## Remove generated data and build output (keeps .venv)
 	rm -rf "$(WAREHOUSE_DATA_DIR)" dbt_project/target dbt_project/logs

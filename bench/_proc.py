@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.config import REPO_ROOT
+from warehouse.paths import REPO_ROOT
 
 HEARTBEAT_S = 60  # not on a terminal: one line a minute while a step runs
 

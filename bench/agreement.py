@@ -73,7 +73,9 @@ def compare_marts(
     for mart, (keys, exact, approx) in MARTS.items():
         a = ours[mart]
         b = theirs[mart]
-        b = b if isinstance(b, pl.DataFrame) else pl.from_arrow(b)
+        if not isinstance(b, pl.DataFrame):
+            b = pl.from_arrow(b)
+            assert isinstance(b, pl.DataFrame)
         b = b.select([pl.col(c).cast(a.schema[c]) for c in keys + exact + approx])
         j = a.join(b, on=keys, how="full", nulls_equal=True, suffix="_other", coalesce=True)
         in_ours = pl.col(exact[0]).is_not_null()

@@ -8,7 +8,7 @@ It re-implements what the dbt models do between the landing zone and the marts, 
 documented rules, not by reading our SQL's output:
 
 - newest load of each source key; within that load, a second row with the same key is set
-  aside (`newest_load_rows` macro); the other SPEC §5 set-aside rules of the staging models'
+  aside (`newest_load_rows` macro); the other set-aside rules of the staging models'
   `call_quarantine_rule` (missing key, a value unreadable as its kind, missing timestamp,
   before 2020, over a day in the future, negative or over 10M tokens, negative or over 24 h
   latency); a model name of only spaces is no model;
@@ -35,7 +35,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.config import REPO_ROOT
+from warehouse.paths import REPO_ROOT
 
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 MARTS = ("daily_usage", "model_costs", "latency_percentiles")
@@ -50,6 +50,18 @@ CALL_TABLES = {
     "instagram_feed": ("instagram_feeds", "instagram_feed_id", "created_at", False,
                        ("prompt_tokens", "completion_tokens"), "latency_ms"),
     "ml_gateway": ("chat_logs", "id", "createdAt", True, (), "duration"),
+    "otel_genai": ("llm_spans", "record_key", "start_time", False,
+                   ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                    "cache_creation_input_tokens", "reasoning_output_tokens"), None),
+}  # fmt: skip
+# otel_genai's span latency (end - start, µs), and its own set-aside rules: a span without
+# both ids or its end time, a line or attribute that could not be read
+_SPAN_US = "(toUnixTimestamp64Micro(end_time) - toUnixTimestamp64Micro(start_time))"
+EXTRA_KEEP = {
+    "otel_genai": [
+        "trace_id is not null", "span_id is not null", "end_time is not null",
+        "unreadable is null", f"{_SPAN_US} between 0 and 86400000000",
+    ],
 }  # fmt: skip
 
 
@@ -95,8 +107,8 @@ class _Landing:
         return f"multiIf({', '.join(branches)}, NULL)"
 
     def newest_clean(self, system: str) -> str:
-        """The call table's rows that reach the clean model (SPEC §5 rules), with
-        `started_at` (UTC) added."""
+        """The call table's rows that reach the clean model (the set-aside rules,
+        docs/warehouse.md), with `started_at` (UTC) added."""
         table, key, ts, naive, tokens, latency = CALL_TABLES[system]
         started = self.to_utc(system, table, ts) if naive else f"toTimeZone({_q(ts)}, 'UTC')"
         keep = [
@@ -113,6 +125,7 @@ class _Landing:
             keep.append(
                 f"({_q(latency)} is null or toFloat64({_q(latency)}) between 0 and 86400000)"
             )
+        keep += EXTRA_KEEP.get(system, [])
         return f"""
             select * from (
                 select
@@ -210,6 +223,15 @@ def _calls_sql(land: _Landing) -> str:
             if(error is null, 'success', 'error'), {null_i}, {null_i}, {null_i},
             toFloat64(duration), started_at
         from ({land.newest_clean("ml_gateway")})
+        """,
+        f"""
+        select 'otel_genai', _source_name, tenant, concat(_source_name, ':', user_id),
+            {_blank_as_null("provider")},
+            coalesce({_blank_as_null("response_model")}, {_blank_as_null("request_model")}),
+            if(status_code = 'STATUS_CODE_ERROR' or error_type is not null, 'error', 'success'),
+            input_tokens, output_tokens, cache_read_input_tokens,
+            {_SPAN_US} / 1000.0, started_at
+        from ({land.newest_clean("otel_genai")})
         """,
     ]
     return "\nunion all\n".join(parts)

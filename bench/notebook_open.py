@@ -33,8 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest import notebook_support
-from ingest.reports import notebook_paths, register_marimo_formatters
+from warehouse import notebook_support
+from warehouse.reports import notebook_paths, register_marimo_formatters
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,7 +135,7 @@ def main() -> None:
                 line += f" {cold([*cmd, '-o', str(out), '--force', '--no-sandbox'], env):>6.2f}s"
             print(f"{line}  {timer.slowest_sql}", flush=True)
     imports = cold(
-        [sys.executable, "-c", "import altair, duckdb, marimo, polars, ingest.notebook_support"],
+        [sys.executable, "-c", "import altair, duckdb, marimo, polars, warehouse.notebook_support"],
         env,
     )
     print(f"\nimports alone in a fresh process: {imports:.2f}s (inside each `script` figure)")

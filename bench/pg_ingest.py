@@ -18,13 +18,14 @@ from pathlib import Path
 import psycopg
 import pyarrow.parquet as pq
 
+from demo import DemoOptions, _run_system, daily_counts
 from ingest.config import Source
-from ingest.demo import DemoOptions, _run_system, daily_counts, pgserver
-from ingest.demo.postgres import copy_sqlite_to_postgres
 from ingest.extract import extract_all
 from ingest.systems import SYSTEMS
+from tests.support import pgserver
+from tests.support.postgres import copy_sqlite_to_postgres
 
-# system -> its call table; both run on PostgreSQL in production (SPEC §2)
+# system -> its call table; both run on PostgreSQL in production (docs/warehouse.md)
 TABLES = {"ml_gateway": "chat_logs", "instagram_feed": "instagram_feeds"}
 
 

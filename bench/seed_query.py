@@ -12,7 +12,7 @@ only, we fall back to its token_usage / gpt_response_raw JSON; the app prices at
 `llm_models` prices (stale), we at the list price in force on each day, cached input at the
 cache-read price; the app groups by its llm_models row, we by the canonical provider and
 model (its rows are mapped through `intermediate.int_models_resolved` before comparing);
-the app counts rows we set aside as impossible (SPEC §5). Request counts must agree per
+the app counts rows we set aside as impossible (docs/bad_input.md). Request counts must agree per
 model after that mapping, less set-aside rows.
 """
 
@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import psycopg
 
-from ingest.demo import pgserver
-from ingest.demo.postgres import copy_sqlite_to_postgres
+from tests.support import pgserver
+from tests.support.postgres import copy_sqlite_to_postgres
+
+T = TypeVar("T")
 
 # The seed's query 6, verbatim but for the tenant and NOW() parameters and one fix: as
 # written it fails on PostgreSQL (`function round(double precision, integer) does not exist`:
@@ -81,8 +85,8 @@ order by cost_usd desc nulls last
 """
 
 
-def _best_of(n: int, fn) -> tuple[float, object]:
-    times, result = [], None
+def _best_of(n: int, fn: Callable[[], T]) -> tuple[float, T]:
+    times = []
     for _ in range(n):
         t = time.perf_counter()
         result = fn()
@@ -93,11 +97,11 @@ def _best_of(n: int, fn) -> tuple[float, object]:
 def compare(instagram_db: Path, warehouse: Path, repeats: int = 3) -> dict:
     """Time query 6 on PostgreSQL and the marts' answer; compare them per canonical model."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tenant, last_day = con.execute(
+        [(tenant, last_day)] = con.execute(
             "select tenant_id, max(usage_date) from marts.daily_usage "
             "where source_system = 'instagram_feed' group by tenant_id "
             "order by sum(requests) desc, tenant_id limit 1"
-        ).fetchone()
+        ).fetchall()
         resolved = {
             (p, m): (cp, cm)
             for p, m, cp, cm in con.execute(
@@ -114,9 +118,9 @@ def compare(instagram_db: Path, warehouse: Path, repeats: int = 3) -> dict:
                 MODEL_COSTS_QUERY, {k: params[k] for k in ("first", "end")}
             ).fetchall(),
         )
-        set_aside = con.execute(
+        [(set_aside,)] = con.execute(
             "select count(*) from marts.quarantined_rows where source_table = 'instagram_feeds'"
-        ).fetchone()[0]
+        ).fetchall()
     server = pgserver.start()
     try:
         dsn = server.create_database("seed003")

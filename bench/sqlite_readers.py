@@ -33,7 +33,7 @@ batch after counting it, as the extract streams batches into Parquet; the others
 table.
 
 Identical to ADBC: in a separate, untimed pass, the reader's table after
-`ingest.landing.cast_table` equals ADBC's (types and values, row order included) on the
+`ingest.cast.cast_table` equals ADBC's (types and values, row order included) on the
 benchmark data, and separately on every table of a small `--bad-input` demo (planted
 unreadable numbers and timestamps, invalid UTF-8, mojibake). DuckDB's SQLite scanner is
 tried too: none loads into DuckDB 2.0.0.
@@ -68,20 +68,14 @@ import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 
-from ingest import config
+from demo import GENERATOR_VERSION
+from ingest.cast import SIDE_PREFIX, cast_table
 from ingest.config import Source
-from ingest.demo import GENERATOR_VERSION
-from ingest.landing import SIDE_PREFIX, cast_table
 from ingest.readers import BATCH_ROWS, SENTINEL, SqliteReader, build_sqlite_query
 from ingest.systems import SYSTEMS, Kind, Table
+from warehouse import paths
 
-CALL_TABLES = [  # (system, table): the five call tables
-    ("ai_process_log", "ai_process_log"),
-    ("trip_planner", "generations"),
-    ("text2sql", "query_analytics"),
-    ("instagram_feed", "instagram_feeds"),
-    ("ml_gateway", "chat_logs"),
-]
+CALL_TABLES = [(s.name, s.call_table) for s in SYSTEMS.values()]  # (system, table)
 READERS = [
     "adbc",
     "adbc-2t",
@@ -110,11 +104,13 @@ def present_columns(db: Path, table: str) -> set[str]:
         return {r[1] for r in con.execute(f'pragma table_info("{table}")')}
 
 
-def _arms(sql: str) -> tuple[exp.Expression, exp.Select, exp.Select]:
+def _arms(sql: str) -> tuple[exp.Expr, exp.Select, exp.Select]:
     tree = sqlglot.parse_one(sql, dialect="sqlite")
     union = tree.find(exp.Union)
     assert union is not None
-    return tree, union.left, union.right  # sentinel row, table rows
+    first, rows = union.left, union.right  # sentinel row, table rows
+    assert isinstance(first, exp.Select) and isinstance(rows, exp.Select)
+    return tree, first, rows
 
 
 def with_rowid_range(sql: str, lo: int, hi: int) -> str:
@@ -346,7 +342,7 @@ def read_table(reader: str, db: Path, system: str, table: Table) -> pa.Table:
 
 
 def landed(t: pa.Table, system: str, table: Table, db: Path) -> pa.Table:
-    return cast_table(t, table, _source(db, system), key=KEY).combine_chunks()
+    return cast_table(t, table, key=KEY).combine_chunks()
 
 
 # --------------------------------------------------------------------------- comparing
@@ -433,7 +429,7 @@ def _run_child(reader: str, db: Path, system: str, table: str, out: Path | None)
            "--system", system, "--table", table]  # fmt: skip
     if out is not None:
         cmd += ["--out", str(out)]
-    p = subprocess.run(cmd, cwd=config.REPO_ROOT, capture_output=True, text=True, check=False)
+    p = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True, check=False)
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
     if p.returncode != 0 or not lines:
         tail = (p.stderr.strip().splitlines() or ["?"])[-1]
@@ -456,9 +452,9 @@ def demo_sources(root: Path, days: int, per_day: int, bad_input: bool) -> Path:
             and m.get("generator_version") == GENERATOR_VERSION
         ):
             return root
-    cmd = [sys.executable, "-m", "ingest", "demo", "--days", str(days), "--calls-per-day",
+    cmd = [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day",
            str(per_day), "--out", str(root)] + (["--bad-input"] if bad_input else [])  # fmt: skip
-    subprocess.run(cmd, cwd=config.REPO_ROOT, check=True, capture_output=True)
+    subprocess.run(cmd, cwd=paths.REPO_ROOT, check=True, capture_output=True)
     return root
 
 
@@ -466,7 +462,7 @@ def versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=config.REPO_ROOT, capture_output=True,
+        ["git", "rev-parse", "--short", "HEAD"], cwd=paths.REPO_ROOT, capture_output=True,
         text=True, check=False,
     ).stdout.strip()  # fmt: skip
     found = []
@@ -616,10 +612,11 @@ def report(results: list[dict], check: bool) -> str:
         t[2] += min(secs)
         t[3] += cpu
         t[4] += 1
-    for reader, (rows, secs, best, cpu, n) in totals.items():
+    for reader, (all_rows, all_secs, best, all_cpu, n) in totals.items():
         if n == len(CALL_TABLES):
-            lines.append([reader, "five call tables", f"{rows:,}", f"{secs:.2f}", f"{best:.2f}",
-                          f"{cpu:.2f}", f"{rows / secs:,.0f}", "", ""])  # fmt: skip
+            lines.append([reader, "five call tables", f"{all_rows:,.0f}", f"{all_secs:.2f}",
+                          f"{best:.2f}", f"{all_cpu:.2f}", f"{all_rows / all_secs:,.0f}", "",
+                          ""])  # fmt: skip
     widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
     sep = "-+-".join("-" * w for w in widths)
     return "\n".join([_row(head, widths), sep, *(_row(x, widths) for x in lines)])
@@ -648,7 +645,7 @@ def main() -> None:
         readers.insert(0, "adbc")
     calls, days = int(args.calls), args.days
     per_day = round(calls / days)
-    base = config.data_dir() / "bench"
+    base = paths.data_dir() / "bench"
     src = demo_sources(args.sources or base / f"readers-{calls}", days, per_day, False)
     load = os.getloadavg()[0]
     print(f"sources: {src} ({days} days x {per_day} calls); load average {load:.2f}")

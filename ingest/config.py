@@ -1,4 +1,4 @@
-"""Where things are: the sources file (SPEC §3) and the data directory.
+"""Where things are: the sources file (README) and the data directory.
 
 Resolution of the sources file: ``$WAREHOUSE_SOURCES``, else ``sources.toml`` at the repo
 root, else the demo's ``$WAREHOUSE_DATA_DIR/demo/sources.toml`` once ``make demo`` wrote it.
@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingest.systems import SYSTEMS
+from warehouse.paths import REPO_ROOT, data_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 _NAME_MAX = 63
 _NAME = re.compile(rf"^[a-z][a-z0-9_]{{0,{_NAME_MAX - 1}}}$")
 _NAME_RULE = (
@@ -28,10 +28,6 @@ _NAME_RULE = (
 
 class ConfigError(Exception):
     """A problem with the sources file; the message names the file and the entry."""
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("WAREHOUSE_DATA_DIR") or REPO_ROOT / "data").resolve()
 
 
 def demo_dir(base: Path | None = None) -> Path:
@@ -67,6 +63,18 @@ class Source:
     password_env: str | None = None
     # how far back each incremental run re-reads timestamp cursors, for late or updated rows
     lookback_hours: float = 24.0
+    # token limits per user and UTC window, {"hour"|"day"|"month": tokens}
+    # (marts.quota_breaches); the system's default_quota when the entry has no `quota`
+    quota: tuple[tuple[str, int], ...] = ()
+
+    def quota_limit(self, window: str) -> int | None:
+        return dict(self.quota).get(window)
+
+    # otel_genai only: the resource attribute whose value is a call's tenant
+    tenant_attribute: str = "service.name"
+    # otel_genai only: land message content (prompts, completions); off, as it may hold
+    # personal data
+    store_content: bool = False
 
     @property
     def scheme(self) -> str:
@@ -91,6 +99,34 @@ class Source:
 
 # The keys a [[source]] table may hold: the settings of Source, and nothing else.
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Source))
+# The windows a `quota` may limit: a UTC clock hour, a UTC day, a UTC calendar month.
+QUOTA_WINDOWS: tuple[str, ...] = ("hour", "day", "month")
+
+
+def _quota(value: object, where: str, default: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """``quota = { hour = 1000, day = 10000, month = 100000 }``: tokens (input + output)
+    per user and window. Given, it replaces the system's default entirely (``quota = {}``
+    sets no limits); each limit a whole number of tokens >= 1."""
+    if value is None:
+        return tuple((w, default[w]) for w in QUOTA_WINDOWS if w in default)
+    example = "write quota = { hour = 1000, day = 10000, month = 100000 } (any of the three)"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: quota must be a table of token limits; {example}")
+    out = []
+    for key, limit in value.items():
+        if key not in QUOTA_WINDOWS:
+            close = difflib.get_close_matches(key, QUOTA_WINDOWS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"one of {', '.join(QUOTA_WINDOWS)}"
+            raise ConfigError(f"{where}: unknown quota window {key!r} ({hint})")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigError(
+                f"{where}: quota {key} = {limit!r} is not allowed: give a whole number of "
+                "tokens >= 1, or leave the window out for no limit"
+            )
+    for window in QUOTA_WINDOWS:
+        if window in value:
+            out.append((window, int(value[window])))
+    return tuple(out)
 
 
 def _unknown_key(key: str) -> str:
@@ -189,6 +225,8 @@ def load_sources(path: Path) -> list[Source]:
         lookback = entry.get("lookback_hours", 24)
         if not isinstance(lookback, int | float) or lookback < 0:
             raise ConfigError(f"{where} ({name}): lookback_hours must be a number >= 0")
+        quota = _quota(entry.get("quota"), f"{where} ({name})", SYSTEMS[system].default_quota)
+        tenant_attribute, store_content = _otel_keys(entry, system, f"{where} ({name})")
         sources.append(
             Source(
                 name=name,
@@ -197,6 +235,29 @@ def load_sources(path: Path) -> list[Source]:
                 timezone=timezone,
                 password_env=entry.get("password_env"),
                 lookback_hours=float(lookback),
+                quota=quota,
+                tenant_attribute=tenant_attribute,
+                store_content=store_content,
             )
         )
     return sources
+
+
+# keys that only a source of one system may set
+_SYSTEM_KEYS = {"tenant_attribute": "otel_genai", "store_content": "otel_genai"}
+
+
+def _otel_keys(entry: dict, system: str, where: str) -> tuple[str, bool]:
+    for key, only in _SYSTEM_KEYS.items():
+        if key in entry and system != only:
+            raise ConfigError(f"{where}: {key} applies only to system {only!r}, not {system!r}")
+    tenant = entry.get("tenant_attribute", "service.name")
+    if not isinstance(tenant, str) or not tenant.strip() or tenant != tenant.strip():
+        raise ConfigError(
+            f"{where}: tenant_attribute must be a resource attribute name such as "
+            f'"service.name" or "deployment.environment" (got {tenant!r})'
+        )
+    store = entry.get("store_content", False)
+    if not isinstance(store, bool):
+        raise ConfigError(f"{where}: store_content must be true or false (got {store!r})")
+    return tenant, store

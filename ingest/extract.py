@@ -1,5 +1,11 @@
 """Extract: source database → Arrow → Parquet landing zone (layout: ingest/landing.py).
 
+One run (``extract_all``) gives every source the same load id and load time; what a
+source's extract needs is one frozen ``Extraction`` (source, data dir, load id, loaded-at,
+pseudonymization key, progress, full refresh), passed down instead of parameter lists.
+The modules go one way: extract → readers (a source's rows as Arrow batches) → cast (the
+allowlisted columns as their kinds) ← landing (versions, cursors, publishing).
+
 Per source table, the system module decides how much to read:
 - a cursor column (an autoincrement id, or a timestamp re-read over the source's
   look-back window for late or updated rows): only rows past the cursor, and of those,
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import functools
 import os
 import secrets
 import sys
@@ -23,19 +30,29 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ingest import landing, models_resolved, pseudonym
+from ingest.cast import cast_table
 from ingest.config import Source
-from ingest.landing import META_FIELDS, CastError, SourceLanding, cast_table, with_meta
-from ingest.readers import Since, SourceError, build_sqlite_query, open_reader
+from ingest.landing import META_FIELDS, SourceLanding, with_meta
+from ingest.readers import (
+    AppendingReader,
+    Reader,
+    Since,
+    SourceError,
+    build_sqlite_query,
+    open_reader,
+)
 from ingest.systems import SYSTEMS, Kind, System, Table, systems_holding
 
 __all__ = [
     "META_FIELDS",
+    "Extraction",
     "Progress",
     "SourceError",
     "SourceResult",
@@ -77,6 +94,27 @@ class SourceResult:
 
 def new_load_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """One source's extract in one run: everything fixed before its first row is read."""
+
+    source: Source
+    data_dir: Path
+    load_id: str  # shared by every source of the run; names each file it lands
+    loaded_at: dt.datetime  # UTC, shared likewise; dbt keeps a key's newest load
+    key: bytes  # pseudonymization key (ingest/pseudonym.py)
+    progress: Progress
+    full_refresh: bool = False  # read everything again, replace every file
+
+    @functools.cached_property
+    def site(self) -> SourceLanding:
+        """The source's place in the landing zone: its current version, the next one."""
+        return SourceLanding(self.data_dir, self.source)
+
+    def label(self, table: Table) -> str:
+        return f"{self.source.name}.{table.name}"
 
 
 # --------------------------------------------------------------------------- progress
@@ -124,14 +162,17 @@ def _cursor_json(value) -> object:
     return value
 
 
-def _cursor_value(kind: Kind, raw: object) -> int | dt.datetime:
+def _cursor_value(kind: Kind, raw: int | str) -> int | dt.datetime:
+    """A cursor as _state.json holds it (an id, or a timestamp's ISO text) → its value."""
     if kind is Kind.INT:
-        return int(raw)  # type: ignore[arg-type]
-    value = dt.datetime.fromisoformat(str(raw))
-    return value
+        return int(raw)
+    return dt.datetime.fromisoformat(str(raw))
 
 
-def _since(table: Table, state: dict, source: Source) -> Since | None:
+def _since(x: Extraction, table: Table, state: dict) -> Since | None:
+    """The rows to read past the cursor the current version reached; None: all of them."""
+    if x.full_refresh:
+        return None
     entry = state.get("tables", {}).get(table.name)
     if not table.cursor or not entry or entry.get("cursor") is None:
         return None
@@ -141,7 +182,7 @@ def _since(table: Table, state: dict, source: Source) -> Since | None:
         return Since(table.cursor, kind, value, inclusive=False)
     assert isinstance(value, dt.datetime)
     return Since(
-        table.cursor, kind, value - dt.timedelta(hours=source.lookback_hours), inclusive=True
+        table.cursor, kind, value - dt.timedelta(hours=x.source.lookback_hours), inclusive=True
     )
 
 
@@ -149,20 +190,24 @@ def _since(table: Table, state: dict, source: Source) -> Since | None:
 
 
 def _read_to_file(
-    reader, table: Table, present: set[str], since: Since | None, source: Source,
-    target: Path, load_id: str, loaded_at: dt.datetime, progress: Progress, key: bytes,
-) -> tuple[int, object]:  # fmt: skip
+    x: Extraction,
+    reader: Reader,
+    table: Table,
+    present: set[str],
+    since: Since | None,
+    target: Path,
+) -> tuple[int, Any]:
     """Stream the table into `target`; return (rows read, max cursor value)."""
     schema = landing.landed_schema(table)
     rows = 0
-    best = None
+    best: Any = None  # an int or a datetime, as Arrow gives it
     started = time.monotonic()
-    label = f"{source.name}.{table.name}"
+    label = x.label(table)
     pending: list[pa.Table] = []
     pending_rows = 0
     with pq.ParquetWriter(target, schema, compression="zstd") as writer:
         for batch in reader.batches(table, present, since):
-            part = with_meta(cast_table(batch, table, source, key), source, load_id, loaded_at)
+            part = with_meta(cast_table(batch, table, x.key), x.source, x.load_id, x.loaded_at)
             if table.cursor and part.num_rows:
                 m = pc.max(part[table.cursor]).as_py()
                 if m is not None and (best is None or m > best):
@@ -174,44 +219,67 @@ def _read_to_file(
                 writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
                 pending, pending_rows = [], 0
                 _fault("mid-write")
-            progress.update(label, rows, started)
+            x.progress.update(label, rows, started)
         if pending:
             writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
             _fault("mid-write")
         if rows == 0:
             writer.write_table(schema.empty_table())
-    progress.update(label, rows, started)
-    progress.done()
+    x.progress.update(label, rows, started)
+    x.progress.done()
     return rows, best
 
 
 def _extract_table(
-    reader, table: Table, present: set[str] | None, source: Source, site: SourceLanding,
-    new: Path, state: dict, full_refresh: bool, load_id: str, loaded_at: dt.datetime,
-    progress: Progress, key: bytes,
-) -> tuple[TableResult, dict]:  # fmt: skip
+    x: Extraction,
+    reader: Reader,
+    table: Table,
+    present: set[str] | None,
+    new: Path,
+    state: dict,
+) -> tuple[TableResult, dict]:
+    """Land one table into the version `new` being built beside the current one (whose
+    cursors are `state`); return its result and its entry for the new version's state.
+    `present`: the table's columns at the source, None for a missing optional table."""
     t0 = time.monotonic()
     (new / table.name).mkdir(parents=True, exist_ok=True)
-    final = new / table.name / f"{load_id}.parquet"
-    previous = [] if full_refresh else site.files(table.name)
+    final = new / table.name / f"{x.load_id}.parquet"
+    previous = [] if x.full_refresh else x.site.files(table.name)
     old_entry = state.get("tables", {}).get(table.name, {})
     if present is None:  # optional table missing: an empty, typed file keeps readers simple
         pq.write_table(landing.landed_schema(table).empty_table(), final, compression="zstd")
         return TableResult(table.name, 0, 0, time.monotonic() - t0, "missing"), {}
-    since = None if full_refresh else _since(table, state, source)
-    raw = new / table.name / f".{load_id}.raw.parquet"
-    read, best = _read_to_file(
-        reader, table, present, since, source, raw, load_id, loaded_at, progress, key
-    )
+    # a reader that keeps its own place in append-only files (OTLP exports: ingest/otlp.py)
+    appending = reader if isinstance(reader, AppendingReader) else None
+    if appending is not None:
+        appending.resume(table.name, None if x.full_refresh else old_entry.get("files"))
+    since = _since(x, table, state)
+    raw = new / table.name / f".{x.load_id}.raw.parquet"
+    read, best = _read_to_file(x, reader, table, present, since, raw)
     _fault("after-read")
     entry: dict = {}
-    if table.cursor:
+    if appending is not None:
+        # only what the files gained since their marks was read: keep every landed file,
+        # and land the rows read that differ from what landed (a rewritten file is read
+        # again from its start)
+        entry = {"files": appending.file_marks(table.name)}
+        SourceLanding.keep(previous, new, table.name)
+        if previous:
+            landed = landing.changed_rows(raw, final, table, previous, None)
+            raw.unlink()
+        else:
+            os.replace(raw, final)
+            landed = read
+        if landed == 0:
+            final.unlink()
+        status = "ok"
+    elif table.cursor:
         kind = table.column(table.cursor).kind
         old = old_entry.get("cursor") if since is not None else None
         old_value = _cursor_value(kind, old) if old is not None else None
         if best is not None and kind is Kind.TS and isinstance(best, dt.datetime):
             best = best.replace(tzinfo=None)
-        cursor = max((v for v in (old_value, best) if v is not None), default=None)
+        cursor = best if old_value is None else old_value if best is None else max(old_value, best)
         entry = {"cursor": _cursor_json(cursor), "kind": kind.value}
         SourceLanding.keep(previous, new, table.name)
         window = None
@@ -227,7 +295,7 @@ def _extract_table(
             final.unlink()
         status = "ok"
     else:
-        if not full_refresh and landing.same_rows(raw, previous, table):
+        if not x.full_refresh and landing.same_rows(raw, previous, table):
             SourceLanding.keep(previous, new, table.name)
             raw.unlink()
             landed, status = 0, "unchanged"
@@ -264,22 +332,14 @@ def _check_tables(source: Source, system: System, available: set[str], place: st
     raise SourceError(message)
 
 
-def extract_source(
-    source: Source,
-    data_dir: Path,
-    load_id: str,
-    loaded_at: dt.datetime,
-    progress: Progress,
-    full_refresh: bool = False,
-    key: bytes | None = None,
-) -> SourceResult:
+def extract_source(x: Extraction) -> SourceResult:
     """Land every table of one source: all of them with their cursors, or nothing."""
-    key = key if key is not None else pseudonym.load_key(data_dir)
-    result = SourceResult(source, load_id=load_id, started_at=dt.datetime.now(dt.UTC))
+    source = x.source
+    result = SourceResult(source, load_id=x.load_id, started_at=dt.datetime.now(dt.UTC))
     started = time.monotonic()
     system = SYSTEMS[source.system]
-    site = SourceLanding(data_dir, source)
-    reader = None
+    site = x.site
+    reader: Reader | None = None
     new = None
     try:
         reader = open_reader(source)
@@ -293,23 +353,20 @@ def extract_source(
                 )
                 plan.append((table, None))
                 continue
-            present = reader.columns(table.name)
-            missing = [c.name for c in table.columns if c.required and c.name not in present]
+            columns = reader.columns(table.name)
+            missing = [c.name for c in table.columns if c.required and c.name not in columns]
             if missing:
                 raise SourceError(
                     f"source {source.name} (system {system.name}): table {table.name}: "
                     f"required column{'s' if len(missing) > 1 else ''} "
                     f"{', '.join(missing)} not found"
                 )
-            plan.append((table, present))
+            plan.append((table, columns))
         state = site.state()
-        new = site.begin(load_id)
+        new = site.begin(x.load_id)
         tables_state: dict = {}
         for table, present in plan:
-            res, entry = _extract_table(
-                reader, table, present, source, site, new, state, full_refresh,
-                load_id, loaded_at, progress, key,
-            )  # fmt: skip
+            res, entry = _extract_table(x, reader, table, present, new, state)
             result.tables.append(res)
             if entry:
                 tables_state[table.name] = entry
@@ -320,15 +377,15 @@ def extract_source(
             {
                 "source": source.name,
                 "system": source.system,
-                "load_id": load_id,
-                "loaded_at": loaded_at.isoformat(),
+                "load_id": x.load_id,
+                "loaded_at": x.loaded_at.isoformat(),
                 "tables": tables_state,
             },
         )
         new = None
         _fault("after-publish")
         site.prune(previous_version)
-    except (SourceError, CastError) as e:
+    except SourceError as e:
         result.status, result.error = "failed", str(e)
     except Exception as e:  # a driver error: one line, and never a password
         clean = getattr(reader, "clean", None)
@@ -358,7 +415,9 @@ def extract_all(
     load_id = new_load_id(loaded_at)
 
     def one(s: Source) -> SourceResult:
-        return extract_source(s, data_dir, load_id, loaded_at, progress, full_refresh, key)
+        return extract_source(
+            Extraction(s, data_dir, load_id, loaded_at, key, progress, full_refresh)
+        )
 
     workers = _workers(len(sources))
     if workers <= 1:

@@ -1,16 +1,16 @@
 """The raw → canonical model mapping, as a reference table both engines read.
 
 Every (provider_raw, model_raw) pair the landed call tables hold, resolved by genai-prices'
-own matching (``ingest.prices.resolve_model``) and named by ``ingest.model_names``, written
+own matching (``warehouse.pricing.resolve_model``) and named by ``warehouse.model_names``, written
 to ``$WAREHOUSE_DATA_DIR/landing/_models/models_resolved.parquet`` after every extract.
 dbt reads it as the source ``landing.models_resolved`` (model ``int_models_resolved``), on
 DuckDB and on Spark alike: Spark's dbt (session method) cannot run a Python model.
 
-The pairs are taken from the landed files the way the staging models take them: the
-model column with a blank string as NULL, the provider column as written (NULL for a
-system that records none). A pair the generations hold that the file lacks (a system's
-columns changed here but not in its staging model) fails the dbt test
-``int_generations_unioned_models_are_resolved``, so the two cannot drift apart silently.
+The pairs are taken from the landed files the way the staging models take them
+(``MODEL_COLUMNS``: blank strings as NULL, NULL for a system that records no provider).
+A pair the generations hold that the file lacks (a system's columns changed here but not
+in its staging model) fails the dbt test
+``assert_every_model_pair_resolved``, so the two cannot drift apart silently.
 """
 
 from __future__ import annotations
@@ -22,14 +22,28 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-# (system, landed table) -> (provider column or None, model column), as the staging
-# models read them (stg_<system>__<table>.sql)
-MODEL_COLUMNS: dict[tuple[str, str], tuple[str | None, str]] = {
-    ("ai_process_log", "ai_process_log"): (None, "model"),
-    ("instagram_feed", "llm_models"): ("provider", "model_name"),
-    ("ml_gateway", "chat_logs"): (None, "model"),
-    ("text2sql", "query_analytics"): (None, "llm_model"),
-    ("trip_planner", "generations"): ("model_provider", "model_name"),
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _blank_as_null(column: str) -> str:
+    """A text column with a blank string as NULL (dbt macro blank_as_null)."""
+    return f"case when trim({_q(column)}) = '' then null else {_q(column)} end"
+
+
+# (system, landed table) -> (provider_raw, model_raw) as SQL over the landed columns,
+# exactly as the staging models compute them (stg_<system>__<table>.sql)
+MODEL_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {
+    ("ai_process_log", "ai_process_log"): ("null", _blank_as_null("model")),
+    ("instagram_feed", "llm_models"): (_q("provider"), _blank_as_null("model_name")),
+    ("ml_gateway", "chat_logs"): ("null", _blank_as_null("model")),
+    ("text2sql", "query_analytics"): ("null", _blank_as_null("llm_model")),
+    ("trip_planner", "generations"): (_q("model_provider"), _blank_as_null("model_name")),
+    ("otel_genai", "llm_spans"): (
+        _blank_as_null("provider"),
+        f"coalesce({_blank_as_null('response_model')}, {_blank_as_null('request_model')})",
+    ),
 }
 
 SCHEMA = pa.schema(
@@ -49,10 +63,6 @@ def path(data_dir: Path) -> Path:
     return data_dir / "landing" / "_models" / "models_resolved.parquet"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def landed_pairs(data_dir: Path) -> list[tuple[str | None, str | None]]:
     """The distinct (provider_raw, model_raw) pairs of the landed call tables, and
     (NULL, NULL): a call whose model row is missing (a join that finds none)."""
@@ -60,10 +70,9 @@ def landed_pairs(data_dir: Path) -> list[tuple[str | None, str | None]]:
     selects = []
     for (system, table), (provider, model) in MODEL_COLUMNS.items():
         files = str(root / system / "*" / table / "*.parquet").replace("'", "''")
-        prov = f"cast({_q(provider)} as varchar)" if provider else "cast(null as varchar)"
         selects.append(
-            f"select {prov} as provider_raw, "
-            f"case when trim({_q(model)}) = '' then null else {_q(model)} end as model_raw "
+            f"select cast({provider} as varchar) as provider_raw, "
+            f"cast({model} as varchar) as model_raw "
             f"from read_parquet('{files}', union_by_name = true)"
         )
     sql = " union ".join([*selects, "select null, null"])
@@ -75,8 +84,8 @@ def landed_pairs(data_dir: Path) -> list[tuple[str | None, str | None]]:
 
 
 def resolve(pairs: list[tuple[str | None, str | None]]) -> pa.Table:
-    from ingest.model_names import canonical_model
-    from ingest.prices import library_version, resolve_model
+    from warehouse.model_names import canonical_model
+    from warehouse.pricing import library_version, resolve_model
 
     rows: dict[str, list] = {f.name: [] for f in SCHEMA}
     version = library_version()

@@ -1,4 +1,4 @@
-"""Pseudonymization of personal data before it lands (SPEC §6).
+"""Pseudonymization of personal data before it lands (docs/warehouse.md).
 
 Emails and IP addresses are replaced by HMAC-SHA256(key, value) as hex, under the column
 name ``<name>_hmac``: the same value always gives the same hash (joins and distinct counts

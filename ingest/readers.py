@@ -6,7 +6,8 @@ allowlisted columns, optionally only the rows past a cursor.
 - ``postgresql://user[:password]@host:port/db``: ADBC PostgreSQL (libpq: ``PGPASSWORD``
   works, and a source's ``password_env`` names a variable holding the password).
 - a folder (``file:///path`` or a plain path): exported files, one per table,
-  ``<table>.parquet``, ``<table>.csv`` or ``<table>.jsonl``.
+  ``<table>.parquet``, ``<table>.csv`` or ``<table>.jsonl``; for system otel_genai, a
+  folder of OTLP/JSON trace exports (``ingest/otlp.py``).
 
 Extraction SQL is built with sqlglot from the system module's allowlist; identifiers are
 quoted by the library, and nothing from a config file becomes SQL.
@@ -20,6 +21,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -27,9 +29,12 @@ import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 
+from ingest.cast import SIDE_PREFIX, cast_table
 from ingest.config import Source
-from ingest.landing import SIDE_PREFIX
 from ingest.systems import Kind, Table
+
+if TYPE_CHECKING:
+    from ingest.otlp import OtlpReader
 
 SENTINEL = "__sentinel"
 BATCH_ROWS = 65_536
@@ -37,6 +42,32 @@ BATCH_ROWS = 65_536
 
 class SourceError(Exception):
     """Stops one source; the message names the source (and table and column if known)."""
+
+
+class Reader(Protocol):
+    """What ingest.extract asks of a reader (SqliteReader, PostgresReader, FileReader)."""
+
+    place: str  # how error messages name what the source is: "database", "folder"
+
+    def tables(self) -> set[str]: ...
+
+    def columns(self, table: str) -> set[str]: ...
+
+    def batches(
+        self, table: Table, present: set[str], since: Since | None
+    ) -> Iterator[pa.RecordBatch]: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class AppendingReader(Reader, Protocol):
+    """A reader that keeps its own place in append-only files (OTLP exports, ingest/otlp.py):
+    it resumes from the marks of the last load and reads only what the files gained."""
+
+    def resume(self, table: str, marks: dict | None) -> None: ...
+
+    def file_marks(self, table: str) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -51,10 +82,11 @@ class Since:
     inclusive: bool
 
 
-def _literal(since: Since, dialect: str) -> exp.Expression:
-    if since.kind is Kind.INT:
-        return exp.Literal.number(int(since.value))
+def _literal(since: Since, dialect: str) -> exp.Expr:
     value = since.value
+    if since.kind is Kind.INT:
+        assert isinstance(value, int)
+        return exp.Literal.number(value)
     assert isinstance(value, dt.datetime)
     if since.kind is Kind.TSTZ:
         text = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
@@ -66,8 +98,8 @@ def _literal(since: Since, dialect: str) -> exp.Expression:
     return exp.cast(lit, "TIMESTAMPTZ" if since.kind is Kind.TSTZ else "TIMESTAMP")
 
 
-def _predicate(since: Since, dialect: str) -> exp.Expression:
-    col: exp.Expression = exp.column(since.column, quoted=True)
+def _predicate(since: Since, dialect: str) -> exp.Expr:
+    col: exp.Expr = exp.column(since.column, quoted=True)
     if dialect == "sqlite" and since.kind is not Kind.INT:
         col = exp.func("julianday", col)  # handles 'T' separators and +hh:mm offsets
     lit = _literal(since, dialect)
@@ -99,7 +131,7 @@ def build_sqlite_query(table: Table, present: set[str], since: Since | None = No
 
     SQLite stores any value in any column, and its CAST reads 'abc' as 0 and 1.5 as 1.
     So a numeric column is selected only where SQLite holds a number of that kind; any
-    other value comes beside it as text (``__text_<column>``), for ingest.landing to read
+    other value comes beside it as text (``__text_<column>``), for ingest.cast to read
     strictly or to report as unreadable, never as a silent 0.
     """
     typed, sentinel = [], []
@@ -130,7 +162,7 @@ def build_sqlite_query(table: Table, present: set[str], since: Since | None = No
     return exp.select("*").from_(union.subquery("src")).sql(dialect="sqlite")
 
 
-def _sqlite_numeric(value: exp.Expression, kind: Kind) -> tuple[exp.Expression, exp.Expression]:
+def _sqlite_numeric(value: exp.Expr, kind: Kind) -> tuple[exp.Expr, exp.Expr]:
     """(the value where SQLite holds a number of `kind`, else NULL; the value as text
     where it does not)."""
     v = value.sql(dialect="sqlite")
@@ -148,7 +180,7 @@ def _sqlite_numeric(value: exp.Expression, kind: Kind) -> tuple[exp.Expression, 
     return keep, side
 
 
-def _value(col, present: set[str], dialect: str) -> exp.Expression:
+def _value(col, present: set[str], dialect: str) -> exp.Expr:
     if col.name not in present:  # an optional column the source does not have
         return exp.null()
     if col.expression:
@@ -376,7 +408,7 @@ class FileReader:
             include = [c for c in (wanted or sorted(header)) if c in header]
             opts = pcsv.ConvertOptions(
                 include_columns=include,
-                # bytes, not str: a value that is not UTF-8 must reach ingest.landing
+                # bytes, not str: a value that is not UTF-8 must reach ingest.cast
                 # (kept with its bytes, flagged), not fail the whole file here
                 column_types={c: pa.binary() for c in include},
                 strings_can_be_null=True,  # an unquoted empty field is NULL
@@ -406,9 +438,7 @@ class FileReader:
                 t = t.append_column(c.name, pa.nulls(t.num_rows, c.kind.arrow_type))
         t = t.select([c.name for c in table.columns])
         if since is not None:
-            from ingest.landing import cast_table
-
-            typed = cast_table(t, table, self.source, key=b"cursor-only")
+            typed = cast_table(t, table, key=b"cursor-only")
             col = typed[since.column]
             bound = pa.scalar(since.value, type=col.type)
             cmp = pc.greater_equal(col, bound) if since.inclusive else pc.greater(col, bound)
@@ -419,8 +449,17 @@ class FileReader:
         pass
 
 
-def open_reader(source: Source) -> SqliteReader | PostgresReader | FileReader:
+def open_reader(source: Source) -> SqliteReader | PostgresReader | FileReader | OtlpReader:
     scheme = source.scheme
+    if source.system == "otel_genai":  # a folder of OTLP/JSON trace exports (ingest/otlp.py)
+        if scheme != "file":
+            raise SourceError(
+                f"source {source.name}: an otel_genai source is a folder of OTLP/JSON "
+                f"exports, not {source.display_url}"
+            )
+        from ingest.otlp import OtlpReader
+
+        return OtlpReader(source)
     if scheme == "sqlite":
         return SqliteReader(source)
     if scheme in ("postgresql", "postgres"):

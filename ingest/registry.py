@@ -1,6 +1,6 @@
 """The registry of configured sources: ``$DATA/landing/_sources/sources.parquet``.
 
-Every extract (``python -m ingest extract``, ``run``, ``nightly``) rewrites it from the
+Every extract (``python -m warehouse extract``, ``run``, ``nightly``) rewrites it from the
 sources file, before extracting and whether or not each source lands, so dbt knows which
 sources are configured, not just which have landed: ``marts.source_freshness`` has one
 row per configured source, and one that never landed is an error, not an absence.
@@ -32,6 +32,11 @@ SCHEMA = pa.schema(
         ("source_timezone", pa.string()),
         ("freshness_warn_hours", pa.float64()),
         ("freshness_error_hours", pa.float64()),
+        # token limits per user (sources.toml `quota`, else the system's default; NULL:
+        # no limit on that window), read by marts.quota_breaches
+        ("quota_hour_tokens", pa.int64()),
+        ("quota_day_tokens", pa.int64()),
+        ("quota_month_tokens", pa.int64()),
         ("configured_at", pa.timestamp("us", tz="UTC")),  # when this file was written
     ]
 )
@@ -53,6 +58,9 @@ def write_registry(
             "source_timezone": s.timezone,
             "freshness_warn_hours": float(SYSTEMS[s.system].freshness_warn_hours),
             "freshness_error_hours": float(SYSTEMS[s.system].freshness_error_hours),
+            "quota_hour_tokens": s.quota_limit("hour"),
+            "quota_day_tokens": s.quota_limit("day"),
+            "quota_month_tokens": s.quota_limit("month"),
             "configured_at": now,
         }
         for s in sources
@@ -61,10 +69,20 @@ def write_registry(
 
 
 def ensure_registry(data_dir: Path) -> None:
-    """An empty, typed registry when there is none yet, so dbt's source always resolves."""
+    """An empty, typed registry when there is none yet, so dbt's source always resolves;
+    one written before a column was added gains it (NULL) until the next extract."""
     path = registry_path(data_dir)
     if not path.exists():
         _write(path, SCHEMA.empty_table())
+        return
+    old = pq.read_table(path)
+    if old.schema.equals(SCHEMA):
+        return
+    columns = [
+        old[f.name].cast(f.type) if f.name in old.column_names else pa.nulls(old.num_rows, f.type)
+        for f in SCHEMA
+    ]
+    _write(path, pa.Table.from_arrays(columns, schema=SCHEMA))
 
 
 def _write(path: Path, table: pa.Table) -> Path:
@@ -83,8 +101,8 @@ def stale_sources(data_dir: Path) -> list[str]:
     does not exist yet)."""
     import duckdb
 
-    from ingest.dbt_runner import engine
-    from ingest.publish import BUILDER_DB
+    from warehouse.paths import engine
+    from warehouse.publish import BUILDER_DB
 
     query = (
         "select source_name, source_system, freshness_status, "

@@ -1,4 +1,4 @@
-"""Text health (SPEC §5): mojibake and invalid UTF-8 in prompts, responses and errors.
+"""Text health (docs/bad_input.md): mojibake and invalid UTF-8 in prompts, responses and errors.
 
 The landing zone keeps each text as the source gave it. Beside it, per row:
 - ``_text_issues``: ``column:issue`` pairs, comma-separated, ``issue`` one of
@@ -54,7 +54,7 @@ def valid_utf8(arr: pa.Array) -> tuple[pa.Array, dict[int, str]]:
     except pa.ArrowInvalid:
         pass
     originals: dict[int, str] = {}
-    values = []
+    values: list[str | None] = []
     for i, raw in enumerate(arr.view(pa.binary()).to_pylist()):
         if raw is None:
             values.append(None)

@@ -14,7 +14,7 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from ingest import notebook_support as wh
+    from warehouse import notebook_support as wh
 
     return Decimal, alt, calendar, dt, mo, pl, wh
 
@@ -37,12 +37,11 @@ def _(mo):
 def _(mo, wh):
     first_day, last_day = wh.date_bounds()
     models = wh.model_names()
-    present = wh.relations()
     date_range = mo.ui.date_range(
         start=first_day, stop=last_day, value=(first_day, last_day), label="Days (UTC)"
     )
     date_range
-    return date_range, last_day, models, present
+    return date_range, last_day, models
 
 
 @app.cell
@@ -203,11 +202,11 @@ def _(alt, daily_cost, models, wh):
     alt.Chart(daily_cost).mark_bar().encode(
         x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
         y=alt.Y("sum(cost_usd):Q", title="Known cost (USD per day)", stack="zero"),
-        color=wh.model_color(models),
+        color=wh.model_color(models, shown=daily_cost.filter(daily_cost["cost_usd"] > 0)["model"]),
         tooltip=[
             alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
             alt.Tooltip("model:N", title="Model"),
-            alt.Tooltip("sum(cost_usd):Q", title="Cost (USD)", format="$,.2f"),
+            alt.Tooltip("sum(cost_usd):Q", title="Cost (USD)", format="$,.4~f"),
         ],
     ).properties(width="container", height=260)
     return
@@ -295,68 +294,43 @@ def _(mo):
 
 
 @app.cell
-def _(filters, present, wh):
-    reconciliation_relation = wh.find_relation("cost_reconciliation", present)
-    if reconciliation_relation is not None:
-        # The pricing mart (issue #4), summed over the window per source and model.
-        reconciliation = wh.query(
-            f"""
-            select
-                source_name,
-                provider,
-                coalesce(model, $no_model) as model,
-                cast(sum(requests) as bigint) as calls_with_app_cost,
-                cast(sum(compared_requests) as bigint) as compared_calls,
-                sum(reported_cost_usd) as app_reported_usd,
-                sum(list_cost_usd) as list_price_usd,
-                sum(difference_usd) as app_minus_list_usd,
-                cast(100 * sum(difference_usd) / nullif(sum(list_cost_usd), 0) as double)
-                    as app_vs_list_pct,
-                sum(unpriced_reported_cost_usd) as app_reported_unpriced_usd
-            from {reconciliation_relation}
-            where usage_date between $start and $end
-            group by all
-            order by source_name, model
-            """,
-            filters,
-        )
-    else:
-        # Until that mart exists: the same figures from the priced calls of the window.
-        reconciliation = wh.query(
-            """
-            select
-                source_name,
-                coalesce(model, $no_model) as model,
-                count(*) as calls_with_app_cost,
-                sum(reported_cost_usd) as app_reported_usd,
-                sum(cost_usd) as list_price_usd,
-                sum(reported_cost_usd) - sum(cost_usd) as app_minus_list_usd,
-                cast(100 * (sum(reported_cost_usd) / nullif(sum(cost_usd), 0) - 1)
-                    as double) as app_vs_list_pct
-            from marts.generations
-            where started_on between $start and $end and reported_cost_usd is not null
-            group by all
-            order by source_name, model
-            """,
-            filters,
-        )
-    return reconciliation, reconciliation_relation
+def _(filters, wh):
+    # The pricing mart, summed over the window per source and model.
+    reconciliation = wh.query(
+        """
+        select
+            source_name,
+            provider,
+            coalesce(model, $no_model) as model,
+            cast(sum(requests) as bigint) as calls_with_app_cost,
+            cast(sum(compared_requests) as bigint) as compared_calls,
+            sum(reported_cost_usd) as app_reported_usd,
+            sum(list_cost_usd) as list_price_usd,
+            sum(difference_usd) as app_minus_list_usd,
+            cast(100 * sum(difference_usd) / nullif(sum(list_cost_usd), 0) as double)
+                as app_vs_list_pct,
+            sum(unpriced_reported_cost_usd) as app_reported_unpriced_usd
+        from marts.cost_reconciliation
+        where usage_date between $start and $end
+        group by all
+        order by source_name, model
+        """,
+        filters,
+    )
+    return (reconciliation,)
 
 
 @app.cell
-def _(mo, reconciliation, reconciliation_relation, wh):
-    _source = (
-        f"`{reconciliation_relation}`"
-        if reconciliation_relation
-        else "the window's calls that carry an app-reported cost "
-        "(the `cost_reconciliation` mart is not built yet)"
-    )
+def _(mo, reconciliation, wh):
     _usd_columns = [c for c in reconciliation.columns if c.endswith("_usd")]
     mo.vstack(
         [
-            mo.md(f"From {_source}. List price **unknown** means the model has no price."),
+            mo.md(
+                "From `marts.cost_reconciliation`. List price **unknown** means the model "
+                "has no price."
+            ),
             wh.table(
-                reconciliation,
+                reconciliation.drop("provider", strict=False),
                 order="by source and model",
                 format_mapping=dict.fromkeys(_usd_columns, wh.usd),
             ),
@@ -378,43 +352,28 @@ def _(mo):
 
 
 @app.cell
-def _(filters, present, wh):
-    unpriced_relation = next((r for r in sorted(present) if "unpriced" in r.split(".", 1)[1]), None)
-    unpriced = (
-        wh.query(f"select * from {unpriced_relation}")
-        if unpriced_relation is not None
-        else wh.query(
-            """
-            select
-                provider,
-                coalesce(model, $no_model) as model,
-                cast(sum(unpriced_requests) as bigint) as unknown_cost_requests,
-                cast(sum(requests) as bigint) as requests
-            from marts.model_costs
-            where usage_date between $start and $end
-            group by all
-            having sum(unpriced_requests) > 0
-            order by unknown_cost_requests desc, model
-            """,
-            filters,
-        )
-    )
-    return unpriced, unpriced_relation
+def _(wh):
+    unpriced = wh.query("select * from marts.unpriced_models")
+    return (unpriced,)
 
 
 @app.cell
-def _(mo, unpriced, unpriced_relation, wh):
+def _(mo, unpriced, wh):
     _note = (
-        f"From the data-quality model `{unpriced_relation}`, over the whole warehouse "
+        "From the data-quality model `marts.unpriced_models`, over the whole warehouse "
         "(not only the window), one row per source and model string."
-        if unpriced_relation
-        else "From `marts.model_costs` (the data-quality model of unpriced models is "
-        "not available yet, so every reason for an unknown cost is counted together)."
     )
     mo.vstack(
         [
             mo.md(_note),
-            wh.table(unpriced)
+            # the model string as the app wrote it says which model; the split into
+            # input and output tokens is in the mart
+            wh.table(
+                unpriced.drop(
+                    ["source_system", "provider", "model", "input_tokens", "output_tokens"],
+                    strict=False,
+                )
+            )
             if len(unpriced)
             else mo.md("Every request in the window has a known cost."),
         ]

@@ -11,7 +11,7 @@ def _():
     import altair as alt
     import marimo as mo
 
-    from ingest import notebook_support as wh
+    from warehouse import notebook_support as wh
 
     return alt, dt, mo, wh
 
@@ -106,7 +106,7 @@ def _(alt, by_model, models, percentile, wh):
     alt.Chart(by_model).mark_line(point=True).encode(
         x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
         y=alt.Y(f"{percentile.value}:Q", title=f"{percentile.selected_key} latency (ms)"),
-        color=wh.model_color(models),
+        color=wh.model_color(models, shown=by_model["model"]),
         tooltip=[
             alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
             alt.Tooltip("model:N", title="Model"),
@@ -119,44 +119,73 @@ def _(alt, by_model, models, percentile, wh):
 
 
 @app.cell(hide_code=True)
-def _(mo):
-    mo.md(r"""
+def _(mo, wh):
+    mo.md(f"""
     ## Error rate per model, per day
 
-    Failed calls over all calls of the model that day (`marts.model_costs`).
+    Failed calls over all calls of the model that day (`marts.model_costs`),
+    with its 95 % Wilson interval as a vertical bar: one failed call out of
+    one is "between 21 % and 100 %", not a 100 % spike. A day with fewer than
+    {wh.MIN_RATE_CALLS} calls of a model is drawn as a grey hollow point (too
+    few calls to read a rate from), and joins no line. Hover a point for its
+    calls.
     """)
     return
 
 
 @app.cell
 def _(alt, filters, models, wh):
+    _low, _high = wh.wilson_sql("sum(errors)", "sum(requests)")
     error_rate = wh.query(
-        """
+        f"""
         select
             usage_date,
             model,
             cast(sum(requests) as bigint) as requests,
             cast(sum(errors) as bigint) as errors,
-            cast(100.0 * sum(errors) / sum(requests) as double) as error_rate_pct
+            cast(100.0 * sum(errors) / sum(requests) as double) as error_rate_pct,
+            cast({_low} as double) as error_rate_low_pct,
+            cast({_high} as double) as error_rate_high_pct,
+            sum(requests) >= $min_calls as enough_calls
         from marts.model_costs
         where usage_date between $start and $end and model is not null
         group by all
         order by all
         """,
-        filters,
+        {**filters, "min_calls": wh.MIN_RATE_CALLS},
     )
-    alt.Chart(error_rate).mark_line(point=True).encode(
-        x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
-        y=alt.Y("error_rate_pct:Q", title="Failed calls (% of requests)"),
-        color=wh.model_color(models),
-        tooltip=[
-            alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
-            alt.Tooltip("model:N", title="Model"),
-            alt.Tooltip("error_rate_pct:Q", title="% failed", format=".1f"),
-            alt.Tooltip("errors:Q", title="Failed", format=","),
-            alt.Tooltip("requests:Q", title="Requests", format=","),
-        ],
-    ).properties(width="container", height=200)
+    _tooltip = [
+        alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
+        alt.Tooltip("model:N", title="Model"),
+        alt.Tooltip("error_rate_pct:Q", title="% failed", format=".1f"),
+        alt.Tooltip("error_rate_low_pct:Q", title="95 % interval from (%)", format=".1f"),
+        alt.Tooltip("error_rate_high_pct:Q", title="95 % interval to (%)", format=".1f"),
+        alt.Tooltip("errors:Q", title="Failed calls", format=","),
+        alt.Tooltip("requests:Q", title="Calls", format=","),
+    ]
+    _x = alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)")
+    _y = alt.Y("error_rate_pct:Q", title="Failed calls (% of calls)")
+    _enough = error_rate.filter(error_rate["enough_calls"])
+    _few = error_rate.filter(~error_rate["enough_calls"])
+    _color = wh.model_color(models, shown=_enough["model"])
+    _base = alt.Chart(_enough)
+    _layers = [
+        _base.mark_rule(opacity=0.35).encode(
+            x=_x,
+            y=alt.Y("error_rate_low_pct:Q", title="Failed calls (% of calls)"),
+            y2="error_rate_high_pct:Q",
+            color=_color,
+            tooltip=_tooltip,
+        ),
+        _base.mark_line(point=True).encode(x=_x, y=_y, color=_color, tooltip=_tooltip),
+    ]
+    if _few.height:
+        _layers.append(
+            alt.Chart(_few)
+            .mark_point(color="#9e9e9e", filled=False, opacity=0.8)
+            .encode(x=_x, y=_y, detail="model:N", tooltip=_tooltip)
+        )
+    alt.layer(*_layers).properties(width="container", height=220)
     return (error_rate,)
 
 
@@ -297,6 +326,7 @@ def _(filters, wh):
                 as p50_ms,
             round(quantile_cont(latency_ms, 0.95) filter (where status = 'success'), 1)
                 as p95_ms,
+            count(*) filter (where status = 'error') as failed_calls,
             round(100.0 * count(*) filter (where status = 'error') / count(*), 1)
                 as error_rate_pct
         from marts.generations
@@ -310,6 +340,64 @@ def _(filters, wh):
     )
     wh.table(slowest_steps)
     return (slowest_steps,)
+
+
+@app.cell
+def _(alt, filters, mo, models, wh):
+    # Only sources that record it (OpenTelemetry spans: time to first chunk) have a time
+    # to first token; without any in the window the section is not shown.
+    first_token = wh.query(
+        """
+        select
+            model,
+            count(*) as calls_streamed,
+            round(quantile_cont(time_to_first_token_ms, 0.5), 1) as ttft_p50_ms,
+            round(quantile_cont(time_to_first_token_ms, 0.95), 1) as ttft_p95_ms,
+            round(quantile_cont(output_tokens_per_second, 0.5), 1)
+                as output_tokens_per_second_p50
+        from marts.generations
+        where started_on between $start and $end
+            and status = 'success' and time_to_first_token_ms is not null
+        group by all
+        order by calls_streamed desc, model
+        """,
+        filters,
+    )
+    _shown = None
+    if first_token.height:
+        _shown = mo.vstack(
+            [
+                mo.md(
+                    """
+    ## Time to first token
+
+    For streamed calls whose source records it (`generations.time_to_first_token_ms`,
+    from OpenTelemetry GenAI spans): the window's median and p95 per model, and the
+    median output speed after the first token (`output_tokens_per_second`).
+    """
+                ),
+                alt.Chart(first_token)
+                .mark_bar()
+                .encode(
+                    x=alt.X("ttft_p50_ms:Q", title="Median time to first token (ms)"),
+                    y=alt.Y("model:N", title=None, sort="-x"),
+                    color=wh.model_color(models, shown=first_token["model"]),
+                    tooltip=[
+                        alt.Tooltip("model:N", title="Model"),
+                        alt.Tooltip("ttft_p50_ms:Q", title="p50 ms", format=",.0f"),
+                        alt.Tooltip("ttft_p95_ms:Q", title="p95 ms", format=",.0f"),
+                        alt.Tooltip(
+                            "output_tokens_per_second_p50:Q", title="Tokens/s", format=",.1f"
+                        ),
+                        alt.Tooltip("calls_streamed:Q", title="Calls", format=","),
+                    ],
+                )
+                .properties(width="container", height=40 + 24 * first_token.height),
+                wh.table(first_token),
+            ]
+        )
+    _shown
+    return (first_token,)
 
 
 if __name__ == "__main__":

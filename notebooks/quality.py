@@ -14,7 +14,7 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from ingest import notebook_support as wh
+    from warehouse import notebook_support as wh
 
     return alt, dt, duckdb, json, mo, pl, wh
 
@@ -26,61 +26,71 @@ def _(mo):
 
     Can the other notebooks be trusted this morning? How the last refresh went
     (first: what failed), which source stopped logging, whether every landed
-    row is accounted for, how many calls have an unknown cost and why. Where a
-    table this page needs has not been built yet, it says so.
+    row is accounted for, how many calls have an unknown cost and why.
     """)
     return
 
 
 @app.cell
 def _(wh):
-    present = wh.relations()
     data_dir = wh.data_dir()
     sources = wh.source_names()
-    return data_dir, present, sources
+    return data_dir, sources
 
 
 @app.cell
-def _(duckdb, present, wh):
-    runs_relation = wh.find_relation("refresh_runs", present)
+def _(duckdb, wh):
     runs_error = None
     refresh_runs = None
-    if runs_relation is not None:
-        try:
-            refresh_runs = wh.query(
-                f"""
-                with last_refreshes as (
-                    select refresh_id
-                    from {runs_relation}
-                    where scope = 'refresh'
-                    order by started_at desc
-                    limit $last_n
-                )
-                select
-                    refresh_id,
-                    scope,
-                    case
-                        when scope = 'refresh' then '(whole refresh)' else source_name
-                    end as source_name,
-                    source_system,
-                    step_name,
-                    status,
-                    started_at,
-                    finished_at,
-                    round(duration_seconds, 1) as duration_s,
-                    rows_landed,
-                    rows_set_aside,
-                    models_built,
-                    failed_step,
-                    error_message
-                from {runs_relation}
-                where refresh_id in (select refresh_id from last_refreshes)
-                order by refresh_id desc, scope, source_name
-                """,
-                {"last_n": 10},
+    try:
+        refresh_runs = wh.query(
+            """
+            with last_refreshes as (
+                select refresh_id
+                from marts.refresh_runs
+                where scope = 'refresh'
+                order by started_at desc
+                limit $last_n
             )
-        except duckdb.Error as _exc:  # the view reads the run-log files when queried
-            runs_error = str(_exc).splitlines()[0]
+            select
+                refresh_id,
+                scope,
+                case
+                    when scope = 'refresh' then '(whole refresh)' else source_name
+                end as source_name,
+                source_system,
+                step_name,
+                status,
+                started_at,
+                finished_at,
+                round(duration_seconds, 1) as duration_s,
+                rows_landed,
+                rows_set_aside,
+                models_built,
+                failed_step,
+                error_message
+            from marts.refresh_runs
+            where refresh_id in (select refresh_id from last_refreshes)
+            order by refresh_id desc, scope, source_name
+            """,
+            {"last_n": 10},
+        )
+    except duckdb.Error as _exc:  # the view reads the run-log files when queried
+        runs_error = str(_exc).splitlines()[0]
+    # What a run-log table shows (the rest is in marts.refresh_runs): few enough columns
+    # to fit the page, the error text wrapping
+    RUN_COLUMNS = [
+        "scope",
+        "source_name",
+        "step_name",
+        "status",
+        "started_at",
+        "duration_s",
+        "rows_landed",
+        "rows_set_aside",
+        "models_built",
+        "error_message",
+    ]
     # The newest run of each source: what the headline test compares with the landing.
     last_run_per_source = (
         None
@@ -90,7 +100,7 @@ def _(duckdb, present, wh):
         .unique("source_name", keep="first", maintain_order=True)
         .sort("source_name")
     )
-    return last_run_per_source, refresh_runs, runs_error, runs_relation
+    return RUN_COLUMNS, last_run_per_source, refresh_runs, runs_error
 
 
 @app.cell(hide_code=True)
@@ -107,13 +117,11 @@ def _(mo):
 
 
 @app.cell
-def _(mo, pl, refresh_runs, runs_error, runs_relation, wh):
+def _(RUN_COLUMNS, mo, pl, refresh_runs, runs_error, wh):
     last_refresh = None
-    if runs_relation is None:
-        _out = mo.md("The refresh run log is **not available yet** (issue #6).")
-    elif runs_error is not None:
+    if runs_error is not None:
         _out = mo.callout(
-            mo.md(f"The run log `{runs_relation}` cannot be read: `{runs_error}`"),
+            mo.md(f"The run log `marts.refresh_runs` cannot be read: `{runs_error}`"),
             kind="danger",
         )
     elif refresh_runs is None or len(refresh_runs) == 0:
@@ -169,7 +177,7 @@ def _(mo, pl, refresh_runs, runs_error, runs_relation, wh):
             [
                 _callout,
                 wh.table(
-                    last_refresh.drop("refresh_id"),
+                    last_refresh.select(RUN_COLUMNS),
                     order="failures first, then sources, then steps",
                 ),
             ]
@@ -195,26 +203,21 @@ def _(mo):
 
 
 @app.cell
-def _(present, wh):
-    _relation = wh.find_relation("source_freshness", present)
-    source_freshness = (
-        wh.query(
-            f"""
-            select
-                source_name,
-                source_system,
-                freshness_status,
-                round(hours_since_load, 1) as hours_since_load,
-                freshness_warn_hours,
-                freshness_error_hours,
-                last_loaded_at,
-                checked_at
-            from {_relation}
-            order by freshness_status = 'ok', source_name
-            """
-        )
-        if _relation is not None
-        else None
+def _(wh):
+    source_freshness = wh.query(
+        """
+        select
+            source_name,
+            source_system,
+            freshness_status,
+            round(hours_since_load, 1) as hours_since_load,
+            freshness_warn_hours,
+            freshness_error_hours,
+            last_loaded_at,
+            checked_at
+        from marts.source_freshness
+        order by freshness_status = 'ok', source_name
+        """
     )
     return (source_freshness,)
 
@@ -250,33 +253,30 @@ def _(dt, pl, wh):
 @app.cell
 def _(freshness, mo, source_freshness, wh):
     _parts = []
-    if source_freshness is None:
-        _parts.append(mo.md("`marts.source_freshness` is **not available yet**."))
-    else:
-        _late = [
-            f"- **{r['source_name']}** ({r['source_system']}): {r['freshness_status']}"
-            + (
-                ""
-                if r["hours_since_load"] is None
-                else f", {r['hours_since_load']} h since its last load"
-            )
-            + f" (warn after {r['freshness_warn_hours']:g} h, "
-            f"error after {r['freshness_error_hours']:g} h)"
-            for r in source_freshness.iter_rows(named=True)
-            if r["freshness_status"] != "ok"
-        ]
-        _errors = source_freshness.filter(
-            source_freshness["freshness_status"].is_in(["error", "never_loaded"])
+    _late = [
+        f"- **{r['source_name']}** ({r['source_system']}): {r['freshness_status']}"
+        + (
+            ""
+            if r["hours_since_load"] is None
+            else f", {r['hours_since_load']} h since its last load"
         )
-        _parts.append(
-            mo.callout(
-                mo.md("Configured sources past a threshold:\n\n" + "\n".join(_late)),
-                kind="danger" if len(_errors) else "warn",
-            )
-            if _late
-            else mo.md("Every configured source landed calls within its warn threshold.")
+        + f" (warn after {r['freshness_warn_hours']:g} h, "
+        f"error after {r['freshness_error_hours']:g} h)"
+        for r in source_freshness.iter_rows(named=True)
+        if r["freshness_status"] != "ok"
+    ]
+    _errors = source_freshness.filter(
+        source_freshness["freshness_status"].is_in(["error", "never_loaded"])
+    )
+    _parts.append(
+        mo.callout(
+            mo.md("Configured sources past a threshold:\n\n" + "\n".join(_late)),
+            kind="danger" if len(_errors) else "warn",
         )
-        _parts.append(wh.table(source_freshness))
+        if _late
+        else mo.md("Every configured source landed calls within its warn threshold.")
+    )
+    _parts.append(wh.table(source_freshness))
     _stale = freshness.filter(freshness["behind_newest_h"] > 24)["source_name"].to_list()
     _parts += [
         mo.callout(
@@ -338,31 +338,21 @@ def _(mo):
 
 
 @app.cell
-def _(present, wh):
-    _quarantine_relation = wh.find_relation("quarantined_rows", present)
-    set_aside = (
-        wh.query(
-            f"""
-            select source_name, source_table, rule, count(*) as rows_set_aside
-            from {_quarantine_relation}
-            group by all
-            order by rows_set_aside desc, source_name, source_table, rule
-            """
-        )
-        if _quarantine_relation is not None
-        else None
+def _(wh):
+    set_aside = wh.query(
+        """
+        select source_name, source_table, rule, count(*) as rows_set_aside
+        from marts.quarantined_rows
+        group by all
+        order by rows_set_aside desc, source_name, source_table, rule
+        """
     )
     return (set_aside,)
 
 
 @app.cell
 def _(alt, mo, set_aside, sources, wh):
-    if set_aside is None:
-        _out = mo.md(
-            "**Not available yet**: the `quarantined_rows` table is built by issue #5. "
-            "Until then no row is set aside, and every landed call reaches `generations`."
-        )
-    elif len(set_aside) == 0:
+    if len(set_aside) == 0:
         _out = mo.md("No row was set aside.")
     else:
         _out = mo.vstack(
@@ -372,7 +362,7 @@ def _(alt, mo, set_aside, sources, wh):
                 .encode(
                     x=alt.X("sum(rows_set_aside):Q", title="Rows set aside (rows)"),
                     y=alt.Y("rule:N", title="Rule", sort="-x"),
-                    color=wh.source_color(sources),
+                    color=wh.source_color(sources, shown=set_aside["source_name"]),
                     tooltip=["source_name", "source_table", "rule", "rows_set_aside"],
                 )
                 .properties(width="container", height=200),
@@ -397,11 +387,9 @@ def _(mo):
 
 
 @app.cell
-def _(pl, present, wh):
-    accounting_relation = wh.find_relation("landing_accounting", present)
-    accounting = (
-        wh.query(
-            f"""
+def _(pl, wh):
+    accounting = wh.query(
+        """
             select
                 source_name,
                 source_table,
@@ -411,41 +399,35 @@ def _(pl, present, wh):
                 cast(sum(rows_set_aside) as bigint) as rows_set_aside,
                 cast(sum(rows_superseded) as bigint) as rows_superseded,
                 max(loaded_at) as last_loaded_at
-            from {accounting_relation}
+            from marts.landing_accounting
             group by all
             order by source_name, source_table
             """
-        ).with_columns(
-            (
-                pl.col("rows_landed")
-                - pl.col("rows_clean")
-                - pl.col("rows_set_aside")
-                - pl.col("rows_superseded")
-            ).alias("unexplained")
-        )
-        if accounting_relation is not None
-        else None
+    ).with_columns(
+        (
+            pl.col("rows_landed")
+            - pl.col("rows_clean")
+            - pl.col("rows_set_aside")
+            - pl.col("rows_superseded")
+        ).alias("unexplained")
     )
     return (accounting,)
 
 
 @app.cell
 def _(accounting, mo, wh):
-    if accounting is None:
-        _out = mo.md("**Not available yet**: the `landing_accounting` table is built by issue #5.")
-    else:
-        _bad = accounting.filter(accounting["unexplained"] != 0)
-        _out = mo.vstack(
-            [
-                mo.callout(
-                    mo.md(f"{len(_bad)} source table(s) do not balance: see *unexplained*."),
-                    kind="danger",
-                )
-                if len(_bad)
-                else mo.md("Every call table balances."),
-                wh.table(accounting),
-            ]
-        )
+    _bad = accounting.filter(accounting["unexplained"] != 0)
+    _out = mo.vstack(
+        [
+            mo.callout(
+                mo.md(f"{len(_bad)} source table(s) do not balance: see *unexplained*."),
+                kind="danger",
+            )
+            if len(_bad)
+            else mo.md("Every call table balances."),
+            wh.table(accounting),
+        ]
+    )
     _out
     return
 
@@ -464,7 +446,7 @@ def _(mo):
 
 
 @app.cell
-def _(alt, mo, present, wh):
+def _(alt, mo, wh):
     cost_status = wh.query(
         """
         select source_name, cost_status, count(*) as calls
@@ -472,9 +454,6 @@ def _(alt, mo, present, wh):
         group by all
         order by source_name, cost_status
         """
-    )
-    _unpriced_relation = next(
-        (r for r in sorted(present) if "unpriced" in r.split(".", 1)[1]), None
     )
     mo.vstack(
         [
@@ -499,15 +478,18 @@ def _(alt, mo, present, wh):
                 tooltip=["source_name", "cost_status", alt.Tooltip("sum(calls):Q", format=",")],
             )
             .properties(width="container", height=160),
-            mo.md(f"Unpriced models, from `{_unpriced_relation}`:")
-            if _unpriced_relation
-            else mo.md(
-                "The data-quality model of unpriced models is **not available yet** "
-                "(issue #4); the `unpriced_model` bars above count the same calls."
+            mo.md("Unpriced models, from `marts.unpriced_models`:"),
+            wh.table(
+                wh.query(
+                    """
+                    select
+                        model_raw, source_name, requests, errors, requests_with_tokens,
+                        total_tokens, reported_cost_usd, first_seen_at, last_seen_at
+                    from marts.unpriced_models
+                    order by requests desc, model_raw, source_name
+                    """
+                )
             ),
-            wh.table(wh.query(f"select * from {_unpriced_relation}"))
-            if _unpriced_relation
-            else mo.md(""),
         ]
     )
     return (cost_status,)
@@ -527,7 +509,7 @@ def _(mo):
 
 
 @app.cell
-def _(alt, mo, refresh_runs, sources, wh):
+def _(RUN_COLUMNS, alt, mo, refresh_runs, sources, wh):
     if refresh_runs is None or len(refresh_runs) == 0:
         _out = mo.md("No refresh recorded (see *The last refresh* above).")
     else:
@@ -543,7 +525,7 @@ def _(alt, mo, refresh_runs, sources, wh):
                     axis=alt.Axis(labelAngle=-30),
                 ),
                 y=alt.Y("rows_landed:Q", title="Rows landed (rows per refresh)"),
-                color=wh.source_color(sources),
+                color=wh.source_color(sources, shown=_per_source["source_name"]),
                 stroke=alt.condition(
                     alt.datum.status == "failed", alt.value("#e45756"), alt.value(None)
                 ),
@@ -559,7 +541,16 @@ def _(alt, mo, refresh_runs, sources, wh):
             )
             .properties(width="container", height=200)
         )
-        _out = mo.vstack([_chart, wh.table(refresh_runs, order="newest refresh first")])
+        _out = mo.vstack(
+            [
+                _chart,
+                wh.table(
+                    # a refresh's own row says "(whole refresh)" as its source
+                    refresh_runs.select(["refresh_id", *(c for c in RUN_COLUMNS if c != "scope")]),
+                    order="newest refresh first",
+                ),
+            ]
+        )
     _out
     return
 

@@ -9,7 +9,7 @@ def _():
     import altair as alt
     import marimo as mo
 
-    from ingest import notebook_support as wh
+    from warehouse import notebook_support as wh
 
     return alt, mo, wh
 
@@ -143,22 +143,27 @@ def _(alt, models, sources, stack_by, wh):
         "source_name": ("source_name", "Source"),
         "tenant": ("tenant", "Tenant"),
     }[stack_by.value]
-    if _field == "model":
-        stack_color = wh.model_color(models)
-    elif _field == "source_name":
-        stack_color = wh.source_color(sources or [])
-    else:
-        stack_color = alt.Color(f"{_field}:N", title=_title)
+
+    def stack_color(frame):
+        """The legend lists what the chart draws: the groups with a non-zero bar."""
+        _shown = frame[_field]
+        if _field == "model":
+            return wh.model_color(models, shown=_shown)
+        if _field == "source_name":
+            return wh.source_color(sources or [], shown=_shown)
+        return alt.Color(f"{_field}:N", title=_title)
 
     def daily_bars(frame, field, title):
-        """Bars per UTC day, stacked by the chosen dimension."""
+        """Bars per UTC day, stacked by the chosen dimension (groups with nothing to draw,
+        e.g. a source that logs no tokens, are left out, legend included)."""
+        frame = frame.filter(frame[field] > 0)
         return (
             alt.Chart(frame)
             .mark_bar()
             .encode(
                 x=alt.X("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
                 y=alt.Y(f"sum({field}):Q", title=title, stack="zero"),
-                color=stack_color,
+                color=stack_color(frame),
                 tooltip=[
                     alt.Tooltip("utcyearmonthdate(usage_date):T", title="Day (UTC)"),
                     alt.Tooltip(f"{_field}:N", title=_title),
@@ -226,12 +231,155 @@ def _(daily, daily_bars):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## Top users in the window
+    ## Why calls fail
 
-    Users with the most requests under the filters above. Some systems
-    (`instagram_feed`, `ml_gateway`) log no user: their calls are one row,
-    *(no user)*, per source. Cost is **unknown** when none of a user's calls has
-    a known price, never $0.
+    Every failed call has a class (`generations.error_class`), read from the
+    status codes and words of its error message: `rate_limit`, `timeout`,
+    `server_error`, `authentication`, `context_length`, `bad_request`,
+    `tool_error` (the app's own tool, e.g. the SQL the model wrote, failed) or
+    `other`; docs/errors.md holds the rule of each. Filters above apply.
+    """)
+    return
+
+
+@app.cell
+def _(filters, wh):
+    failure_where = f"""
+        started_on between $start and $end
+        and {wh.in_list_filter("source_name", "sources")}
+        and {wh.in_list_filter("coalesce(tenant_id, $no_tenant)", "tenants")}
+        and {wh.in_list_filter("coalesce(model, $no_model)", "models")}
+    """
+    # failed calls per class, model and source, beside the calls of that model and source
+    failures = wh.query(
+        f"""
+        with calls as (
+            select
+                coalesce(model, $no_model) as model,
+                source_name,
+                error_class,
+                status
+            from marts.generations
+            where {failure_where}
+        ),
+        per_model_source as (
+            select model, source_name, count(*) as calls
+            from calls
+            group by all
+        )
+        select
+            c.error_class,
+            c.model,
+            c.source_name,
+            cast(count(*) as bigint) as failed_calls,
+            any_value(m.calls) as calls,
+            round(100.0 * count(*) / any_value(m.calls), 1) as failed_pct
+        from calls as c
+        inner join per_model_source as m using (model, source_name)
+        where c.status = 'error'
+        group by all
+        order by failed_calls desc, c.error_class, c.model, c.source_name
+        """,
+        filters,
+    )
+    top_messages = wh.query(
+        f"""
+        select
+            error_class,
+            {wh.masked_message_sql("error_message")} as message,
+            cast(count(*) as bigint) as failed_calls,
+            string_agg(distinct source_name, ', ' order by source_name) as sources,
+            string_agg(distinct coalesce(model, $no_model), ', '
+                order by coalesce(model, $no_model)) as models
+        from marts.generations
+        where status = 'error' and {failure_where}
+        group by all
+        order by failed_calls desc, error_class, message
+        limit 10
+        """,
+        filters,
+    )
+    return failures, top_messages
+
+
+@app.cell
+def _(alt, failures, mo, sources, wh):
+    if failures.height == 0:
+        _out = mo.md("No failed calls under these filters.")
+    else:
+        _by_class = (
+            alt.Chart(failures)
+            .mark_bar()
+            .encode(
+                y=alt.Y("error_class:N", title="Why (class)", sort="-x"),
+                x=alt.X("sum(failed_calls):Q", title="Failed calls (calls)", stack="zero"),
+                color=wh.source_color(sources or [], shown=failures["source_name"]),
+                tooltip=[
+                    alt.Tooltip("error_class:N", title="Class"),
+                    alt.Tooltip("source_name:N", title="Source"),
+                    alt.Tooltip("sum(failed_calls):Q", title="Failed calls", format=","),
+                ],
+            )
+            .properties(width="container", height=30 * failures["error_class"].n_unique() + 40)
+        )
+        _out = mo.vstack(
+            [
+                _by_class,
+                mo.md(
+                    "Failed calls by class, model and source; *calls* are every call "
+                    "of that model from that source, *% failed* their share that "
+                    "failed with this class."
+                ),
+                wh.table(
+                    failures.rename(
+                        {
+                            "error_class": "class",
+                            "source_name": "source",
+                            "failed_calls": "failed calls",
+                            "failed_pct": "% failed",
+                        }
+                    ),
+                    order="most failed calls first",
+                ),
+            ]
+        )
+    _out
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ### The most frequent error messages
+
+    Messages with their ids and numbers masked (`<id>`, `<n>`), so that one
+    error repeated with different request ids or durations is one line.
+    """)
+    return
+
+
+@app.cell
+def _(top_messages, wh):
+    wh.table(
+        top_messages.rename({"error_class": "class", "failed_calls": "failed calls"}),
+        order="most frequent first",
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Who spends: top users in the window
+
+    Users ranked by **known cost** under the filters above, then by calls.
+    Beside it: their calls, failed calls, tokens, and the calls whose cost is
+    unknown (an unpriced model, or no token counts), which the known cost
+    leaves out. A cost below a cent keeps two significant digits, so a
+    non-zero cost never reads as zero. Some systems (`instagram_feed`, `ml_gateway`) log no
+    user: their calls are grouped as *(no user)*, one row per source, after
+    every user. Cost is **unknown** when none of a user's calls has a known
+    price, never $0.
     """)
     return
 
@@ -240,19 +388,44 @@ def _(mo):
 def _(filters, usage_where, wh):
     top_users = wh.query(
         f"""
+        with per_user as (
+            select
+                user_id is null as is_no_user,
+                coalesce(user_id, $no_user) as user_id,
+                source_name,
+                sum(cost_usd) as cost_usd,
+                cast(sum(requests) as bigint) as calls,
+                cast(sum(errors) as bigint) as failed_calls,
+                cast(sum(total_tokens) as bigint) as total_tokens,
+                cast(sum(unpriced_requests) as bigint) as unknown_cost_calls,
+                count(distinct usage_date) as active_days
+            from marts.daily_usage
+            where {usage_where}
+            group by all
+        ),
+        ranked as (
+            select
+                *,
+                row_number() over (
+                    partition by is_no_user
+                    order by cost_usd desc nulls last, calls desc, total_tokens desc nulls last,
+                        user_id, source_name
+                ) as rank_in_group
+            from per_user
+        )
         select
-            coalesce(user_id, $no_user) as user_id,
-            source_name,
-            cast(sum(requests) as bigint) as requests,
-            cast(sum(errors) as bigint) as errors,
-            cast(sum(total_tokens) as bigint) as total_tokens,
-            sum(cost_usd) as cost_usd,
-            count(distinct usage_date) as active_days
-        from marts.daily_usage
-        where {usage_where}
-        group by all
-        order by requests desc, user_id
-        limit 15
+            -- the source is the user id's prefix; (no user) says its source
+            case when is_no_user then user_id || ' ' || source_name else user_id end
+                as user_id,
+            cost_usd,
+            calls,
+            failed_calls,
+            total_tokens,
+            unknown_cost_calls,
+            active_days
+        from ranked
+        where is_no_user or rank_in_group <= 15
+        order by is_no_user, rank_in_group
         """,
         filters,
     )
@@ -261,17 +434,23 @@ def _(filters, usage_where, wh):
 
 @app.cell
 def _(top_users, wh):
-    wh.table(top_users, format_mapping={"cost_usd": wh.usd})
+    wh.table(
+        top_users,
+        format_mapping={"cost_usd": wh.usd},
+        order="15 users with the highest known cost, then (no user)",
+    )
     return
 
 
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
-    ## Largest sessions in the window
+    ## Sessions that cost the most in the window
 
-    A session is a conversation, workflow run or job, placed by its first call.
-    The model filter does not apply here: a session may call several models.
+    A session is a conversation, workflow run or job, placed by its first
+    call. Ranked by known cost, then calls, then tokens; sessions without a
+    known cost come last. The model filter does not apply here: a session may
+    call several models.
     """)
     return
 
@@ -281,20 +460,21 @@ def _(filters, wh):
     top_sessions = wh.query(
         f"""
         select
-            session_id,
-            source_name,
+            session_id,  -- '<source>:<id>'
             coalesce(user_id, $no_user) as user_id,
-            generations as requests,
-            errors,
-            total_tokens,
             cost_usd,
-            started_at,
+            generations as calls,
+            errors as failed_calls,
+            total_tokens,
+            unpriced_generations as unknown_cost_calls,
+            strftime(started_at, '%Y-%m-%d %H:%M') as started_utc,
             round(epoch(ended_at - started_at) / 60, 1) as minutes
         from marts.sessions
         where cast(started_at as date) between $start and $end
             and {wh.in_list_filter("source_name", "sources")}
             and {wh.in_list_filter("coalesce(tenant_id, $no_tenant)", "tenants")}
-        order by generations desc, session_id
+        order by cost_usd desc nulls last, generations desc, total_tokens desc nulls last,
+            session_id
         limit 15
         """,
         filters,
@@ -304,7 +484,11 @@ def _(filters, wh):
 
 @app.cell
 def _(top_sessions, wh):
-    wh.table(top_sessions, format_mapping={"cost_usd": wh.usd})
+    wh.table(
+        top_sessions,
+        format_mapping={"cost_usd": wh.usd},
+        order="highest known cost first",
+    )
     return
 
 

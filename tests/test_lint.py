@@ -1,5 +1,6 @@
-"""The repository's own lint rules, so `make test` keeps main clean: ruff for Python,
-sqlfluff (dbt templater, dialect duckdb) for the dbt models."""
+"""The repository's own lint rules, so `make test` keeps main clean: ruff and mypy for
+Python (settings in pyproject.toml), sqlfluff (dbt templater, dialect duckdb) for the dbt
+models. `make lint` runs the same checks."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.cli import REPO
+
 BIN = Path(sys.executable).parent
 
 
@@ -24,6 +26,12 @@ def test_ruff_check():
 def test_ruff_format():
     proc = _run([str(BIN / "ruff"), "format", "--check", "."])
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy():
+    # the files and settings are pyproject.toml's [tool.mypy]
+    proc = _run([str(BIN / "mypy")])
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
 
 
 def test_sqlfluff(tmp_path):

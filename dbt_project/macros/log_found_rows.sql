@@ -1,6 +1,6 @@
 {#- For a test that names what it finds: logs one line per row of `model`
     (SQL `message`, filtered by `where`), so that the summary of
-    `python -m ingest build` and the nightly repeats them by name. Only when the
+    `python -m warehouse build` and the nightly repeats them by name. Only when the
     test runs and the model exists. -#}
 {% macro log_found_rows(model, message, where='true') -%}
     {%- if execute and flags.WHICH in ('build', 'test') -%}

@@ -20,7 +20,8 @@
 {%- endmacro %}
 
 
-{#- The checks of SPEC §5 for a row that records one LLM call, in order: the first
+{#- The set-aside checks (docs/warehouse.md, "Bad input") for a row that
+    records one LLM call, in order: the first
     that fails names the rule. -#}
 {% macro _call_checks(key, ts, tokens=[], latency=none) -%}
     {%- set checks = [

@@ -1,4 +1,5 @@
-{#- Text health (SPEC §5; ingest/text_health.py): a text column as repaired at
+{#- Text health (docs/bad_input.md; ingest/text_health.py): a text column as
+    repaired at
     ingest where it held mojibake, else as the source gave it. -#}
 {% macro repaired_text(column) -%}
     coalesce(
@@ -24,7 +25,7 @@
 
 
 {#- A string that holds only spaces says nothing: NULL (e.g. a model name of
-    '  ' is no model, SPEC §5: kept, cost NULL). -#}
+    '  ' is no model: kept, cost NULL; docs/bad_input.md). -#}
 {% macro blank_as_null(column) -%}
     case when trim({{ column }}) = '' then null else {{ column }} end
 {%- endmacro %}

@@ -1,4 +1,4 @@
--- SPEC §5: every landed row is accounted for. Returns the loads that do not
+-- every landed row is accounted for. Returns the loads that do not
 -- balance, and rows clean or set aside that belong to no landed load.
 select
     source_name,

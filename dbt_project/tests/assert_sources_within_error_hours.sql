@@ -2,7 +2,7 @@
 -- Names every configured source that has landed no new call row for longer
 -- than its system's error threshold, or none ever (marts.source_freshness).
 -- A warning inside dbt, so that the build still publishes the healthy sources'
--- marts (a failing test would skip the publishing model); `python -m ingest
+-- marts (a failing test would skip the publishing model); `python -m warehouse
 -- build` and the nightly then exit 1 naming these sources
 -- (ingest/registry.py, stale_sources). The sources are also logged by name.
 {{ log_found_rows(

@@ -1,5 +1,6 @@
 {{ config(severity='warn') }}
--- Warns (never fails) when landed call rows were set aside (SPEC §5): each is
+-- Warns (never fails) when landed call rows were set aside (docs/bad_input.md):
+-- each is
 -- in marts.quarantined_rows with its rule, and landing_accounting balances, but
 -- a person should see how many and why. One row per row set aside; the counts
 -- per source table and rule are also logged when the test runs (`python -m

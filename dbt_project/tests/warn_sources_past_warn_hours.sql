@@ -2,7 +2,7 @@
 -- Warns when a configured source has landed no new call row for longer than its
 -- system's warn threshold (marts.source_freshness; the error threshold is the
 -- test assert_sources_within_error_hours). The sources are also logged by name,
--- so the summary of `python -m ingest build` and the nightly names them.
+-- so the summary of `python -m warehouse build` and the nightly names them.
 {{ log_found_rows(
     'source_freshness',
     "'WARNING stale source: ' || source_name || ' (' || source_system"

@@ -1,12 +1,20 @@
-"""The source systems of SPEC §2, one module each. Adding a system means adding a module
-here and its staging models in dbt."""
+"""The source systems, one module each. dbt declares the same systems in the var `systems`
+of dbt_project/dbt_project.yml (tests/test_systems_declared.py keeps the two in step).
+Adding a system: README, "Adding a source system"."""
 
-from ingest.systems import ai_process_log, instagram_feed, ml_gateway, text2sql, trip_planner
+from ingest.systems import (
+    ai_process_log,
+    instagram_feed,
+    ml_gateway,
+    otel_genai,
+    text2sql,
+    trip_planner,
+)
 from ingest.systems.base import Column, Kind, System, Table
 
 SYSTEMS: dict[str, System] = {
     m.SYSTEM.name: m.SYSTEM
-    for m in (ai_process_log, trip_planner, text2sql, instagram_feed, ml_gateway)
+    for m in (ai_process_log, trip_planner, text2sql, instagram_feed, ml_gateway, otel_genai)
 }
 
 

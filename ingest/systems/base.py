@@ -1,7 +1,7 @@
 """What a source system module declares: its tables, their allowlisted columns and keys.
 
 Nothing outside these declarations is ever selected from a source, so a secret column
-that is not listed here cannot land (SPEC §6).
+that is not listed here cannot land (docs/warehouse.md).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Column:
     # An SQL expression (written by the system module, never taken from config) that
     # replaces the plain column, e.g. to blank a value in rows flagged sensitive.
     expression: str | None = None
-    # Personal data (emails, IPs): lands as HMAC-SHA256 hex under <name>_hmac (SPEC §6).
+    # Personal data (emails, IPs): lands as HMAC-SHA256 hex under <name>_hmac (docs/warehouse.md).
     pseudonymize: bool = False
 
     @property
@@ -68,9 +68,14 @@ class Table:
     # timestamp re-read over the source's look-back window for late or updated rows.
     # None: the table is small or has no reliable cursor and is re-read in full.
     cursor: str | None = None
+    # A text column holding SQL an LLM generated: its facts land beside it
+    # (ingest/sql_facts.py), read with sqlglot at landing time.
+    sql_column: str | None = None
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
+        if self.sql_column and self.sql_column not in names:
+            raise ValueError(f"table {self.name}: {self.sql_column} is not an allowlisted column")
         for k in (*self.key, *([self.cursor] if self.cursor else [])):
             if k not in names:
                 raise ValueError(f"table {self.name}: {k} is not an allowlisted column")
@@ -106,6 +111,10 @@ class System:
     # build and the nightly). Each system module says why its values fit its traffic.
     freshness_warn_hours: float = 36.0
     freshness_error_hours: float = 60.0
+    # Token limits per user the app itself enforces, {"hour"|"day"|"month": tokens}: what
+    # a source of this system gets when its sources.toml entry has no `quota` key
+    # (marts.quota_breaches). Empty: the app enforces none that we know of.
+    default_quota: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.freshness_warn_hours <= self.freshness_error_hours:

@@ -1,7 +1,7 @@
 """text2sql (seed 002): a text-to-SQL app; one LLM call is one ``query_analytics`` row.
 
 Quirks: ``execution_time`` is SQL execution seconds, not LLM latency; ``llm_cost_estimate``
-is the app's own stale cost. It holds secrets (SPEC §6): ``password_hash``,
+is the app's own stale cost. It holds secrets (docs/warehouse.md): ``password_hash``,
 ``token_hash``, ``key_hash``, ``encrypted_db_password`` and sensitive ``system_config``
 values are never selected; emails and IP addresses land only as keyed hashes
 (``email_hmac``, ``ip_address_hmac``, see ingest/pseudonym.py).
@@ -18,6 +18,9 @@ SYSTEM = System(
     # weekend (72 h) plus 12 h; error 108 h = a weekend and one missed night.
     freshness_warn_hours=84,
     freshness_error_hours=108,
+    # the app's TokenUsageService limits per user (seed 002 docs; system_config's
+    # max_tokens_per_hour/day/month)
+    default_quota={"hour": 1_000, "day": 10_000, "month": 100_000},
     tables=(
         Table(
             "users",
@@ -32,6 +35,7 @@ SYSTEM = System(
             "query_analytics",
             cursor="created_at",
             key=("id",),
+            sql_column="sql_query",
             columns=cols(
                 "id:uuid query_id:uuid user_id:uuid question:text sql_query:text "
                 "execution_time:float row_count:int success:bool error_message:text "
@@ -52,6 +56,7 @@ SYSTEM = System(
             "chat_messages",
             cursor="timestamp",
             key=("id",),
+            sql_column="sql_query",
             columns=cols(
                 "id:uuid session_id:uuid message_type:text content:text query_id:uuid "
                 "sql_query:text query_result:json execution_time:float error_message:text "

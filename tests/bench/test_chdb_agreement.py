@@ -17,8 +17,7 @@ import pytest
 
 from bench.agreement import MARTS, compare_marts, duckdb_marts, export_models_resolved
 from bench.chdb_marts import compute_marts
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 # kept, with tokens from the JSON fallbacks (token_usage, else gpt_response_raw.usage)
 JSON_TOKENS = [
@@ -48,18 +47,18 @@ def warehouse(tmp_path_factory) -> tuple[Path, int]:
         os.environ, WAREHOUSE_DATA_DIR=str(data), WAREHOUSE_SOURCES=str(src / "sources.toml")
     )
     py = sys.executable
-    _run(env, py, "-m", "ingest", "demo", "--days", "4", "--calls-per-day", "600",
-         "--bad-input", "--out", str(src))  # fmt: skip
+    _run(env, py, "-m", "warehouse", "demo", "--days", "4", "--calls-per-day", "600",
+         "--end-date", "2025-06-24", "--bad-input", "--out", str(src))  # fmt: skip
     # the calls that must reach the marts: the clean ones and the planted rows kept
     truth_rows = pl.read_parquet(src / "truth" / "generations.parquet").height
     bad = pl.read_parquet(src / "truth" / "bad_input.parquet")
     assert bad.filter(pl.col("outcome") == "set_aside").height >= 10
     kept = bad.filter(pl.col("outcome") == "kept").height
-    _run(env, py, "-m", "ingest", "extract")
+    _run(env, py, "-m", "warehouse", "extract")
     # a second load of everything, after the app changed two rows: the newest load wins
     for i, assignment in enumerate(JSON_TOKENS):
         _update(src / "instagram_feed.db", "instagram_feeds", assignment, offset=40 + i)
-    _run(env, py, "-m", "ingest", "extract", "--full-refresh")
+    _run(env, py, "-m", "warehouse", "extract", "--full-refresh")
     dbt = str(Path(py).parent / "dbt")
     _run(
         env | {"DBT_PROFILES_DIR": str(REPO / "dbt_project"),

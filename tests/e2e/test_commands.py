@@ -11,13 +11,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 
 def _demo(out: Path, seed: int, calls: int) -> pl.DataFrame:
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", "2", "--calls-per-day", str(calls),
-         "--seed", str(seed), "--out", str(out)],
+        [sys.executable, "-m", "warehouse", "demo", "--days", "2", "--calls-per-day", str(calls),
+         "--seed", str(seed), "--end-date", "2025-06-24", "--out", str(out)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
     return pl.read_parquet(out / "truth" / "generations.parquet")
@@ -43,8 +43,9 @@ def test_two_warehouses_stay_separate(tmp_path):
         )  # fmt: skip
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     got_a, got_b = _generations(tmp_path / "wh_a"), _generations(tmp_path / "wh_b")
-    assert got_a.height == truth_a.height == 240
-    assert got_b.height == truth_b.height == 160
+    # 2 days of 120 and 80 calls, and a tenth more of otel_genai spans
+    assert got_a.height == truth_a.height == 240 + 24
+    assert got_b.height == truth_b.height == 160 + 16
     assert got_a.join(truth_a, on=["source_name", "source_key"], how="anti").height == 0
     assert got_b.join(truth_b, on=["source_name", "source_key"], how="anti").height == 0
     # nothing of warehouse b was written under a, and dbt's own files stay with each
@@ -71,7 +72,7 @@ def test_dbt_build_by_hand_with_the_environment_active(tmp_path):
 
 
 def test_build_output_is_quiet_and_ends_with_its_warnings(tmp_path):
-    """`python -m ingest build` into a pipe (as under cron): no colour codes, a few lines
+    """`python -m warehouse build` into a pipe (as under cron): no colour codes, a few lines
     instead of dbt's ~800, ending with a summary that names every unpriced model of the
     demo; dbt's full log, also without colour codes, stays in the data dir."""
     _demo(tmp_path / "src", seed=42, calls=60)
@@ -81,9 +82,9 @@ def test_build_output_is_quiet_and_ends_with_its_warnings(tmp_path):
         WAREHOUSE_DATA_DIR=str(tmp_path / "wh"),
     )
     py = sys.executable
-    subprocess.run([py, "-m", "ingest", "extract"], cwd=REPO, env=env, check=True,
+    subprocess.run([py, "-m", "warehouse", "extract"], cwd=REPO, env=env, check=True,
                    capture_output=True)  # fmt: skip
-    proc = subprocess.run([py, "-m", "ingest", "build"], cwd=REPO, env=env,
+    proc = subprocess.run([py, "-m", "warehouse", "build"], cwd=REPO, env=env,
                           capture_output=True, text=True)  # fmt: skip
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]

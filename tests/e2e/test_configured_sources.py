@@ -12,24 +12,15 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.e2e
-
-
-def _cli(env: dict[str, str], *args: str, ok: bool = True) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "ingest", *args], cwd=REPO, env=env, capture_output=True, text=True
-    )
-    out = proc.stdout + proc.stderr
-    assert (proc.returncode == 0) == ok, out[-4000:]
-    return out
+from tests.support.cli import REPO, cli
 
 
 def _sources_toml(path: Path, entries: list[tuple[str, str, Path]]) -> Path:
+    # a database, or otel_genai's folder of exports
     text = "\n".join(
-        f'[[source]]\nname = "{name}"\nsystem = "{system}"\nurl = "sqlite:///{db}"\n'
+        f'[[source]]\nname = "{name}"\nsystem = "{system}"\n'
+        f'url = "{"sqlite:///" if db.suffix == ".db" else ""}{db}"\n'
         for name, system, db in entries
     )
     path.write_text(text, encoding="utf-8")
@@ -72,33 +63,33 @@ def _check(marts: dict[str, pl.DataFrame], expected: pl.DataFrame) -> None:
 def test_removed_renamed_and_readded_sources(tmp_path):
     src = tmp_path / "src"
     subprocess.run(
-        [sys.executable, "-m", "ingest", "demo", "--days", "3", "--calls-per-day", "80",
-         "--out", str(src)],
+        [sys.executable, "-m", "warehouse", "demo", "--days", "3", "--calls-per-day", "80",
+         "--end-date", "2025-06-24", "--out", str(src)],
         cwd=REPO, check=True, capture_output=True,
     )  # fmt: skip
     truth = pl.read_parquet(src / "truth" / "generations.parquet")
     systems = sorted(truth["source_system"].unique())
-    all_five = [(f"demo_{s}", s, src / f"{s}.db") for s in systems]
+    all_five = [(f"demo_{s}", s, src / (s if s == "otel_genai" else f"{s}.db")) for s in systems]
     data = tmp_path / "wh"
     env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
     env["WAREHOUSE_SOURCES"] = str(_sources_toml(tmp_path / "all.toml", all_five))
-    _cli(env, "extract")
-    _cli(env, "build")
+    cli(env, "extract")
+    cli(env, "build")
     _check(_marts(data), truth)
 
     # one source, renamed: the other four leave, the renamed one is counted once
     env["WAREHOUSE_SOURCES"] = str(
         _sources_toml(tmp_path / "one.toml", [("trips", "trip_planner", src / "trip_planner.db")])
     )
-    out = _cli(env, "extract")
+    out = cli(env, "extract")
     counts = truth.group_by("source_name").len()
     for name, n in counts.iter_rows():
         line = (
             f"source {name} is no longer configured: its {n:,} calls left the marts; "
-            f"python -m ingest forget {name} deletes its landed files"
+            f"python -m warehouse forget {name} deletes its landed files"
         )
         assert line in out, out
-    _cli(env, "build")
+    cli(env, "build")
     trips = truth.filter(pl.col("source_system") == "trip_planner").with_columns(
         source_name=pl.lit("trips")
     )
@@ -109,21 +100,21 @@ def test_removed_renamed_and_readded_sources(tmp_path):
 
     # all five again (the old names): they come back whole, and trips leaves
     env["WAREHOUSE_SOURCES"] = str(tmp_path / "all.toml")
-    out = _cli(env, "extract")
+    out = cli(env, "extract")
     n_trips = trips.height
     assert f"source trips is no longer configured: its {n_trips:,} calls left the marts" in out
     assert not re.search(r"source demo_\w+ is no longer configured", out), out
-    _cli(env, "build")
+    cli(env, "build")
     _check(_marts(data), truth)
 
     # forget deletes a parked source's files only, and refuses a configured one
     versions = data / "landing" / ".versions" / "trip_planner"
     assert (versions / "trips").is_dir()
-    out = _cli(env, "forget", "demo_trip_planner", ok=False)
+    out = cli(env, "forget", "demo_trip_planner", code=1)
     assert "is configured" in out
-    _cli(env, "forget", "trips")
+    cli(env, "forget", "trips")
     assert not (versions / "trips").exists()
     assert (versions / "demo_trip_planner").is_dir()
     assert not list(parked.glob("*/trips"))
-    _cli(env, "build")
+    cli(env, "build")
     _check(_marts(data), truth)

@@ -9,9 +9,7 @@ mutates this module's warehouse, so it stays last.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -20,33 +18,21 @@ import duckdb
 import polars as pl
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO, cli, demo_env, run
+
 # 2025-06-08 .. 2025-06-11: spans 2025-06-10, when OpenAI cut o3's price
 DAYS, CALLS_PER_DAY, END = 4, 500, "2025-06-11"
 M = Decimal(1_000_000)
 IG_FT = "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd"
 
 
-def _run(args: list[str], env: dict[str, str], cwd: Path = REPO) -> str:
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    return proc.stdout + proc.stderr
-
-
-def _env(data: Path) -> dict[str, str]:
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
-    env["WAREHOUSE_SOURCES"] = str(data / "demo" / "sources.toml")
-    return env
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, str]:
     data = tmp_path_factory.mktemp("costs")
-    env, py = _env(data), sys.executable
-    _run([py, "-m", "ingest", "demo", "--days", str(DAYS), "--calls-per-day",
-          str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
-    _run([py, "-m", "ingest", "extract"], env)
-    log = _run([py, "-m", "ingest", "build"], env)
+    env = demo_env(data)
+    cli(env, "demo", "--days", str(DAYS), "--calls-per-day", str(CALLS_PER_DAY), "--end-date", END)
+    cli(env, "extract")
+    log = cli(env, "build")
     return data, log
 
 
@@ -261,13 +247,13 @@ def _rebuild_with_overrides(warehouse: Path, tmp_path: Path, overrides: str) -> 
             REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs")
         )
     (project / "seeds" / "model_price_overrides.csv").write_text(overrides, encoding="utf-8")
-    env = _env(warehouse)
+    env = demo_env(warehouse)
     env["DBT_PROFILES_DIR"] = str(project)
     env["DBT_TARGET_PATH"] = str(tmp_path / "target")
     env["DBT_LOG_PATH"] = str(tmp_path / "logs")
     dbt = str(Path(sys.executable).parent / "dbt")
     # the seed and every model downstream of it; the first build ran the tests
-    _run([dbt, "build", "--select", "model_price_overrides+", "--exclude-resource-type",
+    run([dbt, "build", "--select", "model_price_overrides+", "--exclude-resource-type",
           "test", "--exclude-resource-type", "unit_test"], env, cwd=project)  # fmt: skip
 
 
@@ -300,9 +286,8 @@ def test_changing_an_override_reprices_past_calls(warehouse, truth, tmp_path):
     for r in hcx:
         assert got[r["source_key"]][:3] == (_hand_cost(r, "2", "8", None), "priced", "override")
     with _con(warehouse) as c:
-        assert c.execute("select list(model_raw) from marts.unpriced_models").fetchone()[0] == [
-            "acme-llm-7b"
-        ]
+        unpriced = c.execute("select list(model_raw) from marts.unpriced_models").fetchall()
+        assert unpriced == [(["acme-llm-7b"],)]
     # 2. the contract changes retroactively from 2025-06-10 to $4 / $16: the same past
     #    calls are repriced on the next build, each by its own date
     _rebuild_with_overrides(

@@ -5,12 +5,10 @@ own calc_price and a hand-written model map)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -18,7 +16,8 @@ import polars as pl
 import pytest
 from genai_prices import Usage, calc_price
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO, cli, demo_env
+
 # Window 2025-06-08 .. 2025-06-12 spans 2025-06-10, when o3's list price changed.
 DAYS, CALLS_PER_DAY, END = 5, 600, "2025-06-12"
 
@@ -44,24 +43,21 @@ CANONICAL = {
     # Ollama's default tag: the same model
     ("ollama", "llama3.2:latest"): ("ollama", "llama3.2"),
     ("openai", "gpt-4o-mini"): ("openai", "gpt-4o-mini"),
+    # otel_genai: the provider the instrumentation wrote, and the response model
+    ("openai", "gpt-4o-mini-2024-07-18"): ("openai", "gpt-4o-mini"),
+    ("anthropic", "claude-3-5-sonnet-20241022"): ("anthropic", "claude-3-5-sonnet"),
 }
-
-
-def _run(args: list[str], env: dict[str, str]) -> None:
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+# the otel_genai calls come on top of CALLS_PER_DAY (demo/_otel_genai.py)
+OTEL_PER_DAY = CALLS_PER_DAY // 10
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("warehouse")
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
-    env["WAREHOUSE_SOURCES"] = str(data / "demo" / "sources.toml")
-    py = sys.executable
-    _run([py, "-m", "ingest", "demo", "--days", str(DAYS), "--calls-per-day",
-          str(CALLS_PER_DAY), "--end-date", END], env)  # fmt: skip
-    _run([py, "-m", "ingest", "extract"], env)
-    _run([py, "-m", "ingest", "build"], env)
+    env = demo_env(data)
+    cli(env, "demo", "--days", str(DAYS), "--calls-per-day", str(CALLS_PER_DAY), "--end-date", END)
+    cli(env, "extract")
+    cli(env, "build")
     return data
 
 
@@ -99,9 +95,10 @@ def _list_price(row: dict) -> Decimal | None:
 @pytest.fixture(scope="module")
 def truth(warehouse) -> pl.DataFrame:
     t = pl.read_parquet(warehouse / "demo" / "truth" / "generations.parquet")
-    # The truth's provider is the app's: only trip_planner writes one into its rows.
+    # The truth's provider is the true one; only trip_planner and the OpenTelemetry spans
+    # write one into their rows (OpenLLMetry's "Anthropic" resolves like "anthropic").
     t = t.with_columns(
-        provider_raw=pl.when(pl.col("source_system") == "trip_planner")
+        provider_raw=pl.when(pl.col("source_system").is_in(["trip_planner", "otel_genai"]))
         .then(pl.col("provider"))
         .otherwise(None)
     )
@@ -131,7 +128,7 @@ def test_every_call_lands_once(con, truth):
     assert joined.height == 0
     assert set(g["source_name"].unique()) == {
         "demo_ai_process_log", "demo_trip_planner", "demo_text2sql",
-        "demo_instagram_feed", "demo_ml_gateway",
+        "demo_instagram_feed", "demo_ml_gateway", "demo_otel_genai",
     }  # fmt: skip
 
 
@@ -162,6 +159,25 @@ def test_generation_rows_equal_truth(con, truth):
     rep = j.filter(pl.col("reported_cost_usd").is_not_null())
     assert rep.height == j.filter(pl.col("reported_cost_usd_wh").is_not_null()).height
     np.testing.assert_allclose(rep["reported_cost_usd"], rep["reported_cost_usd_wh"], atol=1e-9)
+
+
+def test_error_class_is_the_generators_cause(con, truth):
+    """Every failed demo call is classed as the cause the generator gives the message it
+    wrote (demo.ERROR_CAUSES); a call that did not fail has no class."""
+    from demo import ERROR_CAUSES
+
+    g = con.sql("select source_name, source_key, error_class from marts.generations").pl()
+    j = truth.join(g, on=["source_name", "source_key"])
+    assert j.height == truth.height
+    failed = j.filter(pl.col("status") == "error")
+    unknown = set(failed["error_message"].unique().to_list()) - set(ERROR_CAUSES)
+    assert not unknown, f"messages the generator writes without a cause: {unknown}"
+    expected = failed["error_message"].replace_strict(ERROR_CAUSES, return_dtype=pl.String)
+    bad = failed.filter(expected != pl.col("error_class"))
+    assert bad.height == 0, bad.select("source_name", "error_message", "error_class").head(5)
+    # the demo's failures cover at least four classes: the test sees more than one rule
+    assert expected.n_unique() >= 4
+    assert j.filter(pl.col("status") != "error")["error_class"].is_null().all()
 
 
 def test_ollama_default_tag_is_one_model(con, truth):
@@ -281,7 +297,7 @@ def test_daily_usage_equals_truth(con, truth):
     assert j["cost"].is_null().eq(j["cost_usd"].is_null()).all()
     c = j.filter(pl.col("cost").is_not_null())
     np.testing.assert_allclose(c["cost_usd"], c["cost"], rtol=0, atol=1e-9)
-    assert got["requests"].sum() == DAYS * CALLS_PER_DAY
+    assert got["requests"].sum() == DAYS * (CALLS_PER_DAY + OTEL_PER_DAY)
 
 
 def test_model_costs_equal_truth(con, truth):
@@ -380,3 +396,552 @@ def test_feed_outputs_count_hashtags(con, warehouse):
     assert len(got) == len(raw)
     for key, count in got:
         assert count == raw[key].count("#")
+
+
+# ---------------------------------------------------------------- docs/queries.md
+
+QUERIES_DOC = REPO / "docs" / "queries.md"
+# the day the documented questions are asked: the day after the demo's last day
+ASKED_ON = dt.date.fromisoformat(END) + dt.timedelta(days=1)
+
+
+def doc_queries() -> list[tuple[str, str, str]]:
+    """(question, SQL, answer table as written) of every question of docs/queries.md."""
+    found = []
+    for section in QUERIES_DOC.read_text(encoding="utf-8").split("\n## ")[1:]:
+        question = section.splitlines()[0]
+        sql = section.split("```sql\n", 1)[1].split("```", 1)[0]
+        after = section.split("```sql\n", 1)[1].split("```", 1)[1]
+        table = "\n".join(line for line in after.splitlines() if line.startswith("|"))
+        found.append((question, sql, table or after.strip().split("\n\n")[0]))
+    return found
+
+
+def run_doc_query(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
+    """A documented query as asked on ASKED_ON: current_date pinned to that day."""
+    pinned = sql.replace("current_date", f"date '{ASKED_ON.isoformat()}'")
+    assert pinned != sql or "current_date" not in sql
+    return con.sql(pinned).pl()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
+
+
+def markdown_answer(frame: pl.DataFrame) -> str:
+    """The answer table of docs/queries.md for a query's result."""
+    if frame.height == 0:
+        return "*(no rows)*"
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.rows()]
+    return "\n".join(lines)
+
+
+def _known(costs: pl.Series) -> float | None:
+    """A sum of known costs: NULL when none is known, never 0."""
+    known = costs.drop_nulls()
+    return float(known.sum()) if len(known) else None
+
+
+def _close(got: object, want: object, places: int) -> bool:
+    """got, rounded to ``places`` decimals by the query, is want (NULL only for NULL)."""
+    if want is None or got is None:
+        return got is None and want is None
+    return abs(float(got) - float(want)) <= 0.5 * 10**-places + 1e-9  # type: ignore[arg-type]
+
+
+def _landed_rows(warehouse: Path, source_name: str, source_table: str) -> int:
+    files = list((warehouse / "landing").glob(f"*/{source_name}/{source_table}/*.parquet"))
+    assert files, (source_name, source_table)
+    return sum(pl.read_parquet(f).height for f in files)
+
+
+def test_queries_doc_has_ten_questions_with_answers():
+    found = doc_queries()
+    assert len(found) == 10
+    for question, sql, answer in found:
+        assert sql.strip().lower().startswith(("select", "with")), question
+        assert answer.startswith(("|", "*(no rows)*")), f"{question}: no answer table"
+
+
+def test_queries_doc_answers_are_what_the_queries_return(con):
+    for question, sql, answer in doc_queries():
+        got = markdown_answer(run_doc_query(con, sql))
+        assert got == answer, f"docs/queries.md, {question!r}: the answer is now\n{got}"
+
+
+def test_queries_doc_answers_equal_truth(con, truth, warehouse):
+    from demo import ERROR_CAUSES
+
+    answers = [run_doc_query(con, sql) for _q, sql, _a in doc_queries()]
+    yesterday = ASKED_ON - dt.timedelta(days=1)
+    week = truth.filter(pl.col("day").is_between(ASKED_ON - dt.timedelta(days=7), yesterday))
+    assert week.height == truth.height  # the demo's five days are all in "last week"
+
+    # 1. cost per model last week
+    want: dict[Any, Any] = {
+        (k[0], k[1]): (g.height, _known(g["expected_cost"]), g["expected_cost"].null_count())
+        for k, g in week.group_by(["c_provider", "c_model"])
+    }
+    got: Any = answers[0]
+    assert {(r["provider"], r["model"]) for r in got.iter_rows(named=True)} == set(want)
+    for r in got.iter_rows(named=True):
+        calls, cost, unknown = want[(r["provider"], r["model"])]
+        assert (r["calls"], r["unknown_cost_calls"]) == (calls, unknown), r
+        assert _close(r["known_cost_usd"], cost, 4), (r, cost)
+
+    # 2. p95 per model yesterday, over successful calls with a latency (RAG steps: no model)
+    timed = truth.filter(
+        (pl.col("day") == yesterday)
+        & (pl.col("status") == "success")
+        & pl.col("latency_ms").is_not_null()
+    )
+    want = {
+        (k[0], k[1]): (g.height, float(np.percentile(g["latency_ms"].to_numpy(), 95)))
+        for k, g in timed.group_by(["c_provider", "c_model"])
+    }
+    got = answers[1]
+    assert {(r["provider"], r["model"]) for r in got.iter_rows(named=True)} == set(want)
+    for r in got.iter_rows(named=True):
+        calls, p95 = want[(r["provider"], r["model"])]
+        assert r["calls_timed"] == calls and _close(r["p95_ms"], p95, 1), (r, p95)
+
+    # 3. top spenders: users by known cost, then calls, then id
+    tokens = pl.when(pl.col("input_tokens").is_not_null() | pl.col("output_tokens").is_not_null())
+    users = [
+        (
+            k[0],
+            _known(g["expected_cost"]),
+            g.height,
+            g.select(
+                tokens.then(
+                    pl.col("input_tokens").fill_null(0) + pl.col("output_tokens").fill_null(0)
+                )
+            )
+            .to_series()
+            .sum(),
+            g["expected_cost"].null_count(),
+        )
+        for k, g in week.filter(pl.col("user_id").is_not_null()).group_by(["user_id"])
+    ]
+    users.sort(key=lambda u: (u[1] is None, -(u[1] or 0), -u[2], u[0]))
+    got = answers[2]
+    assert got.height == 10
+    for r, u in zip(got.iter_rows(named=True), users[:10], strict=True):
+        assert (r["user_id"], r["calls"], r["tokens"], r["unknown_cost_calls"]) == (
+            u[0], u[2], u[3], u[4],
+        ), (r, u)  # fmt: skip
+        assert _close(r["known_cost_usd"], u[1], 4), (r, u)
+
+    # 4. failed calls by the cause the generator gives each message
+    failed = week.filter(pl.col("status") == "error").with_columns(
+        cause=pl.col("error_message").replace_strict(ERROR_CAUSES, return_dtype=pl.String)
+    )
+    want = {(k[0], k[1]): g.height for k, g in failed.group_by(["cause", "source_name"])}
+    got = {(r[0], r[1]): r[2] for r in answers[3].rows()}
+    assert got == want
+    assert answers[3]["failed_calls"].to_list() == sorted(want.values(), reverse=True)
+
+    # 5. cost per session, per source: sessions placed on the day of their first call
+    sessions = (
+        truth.filter(pl.col("session_id").is_not_null())
+        .group_by("session_id")
+        .agg(
+            pl.col("source_name").first(),
+            pl.col("day").min().alias("first_day"),
+            pl.col("expected_cost"),
+            pl.col("expected_cost").null_count().alias("unknown"),
+        )
+        .filter(pl.col("first_day").is_between(ASKED_ON - dt.timedelta(days=7), yesterday))
+    )
+    got = {r["source_name"]: r for r in answers[4].iter_rows(named=True)}
+    assert set(got) == set(sessions["source_name"])
+    for k, g in sessions.group_by(["source_name"]):
+        r = got[k[0]]
+        cost = _known(g["expected_cost"].explode())
+        assert (r["sessions"], r["unknown_cost_calls"]) == (g.height, g["unknown"].sum()), r
+        assert _close(r["known_cost_usd"], cost, 4)
+        assert _close(r["known_cost_per_session_usd"], (cost or 0) / g.height, 6)
+
+    # 6. unpriced models: genai-prices' own calculator knows no price for them
+    def has_price(provider: str | None, *names: str) -> bool:
+        """genai-prices prices the model under its raw or its canonical name."""
+        if provider == "ollama":
+            return True
+        for name in names:
+            try:
+                usage = Usage(input_tokens=1000, output_tokens=1000)
+                calc_price(usage, name, provider_id=provider)
+            except LookupError:
+                continue
+            return provider is not None
+        return False
+
+    named = truth.filter(pl.col("model_raw").is_not_null())
+    want = {
+        (k[0], k[1]): (g.height, g["input_tokens"].drop_nulls().len())
+        for k, g in named.group_by(["model_raw", "source_name", "c_provider", "c_model"])
+        if not has_price(k[2], k[0], k[3])
+    }
+    got = {(r[0], r[1]): (r[2], r[3]) for r in answers[5].rows()}
+    assert got == want and len(got) >= 2
+
+    # 7. set aside: landed call rows (the Parquet files) that are not calls of the truth
+    tables = truth.group_by(["source_name", "source_table"]).len()
+    set_aside = {(s, t): _landed_rows(warehouse, s, t) - n for s, t, n in tables.rows()}
+    want = sum(set_aside.values())
+    assert answers[6]["rows_set_aside"].sum() == want == 0  # the clean demo
+
+    # 8. a tenant's monthly spend
+    tenant = truth.filter(pl.col("tenant_id") == "tenant_cafe_seoul")
+    want = {
+        k[0]: (g.height, _known(g["expected_cost"]), g["expected_cost"].null_count())
+        for k, g in tenant.group_by(pl.col("day").dt.truncate("1mo").alias("month"))
+    }
+    got = answers[7]
+    assert got.height == len(want) >= 1
+    for r in got.iter_rows(named=True):
+        month = r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]
+        calls, cost, unknown = want[month]
+        assert (r["calls"], r["unknown_cost_calls"]) == (calls, unknown)
+        assert _close(r["known_cost_usd"], cost, 4)
+
+    # 9. failed calls per source yesterday, with the calls they are a share of
+    day = truth.filter(pl.col("day") == yesterday)
+    want = {
+        k[0]: (g.height, g.filter(pl.col("status") == "error").height)
+        for k, g in day.group_by(["source_name"])
+    }
+    got = answers[8]
+    assert {
+        r["source_name"]: (r["calls"], r["failed_calls"]) for r in got.iter_rows(named=True)
+    } == want
+    for r in got.iter_rows(named=True):
+        calls, failed = want[r["source_name"]]
+        assert _close(r["failed_pct"], 100 * failed / calls, 1), r
+
+    # 10. the apps' own cost against the list price, over calls that have both
+    compared = week.filter(
+        pl.col("reported_cost_usd").is_not_null() & pl.col("expected_cost").is_not_null()
+    )
+    got = {r["source_name"]: r for r in answers[9].iter_rows(named=True)}
+    assert set(got) == set(compared["source_name"]) and got
+    for k, g in compared.group_by(["source_name"]):
+        r = got[k[0]]
+        app, listed = g["reported_cost_usd"].sum(), g["expected_cost"].sum()
+        assert r["compared_calls"] == g.height
+        assert _close(r["app_reported_usd"], app, 4) and _close(r["list_price_usd"], listed, 4)
+        assert _close(r["difference_usd"], app - listed, 4)
+
+
+# ---------------------------------------------------------------- analyses (marts/analyses)
+
+# text2sql's own limits per user (seed 002), the demo's sources.toml setting none
+QUOTA = {"hour": 1_000, "day": 10_000, "month": 100_000}
+
+
+def test_quota_breaches_equal_truth(con, truth):
+    t2s = truth.filter(pl.col("source_system") == "text2sql").with_columns(
+        tokens=pl.col("input_tokens") + pl.col("output_tokens"),
+        failed=(pl.col("status") == "error").cast(pl.Int64),
+    )
+    expected = set()
+    for kind, every in (("hour", "1h"), ("day", "1d"), ("month", "1mo")):
+        windows = (
+            t2s.group_by("user_id", pl.col("started_at").dt.truncate(every).alias("start"))
+            .agg(pl.col("tokens").sum(), calls=pl.len(), failed=pl.col("failed").sum())
+            .filter(pl.col("tokens") > QUOTA[kind])
+        )
+        expected |= {(u, kind, s, n, QUOTA[kind], n - QUOTA[kind], c, f)
+                     for u, s, n, c, f in windows.iter_rows()}  # fmt: skip
+    got = set(
+        con.execute(
+            "select user_id, window_kind, window_start, tokens, token_limit, overshoot_tokens, "
+            "calls, failed_calls from marts.quota_breaches"
+        ).fetchall()
+    )
+    assert got == expected
+    # the planted burst breaks the month's limit too; other systems have no quota
+    assert {k for _, k, *_ in got} == {"hour", "day", "month"}
+    assert con.execute(
+        "select count(*) from marts.quota_breaches where source_system <> 'text2sql' "
+        "or window_end <> window_start + case window_kind when 'hour' then interval 1 hour "
+        "when 'day' then interval 1 day else interval 1 month end"
+    ).fetchone() == (0,)
+
+
+def test_app_token_counter_against_the_log(con, warehouse, truth):
+    db = sqlite3.connect(warehouse / "demo" / "text2sql.db")
+    counter = {f"demo_text2sql:{u}": n for u, n in db.execute("select id, token_usage from users")}
+    logged = dict(
+        truth.filter(pl.col("source_system") == "text2sql")
+        .group_by("user_id")
+        .agg((pl.col("input_tokens") + pl.col("output_tokens")).sum())
+        .iter_rows()
+    )
+    expected = {u: (n, logged.get(u, 0), n == logged.get(u, 0)) for u, n in counter.items()}
+    got = {
+        u: (c, n, agrees)
+        for u, c, n, agrees in con.execute(
+            "select user_id, app_counter_tokens, logged_tokens, counter_agrees "
+            "from marts.user_token_counters"
+        ).fetchall()
+    }
+    assert got == expected
+    # the demo's drifting counters (failed calls left out) and true ones are both there
+    assert {a for *_, a in expected.values()} == {True, False}
+    breach_flags = dict(
+        con.execute(
+            "select distinct user_id, app_counter_agrees from marts.quota_breaches"
+        ).fetchall()
+    )
+    assert breach_flags == {u: expected[u][2] for u in breach_flags}
+
+
+# Every SQL text the demo writes, read by hand:
+# (parses, kind, destructive, statements, tables, columns, joins, subqueries)
+HAND_SQL = {
+    "SELECT region, SUM(amount) FROM sales GROUP BY region": (
+        True, "select", False, 1, "sales", "amount,region", 0, 0),
+    "SELECT COUNT(*) FROM members WHERE joined_at >= DATE('now', '-7 day')": (
+        True, "select", False, 1, "members", "joined_at", 0, 0),
+    "SELECT name, stock FROM products WHERE stock < 10": (
+        True, "select", False, 1, "products", "name,stock", 0, 0),
+    "SELECT strftime('%Y-%m', ordered_at) m, COUNT(*) FROM orders GROUP BY m": (
+        True, "select", False, 1, "orders", "ordered_at", 0, 0),
+    "SELECT product_id, SUM(qty) q FROM order_items GROUP BY 1 ORDER BY q DESC LIMIT 5": (
+        True, "select", False, 1, "order_items", "product_id,qty", 0, 0),
+    "SELECT strftime('%m', ordered_at), SUM(revenue) FROM orders GROUP BY 1": (
+        True, "select", False, 1, "orders", "ordered_at,revenue", 0, 0),
+    "SELECT customer_id FROM orders GROUP BY 1 HAVING COUNT(*) > 3": (
+        True, "select", False, 1, "orders", "customer_id", 0, 0),
+    "SELECT channel, AVG(amount) FROM orders GROUP BY channel": (
+        True, "select", False, 1, "orders", "amount,channel", 0, 0),
+    "SELECT name FROM employees WHERE dept = 'sales' AND hired_at > '2023-12-31'": (
+        True, "select", False, 1, "employees", "dept,hired_at,name", 0, 0),
+    "SELECT COUNT(*) FROM tickets WHERE status = 'open'": (
+        True, "select", False, 1, "tickets", "status", 0, 0),
+    "SELECT c.name, SUM(o.amount) AS total FROM orders o JOIN customers c "
+    "ON o.customer_id = c.id LEFT JOIN regions r ON c.region_id = r.id "
+    "GROUP BY c.name ORDER BY total DESC": (
+        True, "select", False, 1, "customers,orders,regions",
+        "amount,customer_id,id,name,region_id", 2, 0),
+    "SELECT name FROM products WHERE id IN (SELECT product_id FROM order_items "
+    "WHERE qty > (SELECT AVG(qty) FROM order_items))": (
+        True, "select", False, 1, "order_items,products", "id,name,product_id,qty", 0, 2),
+    "WITH recent AS (SELECT customer_id FROM orders WHERE ordered_at > '2025-01-01') "
+    "SELECT COUNT(DISTINCT customer_id) FROM recent": (
+        True, "select", False, 1, "orders", "customer_id,ordered_at", 0, 1),
+    "DELETE FROM orders WHERE status = 'cancelled'": (
+        True, "delete", True, 1, "orders", "status", 0, 0),
+    "UPDATE products SET stock = 0 WHERE discontinued = 1": (
+        True, "update", True, 1, "products", "discontinued,stock", 0, 0),
+    "INSERT INTO audit (note) SELECT name FROM employees": (
+        True, "insert", True, 1, "audit,employees", "name", 0, 1),
+    "DROP TABLE members": (True, "ddl", True, 1, "members", "", 0, 0),
+    "SELECT name FROM employees; DROP TABLE employees": (
+        True, "other", True, 2, "employees", "name", 0, 0),
+    "SELEC name, stock FROM products WHERE stock < 10": (
+        False, None, None, None, None, None, None, None),
+    "SELECT region, SUM(amount FROM sales GROUP BY region": (
+        False, None, None, None, None, None, None, None),
+}  # fmt: skip
+
+
+def test_generated_sql_equals_hand_worked_facts(con, warehouse):
+    db = sqlite3.connect(warehouse / "demo" / "text2sql.db")
+    calls = {
+        f"demo_text2sql:query_analytics:{k}": (sql, bool(ok))
+        for k, sql, ok in db.execute("select id, sql_query, success from query_analytics")
+    }
+    unknown = {sql for sql, _ in calls.values()} - set(HAND_SQL)
+    assert not unknown, f"read the demo's new SQL by hand into HAND_SQL: {unknown}"
+    rows = con.execute(
+        "select generation_id, sql_query, app_marked_success, parses, statement_kind, "
+        "is_destructive, statements, tables_referenced, columns_referenced, joins, subqueries, "
+        "parse_error is not null, chat_sql_matches is not false from marts.generated_sql"
+    ).fetchall()
+    assert {r[0] for r in rows} == set(calls)  # one row per call; no chat-only SQL
+    for gid, sql, ok, *found, has_error, chat_ok in rows:
+        assert (sql, ok) == calls[gid]
+        assert tuple(found) == HAND_SQL[sql], sql
+        assert has_error == (not HAND_SQL[sql][0]) and chat_ok
+    # the demo plants something of each kind to find
+    kinds = {(r[4], r[5]) for r in rows}
+    assert {("select", False), ("delete", True), ("ddl", True), (None, None)} <= kinds
+
+
+def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
+    """Per step from the demo's own SQLite rows (nodes, ai_process_log) with numpy's
+    percentiles, tokens and list-price cost from the truth (genai-prices' calc_price)."""
+    tp = sqlite3.connect(warehouse / "demo" / "trip_planner.db")
+    apl = sqlite3.connect(warehouse / "demo" / "ai_process_log.db")
+    runs: dict[tuple[str, str], list] = {}  # (source, step) -> [(duration, status)]
+    for name, dur, status in tp.execute("select node_name, duration_ms, status from nodes"):
+        runs.setdefault(("demo_trip_planner", name), []).append((dur, status))
+    for name, dur in apl.execute("select node_name, latency_ms from ai_process_log"):
+        runs.setdefault(("demo_ai_process_log", name), []).append((dur, None))
+    step_of = {
+        ("demo_trip_planner", str(g)): n
+        for g, n in tp.execute(
+            "select g.id, n.node_name from generations g join nodes n on g.node_id = n.id"
+        )
+    }
+    step_of |= {("demo_ai_process_log", str(i)): n
+                for i, n in apl.execute("select id, node_name from ai_process_log")}  # fmt: skip
+    calls: dict[tuple[str, str], list] = {}
+    for r in truth.filter(pl.col("source_system").is_in(["trip_planner", "ai_process_log"])).rows(
+        named=True
+    ):
+        step = (r["source_name"], step_of[(r["source_name"], r["source_key"])])
+        calls.setdefault(step, []).append(r)
+    got = {
+        (r["source_name"], r["step_name"]): r
+        for r in con.sql("select * from marts.step_performance").pl().rows(named=True)
+    }
+    assert set(got) == set(runs)
+    total_time: dict[str, float] = {}
+    total_cost: dict[str, float] = {}
+    for (source, _), rows in runs.items():
+        total_time[source] = total_time.get(source, 0) + sum(d for d, _ in rows if d is not None)
+    for (source, _), rows in calls.items():
+        known = [r["expected_cost"] for r in rows if r["expected_cost"] is not None]
+        total_cost[source] = total_cost.get(source, 0) + sum(known)
+    for step, rows in runs.items():
+        g = got[step]
+        timed = np.array([d for d, _ in rows if d is not None], dtype=float)
+        assert g["executions"] == len(rows) and g["executions_timed"] == len(timed)
+        if step[0] == "demo_trip_planner":
+            assert g["failures"] == sum(s == "failed" for _, s in rows)
+            assert g["skipped"] == sum(s == "skipped" for _, s in rows)
+        else:
+            assert g["failures"] is None and g["skipped"] is None
+        assert g["p50_duration_ms"] == pytest.approx(np.percentile(timed, 50))
+        assert g["p95_duration_ms"] == pytest.approx(np.percentile(timed, 95))
+        assert g["share_of_workflow_time"] == pytest.approx(timed.sum() / total_time[step[0]])
+        mine = calls.get(step, [])
+        assert g["llm_calls"] == len(mine)
+        tokens = [r["input_tokens"] + r["output_tokens"] for r in mine
+                  if r["input_tokens"] is not None]  # fmt: skip
+        assert g["total_tokens"] == (sum(tokens) if tokens else None)
+        known = [r["expected_cost"] for r in mine if r["expected_cost"] is not None]
+        assert g["unpriced_calls"] == len(mine) - len(known)
+        if known:
+            assert float(g["known_cost_usd"]) == pytest.approx(sum(known), rel=1e-9)
+            share = sum(known) / total_cost[step[0]]
+            assert g["share_of_workflow_cost"] == pytest.approx(share, rel=1e-9)
+        else:
+            assert g["known_cost_usd"] is None
+    # the failing nodes of the demo's failing workflows are there to find
+    assert sum(g["failures"] or 0 for g in got.values()) > 0
+
+
+def test_sketch_percentiles_within_their_relative_error_of_numpy(con, truth):
+    from warehouse.sketches import window_percentiles
+
+    timed = truth.filter((pl.col("status") == "success") & pl.col("latency_ms").is_not_null())
+    alpha = con.execute("select max(relative_error) from marts.latency_sketches").fetchone()[0]
+    assert alpha == 0.005
+    days = sorted(timed["day"].unique())
+    windows: list[tuple[Any, Any, list[str], list[str]]] = [
+        (days[0], days[-1], [], []),
+        (days[1], days[2], [], []),
+    ]
+    windows += [(days[0], days[-1], [s], []) for s in timed["source_name"].unique()]
+    windows += [(days[0], days[-1], [], [m]) for m in ("gpt-4o-mini", "llama3.2")]
+    windows += [(days[2], days[-1], ["demo_ml_gateway", "demo_trip_planner"], ["gpt-4o"])]
+    for start, end, sources, models in windows:
+        chosen = timed.filter(pl.col("day").is_between(start, end))
+        if sources:
+            chosen = chosen.filter(pl.col("source_name").is_in(sources))
+        if models:
+            chosen = chosen.filter(pl.col("c_model").is_in(models))
+        assert chosen.height > 0, (start, end, sources, models)
+        n, got = window_percentiles(con, start, end, sources, models)
+        assert n == chosen.height
+        for q, value in got.items():
+            exact = np.percentile(chosen["latency_ms"].to_numpy(), q * 100)
+            assert abs(value - exact) <= alpha * exact + 1e-9, (start, end, sources, models, q)
+
+
+# ------------------------------------------------------------------ otel_genai
+
+
+def test_otel_genai_time_to_first_token_cache_creation_and_speed(con, truth):
+    """The spans' own time to first token (standard attribute, OpenLIT's, OpenLLMetry's
+    first chunk event) and cache-creation tokens reach generations; output tokens per
+    second is output over the time after the first token (else over the whole call)."""
+    g = con.sql(
+        """select source_key, time_to_first_token_ms, cache_creation_tokens, latency_ms,
+                  output_tokens, output_tokens_per_second
+           from marts.generations where source_system = 'otel_genai'"""
+    ).pl()
+    t = truth.filter(pl.col("source_system") == "otel_genai")
+    assert g.height == t.height == DAYS * OTEL_PER_DAY
+    j = t.join(g, on="source_key", suffix="_wh")
+    assert j.height == t.height
+    assert j["cache_creation_tokens"].eq_missing(j["cache_creation_tokens_wh"]).all()
+    assert j["cache_creation_tokens"].drop_nulls().len() > 0
+    have = j.filter(pl.col("time_to_first_token_ms").is_not_null())
+    assert have.height > 10
+    assert j["time_to_first_token_ms"].is_null().eq(j["time_to_first_token_ms_wh"].is_null()).all()
+    np.testing.assert_allclose(
+        have["time_to_first_token_ms_wh"], have["time_to_first_token_ms"], atol=1e-6
+    )
+    # the other five systems record none
+    others = con.execute(
+        "select count(time_to_first_token_ms), count(cache_creation_tokens) "
+        "from marts.generations where source_system <> 'otel_genai'"
+    ).fetchone()
+    assert others == (0, 0)
+    speed = j.filter(pl.col("output_tokens").is_not_null())
+    gen_ms = speed["latency_ms"] - speed["time_to_first_token_ms"].fill_null(0)
+    np.testing.assert_allclose(
+        speed["output_tokens_per_second"], speed["output_tokens"] * 1000 / gen_ms, rtol=1e-9
+    )
+    assert j.filter(pl.col("output_tokens").is_null())["output_tokens_per_second"].null_count() == (
+        j.filter(pl.col("output_tokens").is_null()).height
+    )
+
+
+def test_otel_genai_dialects_recorded_and_conflicts_flagged(warehouse):
+    calls = pl.read_parquet(warehouse / "demo" / "truth" / "otel_calls.parquet")
+    assert set(calls["dialect"]) == {"standard", "openllmetry", "openinference", "openlit"}
+    with duckdb.connect(str(warehouse / "builder.duckdb"), read_only=True) as b:
+        spans = b.sql(
+            "select span_record_key as source_key, dialect, has_dialect_conflict "
+            "from staging.stg_otel_genai__llm_spans"
+        ).pl()
+    j = calls.join(spans, on="source_key", how="left")
+    assert j.height == calls.height and j["dialect"].null_count() == 0
+    assert j["has_conflict"].eq(j["has_dialect_conflict"]).all()
+    assert j["has_conflict"].sum() > 0
+    # each family's own names are recognised as its own
+    for family in ("openllmetry", "openinference"):
+        fam = j.filter(pl.col("dialect") == family)
+        assert fam["dialect_right"].str.contains(family).all(), family
+
+
+def test_otel_genai_steps_follow_their_parent_chain(warehouse):
+    want = pl.read_parquet(warehouse / "demo" / "truth" / "otel_steps.parquet")
+    assert want.height > 10 and set(want["node_type"]) == {"invoke_agent", "execute_tool"}
+    with duckdb.connect(str(warehouse / "builder.duckdb"), read_only=True) as b:
+        got = b.sql(
+            "select node_key, workflow_key, node_type, node_name, node_status, "
+            "execution_order, duration_ms from intermediate.int_otel_genai__steps"
+        ).pl()
+    assert got.height == want.height
+    j = want.join(got, on="node_key", suffix="_wh")
+    assert j.height == want.height
+    for col in ["workflow_key", "node_type", "node_name", "node_status", "execution_order"]:
+        bad = j.filter(~pl.col(col).eq_missing(pl.col(f"{col}_wh")))
+        assert bad.height == 0, (col, bad.head(3))
+    np.testing.assert_allclose(j["duration_ms_wh"], j["duration_ms"], atol=1e-9)

@@ -1,4 +1,4 @@
-"""Secrets never land (SPEC §6): plant unique markers in every secret column and known
+"""Secrets never land (docs/warehouse.md): plant unique markers in every secret column and known
 emails and IP addresses in the sources, ingest and build, then scan every string column
 of every Parquet file and of every table in the DuckDB file."""
 
@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 # table -> secret columns (text2sql, seed 002)
 SECRET_COLUMNS = {
@@ -86,11 +86,11 @@ def test_no_secret_or_clear_personal_data_lands(tmp_path):
     py = sys.executable
 
     def run(*args: str) -> None:
-        proc = subprocess.run([py, "-m", "ingest", *args], cwd=REPO, env=env,
+        proc = subprocess.run([py, "-m", "warehouse", *args], cwd=REPO, env=env,
                               capture_output=True, text=True)  # fmt: skip
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
-    run("demo", "--days", "2", "--calls-per-day", "200")
+    run("demo", "--days", "2", "--calls-per-day", "200", "--end-date", "2025-06-24")
     markers, values = _plant(data / "demo")
     run("extract")
     run("build")

@@ -1,4 +1,4 @@
-"""The sources file (SPEC §3): every mistake is one line naming the file, the source and
+"""The sources file (README): every mistake is one line naming the file, the source and
 what to write instead; and the documented examples mean what they look like."""
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import pytest
 from ingest.config import ConfigError, Source, load_sources
 from ingest.extract import extract_all
 from ingest.systems import SYSTEMS
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -311,3 +310,65 @@ def test_an_empty_timezone_is_an_error_not_the_systems_default(tmp_path):
     path = _write(tmp_path, _entry("chat", "ai_process_log", 'timezone = ""'))
     message = _error(path)
     assert "#1 (chat): timezone is empty" in message and "Asia/Seoul" in message
+
+
+# --------------------------------------------------------------------------- quota
+
+
+def test_text2sql_gets_the_apps_own_limits_and_others_none(tmp_path):
+    # seed 002: 1,000 tokens an hour, 10,000 a day, 100,000 a month per user
+    path = _write(tmp_path, _entry("t2s", "text2sql") + _entry("gw"))
+    t2s, gw = load_sources(path)
+    assert [t2s.quota_limit(w) for w in ("hour", "day", "month")] == [1_000, 10_000, 100_000]
+    assert [gw.quota_limit(w) for w in ("hour", "day", "month")] == [None, None, None]
+
+
+def test_a_configured_quota_replaces_the_default_entirely(tmp_path):
+    path = _write(
+        tmp_path,
+        _entry("t2s", "text2sql", "quota = { day = 5000 }")
+        + _entry("off", "text2sql", "quota = {}")
+        + _entry("gw", extra="quota = { month = 20, hour = 3 }"),
+    )
+    t2s, off, gw = load_sources(path)
+    assert [t2s.quota_limit(w) for w in ("hour", "day", "month")] == [None, 5_000, None]
+    assert off.quota == ()
+    assert [gw.quota_limit(w) for w in ("hour", "day", "month")] == [3, None, 20]
+
+
+@pytest.mark.parametrize(
+    ("quota", "expected"),
+    [
+        ("{ dya = 10 }", "unknown quota window 'dya' (did you mean 'day'?)"),
+        ("{ week = 10 }", "unknown quota window 'week' (one of hour, day, month)"),
+        ("{ day = 0 }", "quota day = 0 is not allowed: give a whole number of tokens >= 1"),
+        ("{ hour = 1.5 }", "quota hour = 1.5 is not allowed"),
+        ('{ month = "100k" }', "quota month = '100k' is not allowed"),
+        ("{ day = true }", "quota day = True is not allowed"),
+        ("1000", "quota must be a table of token limits; write quota = { hour = 1000"),
+    ],
+)
+def test_a_bad_quota_is_one_line_naming_the_source_and_the_window(tmp_path, quota, expected):
+    path = _write(tmp_path, _entry("chat") + _entry("t2s", "text2sql", f"quota = {quota}"))
+    message = _error(path)
+    assert message.startswith(f"{path}: [[source]] #2 (t2s): ")
+    assert expected in message
+
+
+def test_the_registry_carries_each_sources_limits(tmp_path):
+    from ingest.registry import ensure_registry, registry_path, write_registry
+
+    path = _write(tmp_path, _entry("t2s", "text2sql") + _entry("gw", extra="quota = { day = 7 }"))
+    write_registry(tmp_path, load_sources(path))
+    rows = pq.read_table(registry_path(tmp_path)).to_pylist()
+    got = {r["source_name"]: (r["quota_hour_tokens"], r["quota_day_tokens"],
+                              r["quota_month_tokens"]) for r in rows}  # fmt: skip
+    assert got == {"t2s": (1_000, 10_000, 100_000), "gw": (None, 7, None)}
+    # a registry written before the quota columns existed gains them, as NULL
+    old = pa.table({"source_name": ["t2s"], "source_system": ["text2sql"]})
+    pq.write_table(old, registry_path(tmp_path))
+    ensure_registry(tmp_path)
+    [row] = pq.read_table(registry_path(tmp_path)).to_pylist()
+    assert (row["source_name"], row["quota_day_tokens"], row["freshness_warn_hours"]) == (
+        "t2s", None, None,
+    )  # fmt: skip

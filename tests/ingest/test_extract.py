@@ -52,7 +52,7 @@ def _landed(data: Path, source: str, table: str) -> pa.Table:
 def test_null_leading_columns_keep_their_declared_types(tmp_path):
     # 70k rows whose response/duration/error are NULL, then typed values: the ADBC
     # driver alone would infer INT64 from the NULL batch and fail on the text.
-    rows = [(f"c{i}", "2025-06-01 00:00:00.000", "p", "gpt-4o", None, None, None, None)
+    rows: list[tuple] = [(f"c{i}", "2025-06-01 00:00:00.000", "p", "gpt-4o", None, None, None, None)
             for i in range(70_000)]  # fmt: skip
     rows.append(("cz", "2025-06-02 12:30:00.123", "p", "gpt-4o", "hi", 812, "429 Too Many", "x"))
     src = _source(_gateway_db(tmp_path / "gw.db", rows))
@@ -83,7 +83,7 @@ def test_missing_required_column_names_source_table_and_column(tmp_path):
     results = extract_all([_source(tmp_path / "gw.db"), _source(good, "ok")], tmp_path / "data")
     bad, ok = results
     assert bad.status == "failed"
-    assert "gw" in bad.error and "chat_logs" in bad.error and "response" in bad.error
+    assert bad.error and "gw" in bad.error and "chat_logs" in bad.error and "response" in bad.error
     assert ok.status == "ok" and ok.rows == 1
     # nothing of the failed source was written
     assert not (tmp_path / "data" / "landing" / "ml_gateway" / "gw").exists() or not list(
@@ -96,7 +96,7 @@ def test_missing_required_column_names_source_table_and_column(tmp_path):
 def test_missing_file_is_a_clear_error_and_never_created(tmp_path):
     missing = tmp_path / "nope.db"
     [r] = extract_all([_source(missing)], tmp_path / "data")
-    assert r.status == "failed" and "not found" in r.error and str(missing) in r.error
+    assert r.status == "failed" and r.error and "not found" in r.error and str(missing) in r.error
     assert not missing.exists()
 
 

@@ -83,7 +83,7 @@ def test_missing_folder_is_a_clear_error(tmp_path):
         '[[source]]\nname = "gw"\nsystem = "ml_gateway"\nurl = "nowhere"\n', encoding="utf-8"
     )
     [r] = extract_all(load_sources(tmp_path / "sources.toml"), tmp_path / "wh")
-    assert r.status == "failed" and "gw" in r.error and "folder not found" in r.error
+    assert r.status == "failed" and r.error and "gw" in r.error and "folder not found" in r.error
 
 
 def test_csv_with_bytes_that_are_not_utf8_lands_flagged_with_its_bytes(tmp_path):

@@ -46,7 +46,7 @@
 {%- endmacro %}
 
 {% macro default__seconds_between(start, stop) -%}
-    extract(epoch from {{ stop }} - {{ start }})
+    epoch({{ stop }} - {{ start }})
 {%- endmacro %}
 
 {% macro spark__seconds_between(start, stop) -%}

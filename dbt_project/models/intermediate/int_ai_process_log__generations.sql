@@ -43,16 +43,18 @@ logs_joined_to_sessions as (
         logs.input_tokens,
         logs.output_tokens,
         cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         cast(null as bigint) as reasoning_tokens,
         cast(null as bigint) as reported_total_tokens,
         logs.latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
 
         ---------- timestamps
         logs.created_at as started_at,
         logs.loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         logs.text_issues,
         logs.has_unparseable_json
 

@@ -1,14 +1,10 @@
 {{ config(materialized='view') }}
--- A view: only a union of the five tables below; tables above read it once.
--- Every source system's calls in one shape. Adding a system: add its
--- int_<system>__generations model to this list.
-{%- set systems = [
-    'ai_process_log', 'trip_planner', 'text2sql', 'instagram_feed', 'ml_gateway'
-] %}
-
+-- A view: only a union of the systems' int_<system>__generations models;
+-- tables above read it once. Every source system's calls in one shape. The
+-- systems are the var `systems` (dbt_project.yml).
 with
 
-{% for system in systems %}
+{% for system in var('systems') %}
     {{ system }}_generations as (
 
         select * from {{ ref('int_' ~ system ~ '__generations') }}
@@ -18,7 +14,7 @@ with
 {% endfor %}
 unioned as (
 
-    {% for system in systems %}
+    {% for system in var('systems') %}
         select * from {{ system }}_generations
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

@@ -90,9 +90,11 @@ feeds_joined_to_models as (
         -- OpenAI's usage details, only in the raw response: parts of the input
         -- (cached) and output (reasoning) counts above
         feeds.raw_cache_read_tokens as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         feeds.raw_reasoning_tokens as reasoning_tokens,
         feeds.total_tokens as reported_total_tokens,
         feeds.latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         coalesce(
             feeds.input_tokens, feeds.usage_input_tokens, feeds.raw_input_tokens
         )
@@ -110,7 +112,7 @@ feeds_joined_to_models as (
         feeds.created_at as started_at,
         feeds.loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         feeds.text_issues,
         feeds.has_unparseable_json
 

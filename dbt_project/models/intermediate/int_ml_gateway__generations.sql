@@ -35,16 +35,18 @@ calls as (
         cast(null as bigint) as input_tokens,
         cast(null as bigint) as output_tokens,
         cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         cast(null as bigint) as reasoning_tokens,
         cast(null as bigint) as reported_total_tokens,
         latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
 
         ---------- timestamps
         created_at as started_at,
         loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         text_issues,
         has_unparseable_json
 

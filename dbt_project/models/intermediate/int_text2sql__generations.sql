@@ -64,16 +64,18 @@ calls_joined_to_sessions as (
         query_analytics.input_tokens,
         query_analytics.output_tokens,
         cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         cast(null as bigint) as reasoning_tokens,
         query_analytics.total_tokens as reported_total_tokens,
         cast(null as double) as latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         query_analytics.reported_cost_usd,
 
         ---------- timestamps
         query_analytics.executed_at as started_at,
         query_analytics.loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         query_analytics.text_issues,
         query_analytics.has_unparseable_json
 

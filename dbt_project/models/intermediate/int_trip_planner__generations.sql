@@ -57,16 +57,18 @@ generations_joined as (
         generations.input_tokens,
         generations.output_tokens,
         cast(null as bigint) as cache_read_tokens,
+        cast(null as bigint) as cache_creation_tokens,
         cast(null as bigint) as reasoning_tokens,
         generations.total_tokens as reported_total_tokens,
         generations.latency_ms,
+        cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
 
         ---------- timestamps
         generations.created_at as started_at,
         generations.loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         generations.text_issues,
         generations.has_unparseable_json
 

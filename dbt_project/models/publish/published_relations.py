@@ -1,13 +1,13 @@
 """Publishes the marts to readers, after every mart is built and tested.
 
 Readers open $WAREHOUSE_DATA_DIR/warehouse.duckdb: one view per mart (and per price
-seed) over Parquet files, swapped in one rename (ingest/publish.py). dbt builds into its
+seed) over Parquet files, swapped in one rename (warehouse/publish.py). dbt builds into its
 own database, builder.duckdb, which readers never open, so an analyst's open connection
 never blocks a refresh and never sees half of one. A failing test of a mart skips this
 model (dbt build skips the children of a failed test): readers keep the last good marts.
 
 Every mart is listed below (dbt finds a model's parents in literal dbt.ref calls);
-tests/test_publish.py fails when a mart is missing here.
+tests/warehouse/test_publish.py fails when a mart is missing here.
 """
 
 import pyarrow as pa
@@ -17,7 +17,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from pathlib import Path
 
-    from ingest.publish import publish
+    from warehouse.publish import publish
 
     parents = [
         dbt.ref("generations"),
@@ -34,6 +34,11 @@ def model(dbt, session):
         dbt.ref("cost_reconciliation"),
         dbt.ref("refresh_runs"),
         dbt.ref("source_freshness"),
+        dbt.ref("quota_breaches"),
+        dbt.ref("user_token_counters"),
+        dbt.ref("generated_sql"),
+        dbt.ref("step_performance"),
+        dbt.ref("latency_sketches"),
         dbt.ref("stg_runlog__refresh_runs"),
         dbt.ref("model_prices"),
         dbt.ref("model_price_overrides"),

@@ -1,23 +1,16 @@
 -- Rows landed per source, call table and load, counted straight from the
 -- Parquet files, and how many of them are older versions of a key that a
--- newer load replaced. The independent side of marts.landing_accounting.
-{%- set call_tables = [
-    ('ai_process_log', 'ai_process_log', 'id'),
-    ('trip_planner', 'generations', 'id'),
-    ('text2sql', 'query_analytics', 'id'),
-    ('instagram_feed', 'instagram_feeds', 'instagram_feed_id'),
-    ('ml_gateway', 'chat_logs', 'id'),
-] %}
-
+-- newer load replaced, for the call table of every system (var `systems`).
+-- The independent side of marts.landing_accounting.
 with
 
-{% for system, table, key in call_tables %}
+{% for system, facts in var('systems').items() %}
     {{ system }}_loads as (
 
         select
             _source_name as source_name,
             '{{ system }}' as source_system,
-            '{{ table }}' as source_table,
+            '{{ facts.call_table }}' as source_table,
             _loaded_at as loaded_at,
             count(*) as landed_rows,
             count(*) filter (
@@ -29,9 +22,9 @@ with
                 _load_id,
                 _loaded_at,
                 max(_load_id) over (
-                    partition by _source_name, {{ key }}
+                    partition by _source_name, {{ facts.call_key }}
                 ) as newest_load_id
-            from {{ source(system, table) }}
+            from {{ source(system, facts.call_table) }}
         ) as versions
         group by _source_name, _loaded_at
 
@@ -40,7 +33,7 @@ with
 {% endfor %}
 unioned as (
 
-    {% for system, _table, _key in call_tables %}
+    {% for system in var('systems') %}
         select * from {{ system }}_loads
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

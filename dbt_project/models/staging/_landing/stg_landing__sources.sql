@@ -23,6 +23,9 @@ renamed as (
         ---------- numerics
         freshness_warn_hours,
         freshness_error_hours,
+        quota_hour_tokens,
+        quota_day_tokens,
+        quota_month_tokens,
 
         ---------- timestamps
         configured_at

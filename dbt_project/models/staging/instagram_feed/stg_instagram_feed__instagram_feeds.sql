@@ -50,7 +50,7 @@ renamed as (
         _load_id as load_id,
         _key_rank as duplicate_rank,
 
-        ---------- bad input kept or set aside (ingest/landing.py ROW_FIELDS)
+        ---------- bad input kept or set aside (ingest/cast.py ROW_FIELDS)
         _unreadable as unreadable_values,
         _text_issues as text_issues,
         {{ has_unparseable_json(['gpt_response_raw', 'token_usage']) }}
@@ -62,7 +62,8 @@ renamed as (
 
 checked as (
 
-    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
+    -- a row whose counted facts cannot be true or placed is set aside
+    -- (docs/warehouse.md, "Bad input")
     -- (quarantined_rows), everything else is kept
     select
         *,

@@ -1,9 +1,9 @@
--- The run-log files as ingest/nightly.py writes them. Before the first nightly
--- refresh there is no file at all (`make build` alone), so the model then
--- reads nothing, typed, instead of failing on an empty glob. A view (staging
--- models are tables otherwise): marts.refresh_runs must list the refresh that
--- is running, whose file is written after its dbt build (before its reports,
--- and again at its end).
+-- The run-log files as warehouse/nightly.py writes them. Before the first
+-- nightly refresh there is no file at all (`make build` alone), so the model
+-- then reads nothing, typed, instead of failing on an empty glob. A view
+-- (staging models are tables otherwise): marts.refresh_runs must list the
+-- refresh that is running, whose file is written after its dbt build (before
+-- its reports, and again at its end).
 {{ config(materialized='view') }}
 {%- set runlog_glob = env_var('WAREHOUSE_DATA_DIR', '../data')
     ~ '/runlog/*.parquet' %}

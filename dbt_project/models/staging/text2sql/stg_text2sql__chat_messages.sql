@@ -21,6 +21,7 @@ renamed as (
         ---------- strings
         message_type,
         content,
+        sql_query,
         error_message,
 
         ---------- numerics
@@ -29,7 +30,10 @@ renamed as (
         ---------- timestamps
         {{ to_utc(adapter.quote('timestamp')) }} as sent_at,
         _loaded_at as loaded_at,
-        _load_id as load_id
+        _load_id as load_id,
+
+        ---------- the generated SQL read with sqlglot (ingest/sql_facts.py)
+        {{ sql_facts() }}
 
     from source
 

@@ -45,10 +45,13 @@ renamed as (
         _load_id as load_id,
         _key_rank as duplicate_rank,
 
-        ---------- bad input kept or set aside (ingest/landing.py ROW_FIELDS)
+        ---------- bad input kept or set aside (ingest/cast.py ROW_FIELDS)
         _unreadable as unreadable_values,
         _text_issues as text_issues,
-        {{ has_unparseable_json([]) }} as has_unparseable_json
+        {{ has_unparseable_json([]) }} as has_unparseable_json,
+
+        ---------- the generated SQL read with sqlglot (ingest/sql_facts.py)
+        {{ sql_facts() }}
 
     from source
 
@@ -56,7 +59,8 @@ renamed as (
 
 checked as (
 
-    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
+    -- a row whose counted facts cannot be true or placed is set aside
+    -- (docs/warehouse.md, "Bad input")
     -- (quarantined_rows), everything else is kept
     select
         *,

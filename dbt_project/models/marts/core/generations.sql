@@ -1,0 +1,128 @@
+-- Incremental (docs/nightly.md): a nightly build deletes and re-inserts the
+-- days that new or changed rows touch (macro nightly_days);
+-- --full-refresh rebuilds every day, with the same rows.
+-- depends_on: {{ ref('stg_landing__call_loads') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='started_on',
+        on_schema_change='fail',
+        pre_hook="{{ drop_days_without_upstream(
+            ref('int_generations_priced'), 'started_date', 'started_on',
+            landed_call_sources()
+        ) }}",
+    )
+}}
+
+with
+
+priced as (
+
+    select * from {{ ref('int_generations_priced') }}
+    {% if is_incremental() and execute %}
+        {%- set days = literal_nightly_days(
+            ref('int_generations_priced'), 'generation_id',
+            landed_call_sources()
+        ) %}
+        {%- if days is none %}
+            -- new price data: every day again (no frozen costs)
+        {%- elif days %}
+            where
+                started_at >= {{ timestamptz_literal(days[0] ~ ' 00:00:00+00') }}
+                and started_at < {{ timestamptz_literal(days[-1] ~ ' 00:00:00+00') }}
+                + interval 1 day
+                and started_date in (
+                    {%- for d in days %}
+                        date '{{ d }}'{{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+        {%- else %}
+            where false
+        {%- endif %}
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        ----------  ids
+        generation_id,
+        source_system,
+        source_name,
+        source_table,
+        source_key,
+        tenant_id,
+        user_id,
+        session_id,
+
+        ---------- strings
+        operation,
+        provider,
+        model,
+        model_raw,
+        status,
+        error_message,
+        -- why it failed (docs/errors.md); NULL for a call that did not fail
+        {{ classify_error('status', 'error_message') }} as error_class,
+        cost_status,
+        price_source,
+        {{ price_fingerprint() }} as price_fingerprint,
+        token_source,
+        text_issues,
+
+        ---------- numerics
+        input_tokens,
+        output_tokens,
+        cache_read_tokens,
+        cache_creation_tokens,
+        reasoning_tokens,
+        case
+            when input_tokens is not null or output_tokens is not null
+                then coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
+        end as total_tokens,
+        reported_total_tokens,
+        latency_ms,
+        time_to_first_token_ms,
+        case
+            when
+                output_tokens is not null
+                and latency_ms - coalesce(time_to_first_token_ms, 0) > 0
+                then
+                    output_tokens * 1000.0
+                    / (latency_ms - coalesce(time_to_first_token_ms, 0))
+        end as output_tokens_per_second,
+        cost_usd,
+        cast(reported_cost_usd as decimal(38, 12)) as reported_cost_usd,
+
+        ---------- booleans
+        is_known_model,
+        is_local_model,
+        -- bad input kept, repaired and flagged (docs/bad_input.md)
+        coalesce(
+            reported_total_tokens
+            <> coalesce(input_tokens, 0) + coalesce(output_tokens, 0),
+            false
+        ) as has_total_tokens_mismatch,
+        has_unparseable_json,
+        coalesce(text_issues like '%:mojibake%', false) as has_repaired_text,
+        coalesce(text_issues like '%:invalid_utf8%', false) as has_invalid_utf8,
+        model is null as has_no_model,
+
+        ---------- dates
+        started_date as started_on,
+
+        ---------- timestamps
+        started_at,
+        loaded_at
+
+    from priced
+
+)
+
+-- stored day by day: a refresh deletes and re-inserts whole days, and DuckDB's
+-- commit rewrites every row group that lost rows, so a day's rows kept together
+-- make that a few row groups instead of the whole table
+select * from final
+order by started_on

@@ -1,0 +1,96 @@
+"""The source systems are declared twice, once per language: in Python
+(`ingest.systems.SYSTEMS`, one module each) and in dbt (the var `systems` in
+dbt_project.yml, which every SQL list of systems loops over). These tests fail when the
+two disagree, or when a system lacks its staging folder or intermediate model, so that
+adding a system cannot half-work (README, "Adding a source system")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml  # type: ignore[import-untyped]
+
+from ingest.systems import SYSTEMS
+
+REPO = Path(__file__).resolve().parents[1]
+DBT = REPO / "dbt_project"
+STAGING = DBT / "models" / "staging"
+# staging folders of the warehouse's own files, not of a source system
+OWN_FOLDERS = {"_landing", "runlog"}
+
+
+def _declared() -> dict[str, dict]:
+    project = yaml.safe_load((DBT / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project["vars"]["systems"]
+
+
+def _sources(system: str) -> dict[str, dict]:
+    """The tables of the dbt source `system`, from its staging folder's sources file."""
+    doc = yaml.safe_load((STAGING / system / f"_{system}__sources.yml").read_text(encoding="utf-8"))
+    (source,) = [s for s in doc["sources"] if s["name"] == system]
+    return {t["name"]: t for t in source["tables"]}
+
+
+def _models(folder: Path) -> set[str]:
+    return {p.stem for p in folder.glob("*.sql")} | {p.stem for p in folder.glob("*.py")}
+
+
+def test_dbt_declares_the_python_systems():
+    assert sorted(_declared()) == sorted(SYSTEMS)
+
+
+def test_a_staging_folder_per_system_and_no_other():
+    folders = {p.name for p in STAGING.iterdir() if p.is_dir()} - OWN_FOLDERS
+    assert folders == set(SYSTEMS)
+
+
+def test_an_intermediate_model_per_system_and_no_other():
+    per_system = {
+        m for m in _models(DBT / "models" / "intermediate") if m.endswith("__generations")
+    }
+    assert per_system == {f"int_{s}__generations" for s in SYSTEMS}
+
+
+@pytest.mark.parametrize("name", sorted(SYSTEMS))
+def test_the_call_table_and_key_are_the_python_ones(name):
+    facts, system = _declared()[name], SYSTEMS[name]
+    assert facts["call_table"] == system.call_table
+    assert (facts["call_key"],) == system.table(system.call_table).key
+
+
+@pytest.mark.parametrize("name", sorted(SYSTEMS))
+def test_the_models_named_exist_in_the_systems_staging_folder(name):
+    facts = _declared()[name]
+    folder_models = _models(STAGING / name)
+    assert facts["call_model"] in folder_models
+    if facts.get("users_model"):
+        assert facts["users_model"] in folder_models
+    assert set(facts) <= {
+        "call_table",
+        "call_key",
+        "call_model",
+        "call_model_key",
+        "users_model",
+        "registered_at",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(SYSTEMS))
+def test_the_call_model_key_is_a_documented_column_of_the_call_model(name):
+    facts = _declared()[name]
+    doc = yaml.safe_load((STAGING / name / f"_{name}__models.yml").read_text(encoding="utf-8"))
+    (model,) = [m for m in doc["models"] if m["name"] == facts["call_model"]]
+    assert facts["call_model_key"] in {c["name"] for c in model["columns"]}
+
+
+@pytest.mark.parametrize("name", sorted(SYSTEMS))
+def test_dbt_sources_are_tables_the_system_lands(name):
+    tables = _sources(name)
+    system = SYSTEMS[name]
+    assert system.call_table in tables
+    landed = {t.name: t for t in system.tables}
+    assert set(tables) <= set(landed)
+    for table_name, table in tables.items():
+        columns = {c["name"] for c in table.get("columns", [])}
+        assert columns <= {c.landed_name for c in landed[table_name].columns}, table_name

@@ -1,0 +1,157 @@
+"""The nightly refresh end to end: incremental marts equal a full rebuild, a second
+refresh with nothing new changes nothing, a late row corrects its day, and two refreshes
+started together run once."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from tests.support.cli import REPO
+from warehouse import dbt_runner
+from warehouse.nightly import EXIT_LOCKED
+
+MARTS = ("generations", "daily_usage", "model_costs", "latency_percentiles", "model_latency_daily")
+CALLS = 100
+
+
+def _demo(src: Path, days: int, end_date: str) -> pl.DataFrame:
+    """Same seed and start day: the first days are the same calls (checked below)."""
+    subprocess.run(
+        [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day",
+         str(CALLS), "--end-date", end_date, "--out", str(src)],
+        cwd=REPO, check=True, capture_output=True,
+    )  # fmt: skip
+    return pl.read_parquet(src / "truth" / "generations.parquet")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        WAREHOUSE_DATA_DIR=str(tmp_path / "wh"),
+        WAREHOUSE_SOURCES=str(tmp_path / "src" / "sources.toml"),
+        NIGHTLY_ARGS="--no-notebooks",
+    )
+
+
+def _nightly(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        ["make", "--no-print-directory", "nightly"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _run(env: dict[str, str]) -> None:
+    proc = _nightly(env)
+    out, _ = proc.communicate()
+    assert proc.returncode == 0, out[-4000:]
+
+
+def _marts(data_dir: Path) -> dict[str, pl.DataFrame]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return {m: con.sql(f"select * from marts.{m} order by all").pl() for m in MARTS}
+
+
+def _full_rebuild(data_dir: Path) -> dict[str, pl.DataFrame]:
+    # published_relations: the readers' database shows the rebuilt marts
+    assert dbt_runner.run(
+        data_dir, "run", "--full-refresh", "--select", *MARTS, "published_relations"
+    ).ok
+    return _marts(data_dir)
+
+
+def _assert_same(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
+    for m in MARTS:
+        assert a[m].height > 0, m
+        assert_frame_equal(a[m], b[m], check_exact=True), m
+
+
+def _late_ai_process_log_row(db: Path, day: str) -> tuple[int, int]:
+    """Insert a copy of a call of `day` (UTC) with a new id and 777777 input tokens;
+    return (its token_input, the row count of that day and model before)."""
+    con = sqlite3.connect(db)
+    with con:
+        # created_at is Asia/Seoul (UTC+9): 10:00 to 23:00 there is the same UTC day
+        row = con.execute(
+            "select session_id, node_name, model, token_output, latency_ms, created_at "
+            "from ai_process_log where model is not null "
+            "and created_at between ? and ? order by id limit 1",
+            (f"{day} 10:00", f"{day} 23:00"),
+        ).fetchone()
+        assert row is not None
+        new_id = con.execute("select max(id) + 1 from ai_process_log").fetchone()[0]
+        con.execute(
+            "insert into ai_process_log (id, session_id, node_name, model, token_input, "
+            "token_output, latency_ms, created_at) values (?, ?, ?, ?, 777777, ?, ?, ?)",
+            (new_id, *row),
+        )
+    con.close()
+    return 777777, new_id
+
+
+def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
+    env = _env(tmp_path)
+    data_dir, src = tmp_path / "wh", tmp_path / "src"
+    truth30 = _demo(src, 30, "2025-06-23")  # 30 days of history
+    _run(env)  # first refresh: everything is new
+
+    # day 31 arrives at the source (regenerated: the first 30 days are unchanged)
+    truth31 = _demo(src, 31, "2025-06-24")
+    old_days = truth31.filter(pl.col("started_at").dt.date() < pl.date(2025, 6, 24))
+    assert_frame_equal(old_days.sort(pl.all()), truth30.sort(pl.all()))
+    # two refreshes started together: one runs, the other exits with the lock message
+    first, second = _nightly(env), _nightly(env)
+    outs = [p.communicate()[0] for p in (first, second)]
+    codes = sorted(p.returncode for p in (first, second))
+    assert codes == [0, 2], outs  # make's own exit status for a failed recipe
+    refused = outs[[first.returncode, second.returncode].index(2)]
+    assert "another nightly refresh" in refused and f"Error {EXIT_LOCKED}" in refused
+    assert "== nightly: extract" not in refused  # it did nothing
+
+    nightly = _marts(data_dir)
+    assert nightly["generations"].height == truth31.height
+    assert nightly["daily_usage"]["requests"].sum() == truth31.height
+    full = _full_rebuild(data_dir)
+    _assert_same(nightly, full)
+
+    # nothing new: nothing lands and no mart changes
+    _run(env)
+    _assert_same(_marts(data_dir), full)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        runs = con.execute(
+            "select refresh_id, rows_landed, status from marts.refresh_runs "
+            "where scope = 'refresh' order by refresh_id"
+        ).fetchall()
+        per_source = con.execute(
+            "select count(*) from marts.refresh_runs where scope = 'source' "
+            "and refresh_id = (select max(refresh_id) from marts.refresh_runs)"
+        ).fetchall()
+    assert [(r[1] > 0, r[2]) for r in runs] == [(True, "ok"), (True, "ok"), (False, "ok")]
+    assert per_source == [(6,)]  # the six demo sources
+
+    # a late call dated day 29 (2025-06-22): that day is corrected
+    tokens, _ = _late_ai_process_log_row(src / "ai_process_log.db", "2025-06-22")
+    before = full["daily_usage"].filter(
+        (pl.col("usage_date") == pl.date(2025, 6, 22))
+        & (pl.col("source_system") == "ai_process_log")
+    )
+    _run(env)
+    after_nightly = _marts(data_dir)
+    after = after_nightly["daily_usage"].filter(
+        (pl.col("usage_date") == pl.date(2025, 6, 22))
+        & (pl.col("source_system") == "ai_process_log")
+    )
+    assert after["requests"].sum() == before["requests"].sum() + 1
+    assert after["input_tokens"].sum() == before["input_tokens"].sum() + tokens
+    _assert_same(after_nightly, _full_rebuild(data_dir))
+    # the other days are untouched
+    for m, day in (("daily_usage", "usage_date"), ("generations", "started_on")):
+        keep = pl.col(day) != pl.date(2025, 6, 22)
+        assert_frame_equal(after_nightly[m].filter(keep), full[m].filter(keep))

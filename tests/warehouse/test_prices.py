@@ -1,0 +1,148 @@
+"""warehouse/pricing.py: the price seed is the pinned library's data, and raw model strings
+resolve like the library resolves them. Expected prices are OpenAI's and Anthropic's
+published list prices, typed here by hand."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.metadata
+import itertools
+import re
+from decimal import Decimal
+
+import pytest
+from genai_prices import Usage, calc_price
+
+from tests.support.cli import REPO
+from warehouse.pricing import (
+    PRICE_COLUMNS,
+    export_prices,
+    library_version,
+    price_rows,
+    resolve_model,
+)
+
+SEED = REPO / "dbt_project" / "seeds" / "model_prices.csv"
+OVERRIDES = REPO / "dbt_project" / "seeds" / "model_price_overrides.csv"
+
+
+def _seed() -> list[dict[str, str]]:
+    with open(SEED, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _rows(provider: str, model: str) -> list[dict[str, str]]:
+    return sorted(
+        (r for r in _seed() if r["provider"] == provider and r["model"] == model),
+        key=lambda r: r["valid_from"],
+    )
+
+
+def test_library_version_is_the_pinned_one():
+    pin = re.search(r'"genai-prices==([^"]+)"', (REPO / "pyproject.toml").read_text())
+    assert pin, "genai-prices must be pinned exactly in pyproject.toml"
+    assert importlib.metadata.version("genai-prices") == pin.group(1)
+    assert f"genai-prices=={pin.group(1)}" in (REPO / "requirements.lock").read_text()
+    assert library_version() == f"genai-prices {pin.group(1)}"
+
+
+def test_seed_is_a_fresh_export_of_the_pinned_library(tmp_path):
+    """A library bump without `make prices` (or a hand edit of the seed) fails here."""
+    out = tmp_path / "model_prices.csv"
+    n = export_prices(out)
+    assert out.read_bytes() == SEED.read_bytes()
+    assert n == len(_seed()) > 500
+    assert not (tmp_path / "model_prices.csv.tmp").exists()
+    assert list(_seed()[0]) == PRICE_COLUMNS
+    assert {r["price_source"] for r in _seed()} == {library_version()}
+
+
+def test_seed_rows_are_unique_ranges():
+    rows = price_rows()
+    keys = [(r["provider"], r["model"], r["valid_from"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    by_model: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for r in rows:
+        by_model.setdefault((r["provider"], r["model"]), []).append(r)
+    for periods in by_model.values():
+        periods.sort(key=lambda r: r["valid_from"])
+        # each range ends where the next begins; only the last is open
+        for a, b in itertools.pairwise(periods):
+            assert a["valid_to"] == b["valid_from"]
+        assert periods[-1]["valid_to"] == ""
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "input_1m", "output_1m", "cache_read_1m"),
+    [
+        # OpenAI list: gpt-4o-mini $0.15 / $0.60 per 1M, cached input $0.075
+        ("openai", "gpt-4o-mini", "0.15", "0.6", "0.075"),
+        # gpt-4o $2.50 / $10, cached $1.25
+        ("openai", "gpt-4o", "2.5", "10", "1.25"),
+        # gpt-3.5-turbo (0125) $0.50 / $1.50 per 1M
+        ("openai", "gpt-3.5-turbo", "0.5", "1.5", ""),
+        # Anthropic list: Claude 3.5 Sonnet $3 / $15, cache read $0.30
+        ("anthropic", "claude-3-5-sonnet", "3", "15", "0.3"),
+    ],
+)
+def test_seed_holds_published_list_prices(provider, model, input_1m, output_1m, cache_read_1m):
+    (row,) = _rows(provider, model)
+    assert (row["input_per_1m"], row["output_per_1m"]) == (input_1m, output_1m)
+    assert row["cache_read_per_1m"] == cache_read_1m
+    assert (row["valid_from"], row["valid_to"]) == ("2000-01-01", "")
+
+
+def test_o3_price_cut_is_a_validity_range():
+    """OpenAI cut o3 from $10/$40 to $2/$8 per 1M on 2025-06-10."""
+    before, after = _rows("openai", "o3")
+    assert (before["input_per_1m"], before["output_per_1m"]) == ("10", "40")
+    assert (after["input_per_1m"], after["output_per_1m"]) == ("2", "8")
+    assert before["valid_to"] == after["valid_from"] == "2025-06-10"
+    # and the library itself prices each side so: 1,000 in + 1,000 out
+    usage = Usage(input_tokens=1000, output_tokens=1000)
+    for day, want in [(dt.date(2025, 6, 9), "0.05"), (dt.date(2025, 6, 10), "0.01")]:
+        ts = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        got = calc_price(usage, "o3", provider_id="openai", genai_request_timestamp=ts)
+        assert got.total_price == Decimal(want)
+
+
+@pytest.mark.parametrize(
+    ("provider_raw", "model_raw", "expected"),
+    [
+        (None, "gpt-4o-mini-2024-07-18", ("openai", "gpt-4o-mini")),
+        (None, "GPT-4o-mini", ("openai", "gpt-4o-mini")),
+        (None, "gpt-4o-mini", ("openai", "gpt-4o-mini")),
+        (None, "openai/gpt-4o", ("openai", "gpt-4o")),
+        (None, "  gpt-4o ", ("openai", "gpt-4o")),
+        (None, "claude-3-5-sonnet-20241022", ("anthropic", "claude-3-5-sonnet")),
+        (None, "o4-mini-2025-04-16", ("openai", "o4-mini")),
+        ("OpenAI", "gpt-3.5-turbo", ("openai", "gpt-3.5-turbo")),
+        # fine-tunes have their own price in the library, under the provider
+        ("openai", "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd", ("openai", "ft:gpt-4o-mini")),
+        # local and unknown models: the provider hint stays, no canonical model
+        ("ollama", "llama3.2", ("ollama", None)),
+        (None, "llama3.2", (None, None)),
+        ("naver", "HCX-003", ("naver", None)),
+        (None, "acme-llm-7b", (None, None)),
+        (None, None, (None, None)),
+        ("openai", None, ("openai", None)),
+    ],
+)
+def test_resolve_model(provider_raw, model_raw, expected):
+    assert resolve_model(provider_raw, model_raw) == expected
+
+
+def test_overrides_file_is_well_formed():
+    with open(OVERRIDES, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [
+        "provider", "model", "valid_from", "valid_to", "input_per_1m", "output_per_1m",
+        "cache_read_per_1m", "is_local", "note",
+    ]  # fmt: skip
+    ollama = [r for r in rows if r["provider"] == "ollama"]
+    assert ollama and ollama[0]["model"] == "*" and ollama[0]["is_local"] == "true"
+    assert Decimal(ollama[0]["input_per_1m"]) == Decimal(ollama[0]["output_per_1m"]) == 0
+    for r in rows:
+        dt.date.fromisoformat(r["valid_from"])
+        assert r["valid_to"] == "" or r["valid_to"] > r["valid_from"]
