@@ -50,7 +50,7 @@
 {%- endmacro %}
 
 {% macro spark__seconds_between(start, stop) -%}
-    (unix_micros({{ stop }}) - unix_micros({{ start }})) / 1000000.0
+    cast(unix_micros({{ stop }}) - unix_micros({{ start }}) as double) / 1000000.0
 {%- endmacro %}
 
 
@@ -94,4 +94,35 @@
 
 {% macro spark__ordered_string_agg(expr, separator, order_by) -%}
     string_agg({{ expr }}, {{ separator }}) within group (order by {{ order_by }})
+{%- endmacro %}
+
+
+{#- Milliseconds from one instant to another, a double to the microsecond
+    (negative when `stop` is before `start`). -#}
+{% macro millis_between(start, stop) -%}
+    {{ return(adapter.dispatch('millis_between', 'llm_usage_warehouse')(start, stop)) }}
+{%- endmacro %}
+
+{% macro default__millis_between(start, stop) -%}
+    (epoch_us({{ stop }}) - epoch_us({{ start }})) / 1000.0
+{%- endmacro %}
+
+{% macro spark__millis_between(start, stop) -%}
+    cast(unix_micros({{ stop }}) - unix_micros({{ start }}) as double) / 1000.0
+{%- endmacro %}
+
+
+{#- Whether a text matches a regular expression, ignoring case. `pattern`: the
+    expression's text, without quotes or backslashes (Spark's string literals
+    would read a backslash as an escape). -#}
+{% macro regexp_matches_ci(column, pattern) -%}
+    {{ return(adapter.dispatch('regexp_matches_ci', 'llm_usage_warehouse')(column, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regexp_matches_ci(column, pattern) -%}
+    regexp_matches({{ column }}, '{{ pattern }}', 'i')
+{%- endmacro %}
+
+{% macro spark__regexp_matches_ci(column, pattern) -%}
+    regexp_like({{ column }}, '(?i){{ pattern }}')
 {%- endmacro %}
