@@ -27,6 +27,9 @@ DEMO_DAYS ?= 30
 DEMO_CALLS_PER_DAY ?= 500
 BENCH_CALLS ?= 1e6
 BENCH_SLOPE_CALLS_PER_DAY ?= 20000
+# bench.spark (docs/spark.md): DuckDB and Spark builds of one landing zone, and a nightly
+# on Spark; at BENCH_CALLS when WAREHOUSE_ENGINE=spark, else a smaller history
+BENCH_SPARK_CALLS ?= $(if $(filter spark,$(WAREHOUSE_ENGINE)),$(BENCH_CALLS),1e5)
 
 .PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean bench nightly
 
@@ -90,9 +93,10 @@ test: $(STAMP) ## Run every test
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP) ## Benchmarks at BENCH_CALLS calls (1e6; 1e7, 1e8): figures and ratios, docs/bench.md
-	$(PY) -m bench.scale --calls $(BENCH_CALLS)
-	$(PY) -m bench.nightly --slope --calls-per-day $(BENCH_SLOPE_CALLS_PER_DAY)
+	WAREHOUSE_ENGINE= $(PY) -m bench.scale --calls $(BENCH_CALLS)
+	WAREHOUSE_ENGINE= $(PY) -m bench.nightly --slope --calls-per-day $(BENCH_SLOPE_CALLS_PER_DAY)
 	$(PY) -m bench.pg_ingest
+	$(PY) -m bench.spark --calls $(BENCH_SPARK_CALLS)
 
 lint: $(STAMP) ## Check only: ruff, ruff format --check, mypy, sqlfluff lint (as tests/test_lint.py)
 	$(VENV)/bin/ruff check .
