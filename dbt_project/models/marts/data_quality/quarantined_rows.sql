@@ -10,7 +10,9 @@ with
             source_name,
             '{{ system }}' as source_system,
             '{{ facts.call_table }}' as source_table,
-            cast({{ facts.call_model_key }} as {{ string_type() }}) as source_row_key,
+            cast(
+                {{ facts.call_model_key }} as {{ string_type() }}
+            ) as source_row_key,
             duplicate_rank,
             quarantine_rule as rule,
             offending_value,
