@@ -203,6 +203,7 @@ def main() -> None:
             "duckdb build, +1 day", ["-m", "warehouse", "build"], env, logs / "duckdb2.log"
         )
         ok = _report("Spark nightly against DuckDB", *compare_marts(wh)) and ok
+    # peak RSS: the largest waited-for process (dbt's); Spark's JVM is not counted
     print(f"{'step':<24}{'seconds':>10}{'peak RSS GiB':>14}")
     for name, step in steps.items():
         print(f"{name:<24}{step.seconds:>10.1f}{step.max_rss_bytes / 1024**3:>14.2f}")
