@@ -83,7 +83,7 @@ nightly: $(STAMP) ## Locked incremental refresh + run log (NIGHTLY_ARGS="--wait 
 notebooks: $(STAMP) ## Write the notebook reports under $WAREHOUSE_DATA_DIR/reports
 	$(PY) -m warehouse notebooks
 
-prices: $(STAMP) ## Refresh dbt_project/seeds/model_prices.csv from the pinned genai-prices
+prices: $(STAMP) ## Refresh the price seeds (model_prices.csv, model_price_tiers.csv) from the pinned genai-prices
 	$(PY) -m warehouse prices
 
 docs: $(STAMP) ## dbt docs generate

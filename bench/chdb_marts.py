@@ -15,11 +15,14 @@ documented rules, not by reading our SQL's output:
 - naive source timestamps read in the row's `_source_timezone` (`to_utc`), days are UTC;
 - status, user, session and tenant as the intermediate models define them;
 - cost at the list price in force on the call's UTC date: overrides for the model, then for
-  the provider (`*`), then the price library's seed; cached input tokens at the cache-read
-  price; local models 0; no price or no tokens: NULL.
+  the provider (`*`), then the price library's seed; a list price's long-context tier when
+  the call's input tokens are over its threshold (all tokens at the tier's prices); cached
+  input tokens at the cache-read price, tokens written to the cache at the cache-write price
+  (the input price when there is none); local models 0; no price or no tokens: NULL.
 
 Two shortcuts, both inputs rather than logic under test: prices are read from the dbt seeds
-(`dbt_project/seeds/model_prices.csv`, `model_price_overrides.csv`), and raw model strings are
+(`dbt_project/seeds/model_prices.csv`, `model_price_tiers.csv`, `model_price_overrides.csv`),
+and raw model strings are
 mapped to the canonical provider and model, and the library entry whose list price applies
 (`matched_model`), with the mapping the warehouse holds (`intermediate.int_models_resolved`,
 genai-prices' own matching, passed in as a Parquet file).
@@ -174,7 +177,8 @@ def _calls_sql(land: _Landing) -> str:
             {null_s} as provider_raw, {_blank_as_null("l.model")} as model_raw,
             'success' as status,
             l.token_input as input_tokens, l.token_output as output_tokens,
-            {null_i} as cache_read_tokens, toFloat64(l.latency_ms) as latency_ms, l.started_at
+            {null_i} as cache_read_tokens, {null_i} as cache_creation_tokens,
+            toFloat64(l.latency_ms) as latency_ms, l.started_at
         from ({land.newest_clean("ai_process_log")}) as l
         left join ({
             land.latest("ai_process_log", "chat_session", "session_id", "session_id, user_id")
@@ -186,7 +190,7 @@ def _calls_sql(land: _Landing) -> str:
             concat(g._source_name, ':', toString(w.user_id)),
             g.model_provider, {_blank_as_null("g.model_name")},
             if(g.output is null and n.status = 'failed', 'error', 'success'),
-            g.prompt_tokens, g.completion_tokens, {null_i}, toFloat64(g.latency_ms),
+            g.prompt_tokens, g.completion_tokens, {null_i}, {null_i}, toFloat64(g.latency_ms),
             g.started_at
         from ({land.newest_clean("trip_planner")}) as g
         left join ({land.latest("trip_planner", "nodes", "id", "id, status")}) as n
@@ -197,7 +201,7 @@ def _calls_sql(land: _Landing) -> str:
         f"""
         select 'text2sql', _source_name, {null_s}, concat(_source_name, ':', user_id),
             {null_s}, {_blank_as_null("llm_model")}, if(success, 'success', 'error'),
-            prompt_tokens, completion_tokens, {null_i}, {null_f}, started_at
+            prompt_tokens, completion_tokens, {null_i}, {null_i}, {null_f}, started_at
         from ({land.newest_clean("text2sql")})
         """,
         f"""
@@ -209,7 +213,7 @@ def _calls_sql(land: _Landing) -> str:
                      {_json_bigint("f.token_usage", "completion_tokens")},
                      {_json_bigint("f.gpt_response_raw", "usage", "completion_tokens")}),
             {_json_bigint("f.gpt_response_raw", "usage", "prompt_tokens_details", "cached_tokens")},
-            toFloat64(f.latency_ms), f.started_at
+            {null_i}, toFloat64(f.latency_ms), f.started_at
         from ({land.newest_clean("instagram_feed")}) as f
         left join ({
             land.latest(
@@ -220,7 +224,7 @@ def _calls_sql(land: _Landing) -> str:
         """,
         f"""
         select 'ml_gateway', _source_name, {null_s}, {null_s}, {null_s}, {_blank_as_null("model")},
-            if(error is null, 'success', 'error'), {null_i}, {null_i}, {null_i},
+            if(error is null, 'success', 'error'), {null_i}, {null_i}, {null_i}, {null_i},
             toFloat64(duration), started_at
         from ({land.newest_clean("ml_gateway")})
         """,
@@ -229,7 +233,7 @@ def _calls_sql(land: _Landing) -> str:
             {_blank_as_null("provider")},
             coalesce({_blank_as_null("response_model")}, {_blank_as_null("request_model")}),
             if(status_code = 'STATUS_CODE_ERROR' or error_type is not null, 'error', 'success'),
-            input_tokens, output_tokens, cache_read_input_tokens,
+            input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens,
             {_SPAN_US} / 1000.0, started_at
         from ({land.newest_clean("otel_genai")})
         """,
@@ -239,7 +243,9 @@ def _calls_sql(land: _Landing) -> str:
 
 def _prices_sql() -> str:
     """The price of every (provider, model, matched model, day) that has calls: overrides
-    key on the canonical model, list prices on the library entry it matched."""
+    key on the canonical model, list prices on the library entry it matched; a list price
+    carries its long-context tiers as an array of (threshold, input, output, cache read,
+    cache write), sorted by threshold."""
     dec = "Nullable(Decimal(38, 6))"
     lists = (
         f"file({_lit(str(SEEDS / 'model_prices.csv'))}, CSVWithNames, "
@@ -254,12 +260,30 @@ def _prices_sql() -> str:
         "input_per_1m Nullable(String), output_per_1m Nullable(String), "
         "cache_read_per_1m Nullable(String), is_local Nullable(String), note String')"
     )
+    tiers = (
+        f"file({_lit(str(SEEDS / 'model_price_tiers.csv'))}, CSVWithNames, "
+        "'provider String, model String, valid_from Date, input_tokens_over Int64, "
+        "input_per_1m Nullable(String), output_per_1m Nullable(String), "
+        "cache_read_per_1m Nullable(String), cache_write_per_1m Nullable(String), "
+        "price_source String')"
+    )
     valid = "d.started_date >= p.valid_from and (p.valid_to is null or d.started_date < p.valid_to)"
     cols = (
         f"CAST(p.input_per_1m, '{dec}') as input_per_1m, "
         f"CAST(p.output_per_1m, '{dec}') as output_per_1m, "
         f"CAST(p.cache_read_per_1m, '{dec}') as cache_read_per_1m"
     )
+    # overrides have no cache-write price and no tiers
+    no_list = (
+        f"CAST(NULL, '{dec}') as cache_write_per_1m, CAST(NULL, 'Nullable(Date)') as list_from"
+    )
+    tier = ", ".join(
+        f"CAST(t.{c}, '{dec}')"
+        for c in ("input_per_1m", "output_per_1m", "cache_read_per_1m", "cache_write_per_1m")
+    )
+    # argMin over one tuple: argMin of a single Nullable column would skip its NULLs
+    picked = "argMin((input_per_1m, output_per_1m, cache_read_per_1m, cache_write_per_1m, "
+    picked += "is_local, list_from), priority)"
     return f"""
         with days as (
             select distinct provider, model, matched_model, started_date from calls
@@ -267,28 +291,41 @@ def _prices_sql() -> str:
         ),
         candidates as (
             select d.provider, d.model, d.matched_model, d.started_date, 1 as priority, {cols},
-                lower(p.is_local) = 'true' as is_local
+                {no_list}, lower(p.is_local) = 'true' as is_local
             from days as d inner join {overrides} as p
                 on d.provider = p.provider and d.model = p.model
             where {valid}
             union all
             select d.provider, d.model, d.matched_model, d.started_date, 2, {cols},
-                lower(p.is_local) = 'true'
+                {no_list}, lower(p.is_local) = 'true'
             from days as d inner join {overrides} as p on d.provider = p.provider
             where p.model = '*' and {valid}
             union all
-            select d.provider, d.model, d.matched_model, d.started_date, 3, {cols}, false
+            select d.provider, d.model, d.matched_model, d.started_date, 3, {cols},
+                CAST(p.cache_write_per_1m, '{dec}'), CAST(p.valid_from, 'Nullable(Date)'), false
             from days as d inner join {lists} as p
                 on d.provider = p.provider and d.matched_model = p.model
             where {valid}
+        ),
+        picked as (
+            select provider, model, matched_model, started_date, {picked} as pick
+            from candidates
+            group by provider, model, matched_model, started_date
+        ),
+        tier_lists as (
+            select t.provider, t.model, t.valid_from,
+                arraySort(x -> x.1, groupArray((t.input_tokens_over, {tier}))) as tiers
+            from {tiers} as t
+            group by t.provider, t.model, t.valid_from
         )
-        select provider, model, matched_model, started_date,
-            argMin(input_per_1m, priority) as input_per_1m,
-            argMin(output_per_1m, priority) as output_per_1m,
-            argMin(cache_read_per_1m, priority) as cache_read_per_1m,
-            argMin(is_local, priority) as is_local
-        from candidates
-        group by provider, model, matched_model, started_date
+        select p.provider, p.model, p.matched_model, p.started_date,
+            p.pick.1 as input_per_1m, p.pick.2 as output_per_1m,
+            p.pick.3 as cache_read_per_1m, p.pick.4 as cache_write_per_1m,
+            p.pick.5 as is_local, tl.tiers as tiers
+        from picked as p
+        left join tier_lists as tl
+            on p.provider = tl.provider and p.matched_model = tl.model
+            and p.pick.6 = tl.valid_from
     """
 
 
@@ -298,13 +335,24 @@ GENERATIONS_SQL = """
         if(c.input_tokens is null and c.output_tokens is null, NULL,
            coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0)) as total_tokens,
         least(coalesce(c.cache_read_tokens, 0), coalesce(c.input_tokens, 0)) as cached,
+        least(coalesce(c.cache_creation_tokens, 0), coalesce(c.input_tokens, 0) - cached)
+            as written,
+        -- the tier whose range holds the input tokens: the last threshold they exceed
+        arrayLastIndex(x -> coalesce(c.input_tokens, 0) > x.1, p.tiers) as tier_i,
+        if(tier_i > 0, p.tiers[tier_i].2, p.input_per_1m) as input_price,
+        if(tier_i > 0, p.tiers[tier_i].3, p.output_per_1m) as output_price,
+        coalesce(if(tier_i > 0, p.tiers[tier_i].4, p.cache_read_per_1m), input_price)
+            as read_price,
+        coalesce(if(tier_i > 0, p.tiers[tier_i].5, p.cache_write_per_1m), input_price)
+            as write_price,
         CAST(multiIf(
             coalesce(p.is_local, false), toDecimal128(0, 12),
             p.input_per_1m is null or p.output_per_1m is null, NULL,
             c.input_tokens is null and c.output_tokens is null, NULL,
-            ((coalesce(c.input_tokens, 0) - cached) * p.input_per_1m
-             + cached * coalesce(p.cache_read_per_1m, p.input_per_1m)
-             + coalesce(c.output_tokens, 0) * p.output_per_1m)
+            ((coalesce(c.input_tokens, 0) - cached - written) * input_price
+             + cached * read_price
+             + written * write_price
+             + coalesce(c.output_tokens, 0) * output_price)
             * toDecimal128('0.000001', 6)
         ), 'Nullable(Decimal(38, 12))') as cost_usd
     from calls as c

@@ -17,41 +17,21 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 
 from bench import agreement, nightly
-from bench._proc import Step, python_step
-from demo import GENERATOR_VERSION
+from bench._proc import Step, dbt_profile, machine, python_step
 from ingest.systems import SYSTEMS
 from warehouse import paths
 
 END = dt.date(2025, 6, 24)  # the new day of the nightly step
 CALL_TABLES = {s.call_table for s in SYSTEMS.values()}  # one row per LLM call each
 GiB = 1024**3
-
-
-def _sources(root: Path, days: int, per_day: int, seed: int, end: dt.date) -> tuple[Path, bool]:
-    """Demo sources in `root`, generated unless a matching set is there already."""
-    manifest = root / "truth" / "manifest.json"
-    want = {"days": days, "calls_per_day": per_day, "end_date": end.isoformat(), "seed": seed}
-    if manifest.exists():
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        opts = m.get("options", {})
-        if (
-            all(opts.get(k) == v for k, v in want.items())
-            and not opts.get("bad_input")
-            and m.get("generator_version") == GENERATOR_VERSION
-        ):
-            return root / "sources.toml", True
-    nightly.demo(root, days, per_day, end, seed)
-    return root / "sources.toml", False
 
 
 def _du(path: Path) -> int:
@@ -77,52 +57,9 @@ def _landed_rows(data: Path) -> tuple[int, int]:
     return every, calls
 
 
-def dbt_profile(wh: Path, keep_as: Path) -> dict:
-    """Where dbt's last invocation spent its time (run_results.json, kept as `keep_as`):
-    seconds per resource type and the slowest nodes. Node times overlap (2 threads)."""
-    src = wh / "dbt" / "target" / "run_results.json"
-    if not src.exists():
-        return {}
-    shutil.copyfile(src, keep_as)
-    results = json.loads(src.read_text(encoding="utf-8"))["results"]
-    by_type: dict[str, float] = {}
-    for r in results:
-        kind = r["unique_id"].split(".")[0]
-        by_type[kind] = by_type.get(kind, 0.0) + r["execution_time"]
-    slowest = sorted(results, key=lambda r: -r["execution_time"])[:10]
-    return {
-        "node_seconds_by_type": {k: round(v, 1) for k, v in sorted(by_type.items())},
-        "slowest": [[r["unique_id"], round(r["execution_time"], 1)] for r in slowest],
-    }
-
-
 def _json_out(step: Step) -> dict:
     """The JSON line a bench module printed last (libraries may print other lines)."""
     return json.loads([ln for ln in step.output.splitlines() if ln.startswith("{")][-1])
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    mem_kib = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
-    return {
-        "cpu_model": cpu,
-        "cores": os.cpu_count(),
-        "ram_gib": round(mem_kib / 1024**2, 1),
-        "load_avg_1m_at_start": os.getloadavg()[0],
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-    }
 
 
 def _gib(n: int) -> str:
@@ -155,12 +92,14 @@ def main() -> None:
     )
 
     t = time.perf_counter()
-    history, cached = _sources(
+    history, cached = nightly.sources(
         src_root / "history", days, per_day, args.seed, END - dt.timedelta(days=1)
     )
     next_src, cached_next = history, True
     if not args.no_nightly:
-        next_src, cached_next = _sources(src_root / "next", days + 1, per_day, args.seed, END)
+        next_src, cached_next = nightly.sources(
+            src_root / "next", days + 1, per_day, args.seed, END, older=history
+        )
     gen_s = time.perf_counter() - t
     print(f"  sources: {'cached' if cached and cached_next else f'generated in {gen_s:.0f} s'}")
 

@@ -4,8 +4,9 @@
 
 Every reader runs the query the warehouse issues (`ingest.readers.build_sqlite_query`: the
 allowlisted columns cast to one storage class each, a numeric column's non-numeric values
-beside it as `__text_<column>`, a typed sentinel row first) on the five call tables of demo
-sources of `calls` calls, and yields Arrow with the sentinel row dropped:
+beside it as `__text_<column>`, a typed sentinel row first) on the call tables of the five
+SQLite systems of demo sources of `calls` calls (otel_genai's sources are trace files), and
+yields Arrow with the sentinel row dropped:
 
 - `adbc`: the production reader (`ingest.readers.SqliteReader.batches`, 65,536-row batches);
 - `adbc-2t`: the same driver, two connections in two threads, each reading one half of the
@@ -70,12 +71,11 @@ from sqlglot import exp
 
 from demo import GENERATOR_VERSION
 from ingest.cast import SIDE_PREFIX, cast_table
-from ingest.config import Source
+from ingest.config import Source, load_sources
 from ingest.readers import BATCH_ROWS, SENTINEL, SqliteReader, build_sqlite_query
 from ingest.systems import SYSTEMS, Kind, Table
 from warehouse import paths
 
-CALL_TABLES = [(s.name, s.call_table) for s in SYSTEMS.values()]  # (system, table)
 READERS = [
     "adbc",
     "adbc-2t",
@@ -93,6 +93,18 @@ MiB = 1024**2
 
 
 # --------------------------------------------------------------------------- the SQL
+
+
+def sqlite_systems(src: Path) -> list[str]:
+    """The systems the demo sources in `src` hold as SQLite files, in SYSTEMS' order (the
+    others, such as otel_genai's trace exports, have no SQLite to read)."""
+    urls = {s.system: s.url for s in load_sources(src / "sources.toml")}
+    return [name for name in SYSTEMS if urls.get(name, "").startswith("sqlite:")]
+
+
+def call_tables(src: Path) -> list[tuple[str, str]]:
+    """(system, call table) of each SQLite system in `src`."""
+    return [(name, SYSTEMS[name].call_table) for name in sqlite_systems(src)]
 
 
 def _source(db: Path, system: str) -> Source:
@@ -491,13 +503,14 @@ def duckdb_scanner() -> str:
 
 
 def bench(src: Path, readers: list[str], reps: int, check: bool) -> list[dict]:
-    for system, _ in CALL_TABLES:  # into the page cache, so no reader pays for the disk
+    tables = call_tables(src)
+    for system, _ in tables:  # into the page cache, so no reader pays for the disk
         with open(src / f"{system}.db", "rb") as f:
             while f.read(1 << 24):
                 pass
     results: dict[tuple[str, str], dict] = {}
     for _rep in range(reps):  # interleaved, so a busy minute on the machine hits every reader
-        for system, name in CALL_TABLES:
+        for system, name in tables:
             table = SYSTEMS[system].table(name)
             for reader in readers:
                 r = results.setdefault(
@@ -517,7 +530,7 @@ def bench(src: Path, readers: list[str], reps: int, check: bool) -> list[dict]:
         import pyarrow.ipc as ipc
 
         with tempfile.TemporaryDirectory(prefix="sqlite-readers-") as tmp:
-            for system, name in CALL_TABLES:
+            for system, name in tables:
                 db = src / f"{system}.db"
                 ref = Path(tmp) / "adbc.arrow"
                 if "error" in _run_child("adbc", db, system, name, ref):
@@ -547,7 +560,7 @@ def check_bad_input(src: Path, readers: list[str]) -> list[dict]:
         if reader == "adbc" or reader in REFERENCE:
             continue
         checked, skipped, diffs = 0, [], []
-        for system in SYSTEMS.values():
+        for system in (SYSTEMS[name] for name in sqlite_systems(src)):
             db = src / f"{system.name}.db"
             with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
                 tables = {r[0] for r in con.execute("select name from sqlite_master")}
@@ -580,7 +593,7 @@ def _row(cells: list[str], widths: list[int]) -> str:
                       for i, (c, w) in enumerate(zip(cells, widths, strict=True)))  # fmt: skip
 
 
-def report(results: list[dict], check: bool) -> str:
+def report(results: list[dict], check: bool, n_tables: int) -> str:
     head = ["reader", "table", "rows", "seconds", "best s", "CPU s", "rows/s", "peak RSS MiB",
             "identical to ADBC"]  # fmt: skip
     lines = []
@@ -613,8 +626,8 @@ def report(results: list[dict], check: bool) -> str:
         t[3] += cpu
         t[4] += 1
     for reader, (all_rows, all_secs, best, all_cpu, n) in totals.items():
-        if n == len(CALL_TABLES):
-            lines.append([reader, "five call tables", f"{all_rows:,.0f}", f"{all_secs:.2f}",
+        if n == n_tables:
+            lines.append([reader, f"{n_tables} call tables", f"{all_rows:,.0f}", f"{all_secs:.2f}",
                           f"{best:.2f}", f"{all_cpu:.2f}", f"{all_rows / all_secs:,.0f}", "",
                           ""])  # fmt: skip
     widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
@@ -656,7 +669,7 @@ def main() -> None:
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
           f"load average {load:.2f} at start, {os.getloadavg()[0]:.2f} at end; "
           f"seconds = median of {args.reps}")  # fmt: skip
-    print(report(results, not args.no_check))
+    print(report(results, not args.no_check, len(call_tables(src))))
     for r in results:
         if r.get("diff"):
             print(f"{r['reader']} {r['table']}: {r['diff']}")
@@ -666,7 +679,7 @@ def main() -> None:
     if not args.no_check:
         bad = demo_sources(base / "readers-bad-input", 3, 2000, True)
         checks = check_bad_input(bad, readers)
-        print("\n--bad-input demo, every table of the five SQLite sources, after cast_table:")
+        print("\n--bad-input demo, every table of the SQLite sources, after cast_table:")
         for c in checks:
             verdict = "identical" if not c["diffs"] else f"{len(c['diffs'])} differ"
             skipped = "".join(

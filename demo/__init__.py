@@ -7,6 +7,7 @@ Contract: docs/demo_sources.md. ``generate(out_dir, DemoOptions(...))`` writes
     out_dir/otel_genai/           OTLP/JSON exports (demo/_otel_genai.py)
     out_dir/sources.toml
     out_dir/truth/generations.parquet
+    out_dir/truth/{otel_calls,otel_steps,feed_copies}.parquet   per-system truth
     out_dir/truth/manifest.json
 
 Same options (the end date included: it defaults to yesterday, UTC) -> byte-identical
@@ -72,7 +73,8 @@ ERROR_CAUSES: dict[str, str] = {
 # 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
 # 3: trip_planner's llama3.2:latest; instagram_feed's claude-3-5-haiku-20241022
 # 4: text2sql quota bursts, counter drift and planted SQL (joins, DML, DDL, unparseable)
-GENERATOR_VERSION = 4
+# 5: instagram_feed copies restyled, in English and Japanese (truth/feed_copies.parquet)
+GENERATOR_VERSION = 5
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # rough relative cost per call of each generator, for scheduling the biggest first
 _COST_WEIGHT = {
@@ -162,9 +164,14 @@ def _sources_toml(final_dir: pathlib.Path) -> str:
 
 def _run_otel(tmp: pathlib.Path, options: DemoOptions) -> tuple[pa.Table, pa.Table, dict[str, int]]:
     """The otel_genai export folder and its truth (calls; steps in truth/otel_steps.parquet),
-    from the seed's child after the five systems', so theirs do not change."""
-    seed = np.random.SeedSequence(options.seed).spawn(len(SYSTEMS) + 1)[len(SYSTEMS)]
-    gen = _otel_genai.Generator(tmp / _otel_genai.FOLDER, np.random.default_rng(seed))
+    from the seed's child after the five systems', so theirs do not change; the planted
+    long-context calls from the next child, so the other calls do not change either."""
+    seeds = np.random.SeedSequence(options.seed).spawn(len(SYSTEMS) + 2)
+    gen = _otel_genai.Generator(
+        tmp / _otel_genai.FOLDER,
+        np.random.default_rng(seeds[len(SYSTEMS)]),
+        plant_rng=np.random.default_rng(seeds[len(SYSTEMS) + 1]),
+    )
     n = _otel_genai.calls_per_day(options.calls_per_day)
     start_us = _epoch_us(options.start_date)
     for d in range(options.days):
@@ -275,6 +282,9 @@ def _generate_into(
     pq.write_table(truth, tmp / "truth" / "generations.parquet", compression="zstd")
     pq.write_table(otel_steps, tmp / "truth" / _otel_genai.STEPS_TRUTH, compression="zstd")
     os.replace(tmp / ".otel-calls.parquet", tmp / "truth" / _otel_genai.CALLS_TRUTH)
+    feed_copies = tmp / _instagram_feed.FEED_COPIES_PART
+    if feed_copies.exists():  # no instagram_feed calls at this size: no file
+        os.replace(feed_copies, tmp / "truth" / _instagram_feed.FEED_COPIES_TRUTH)
     n_truth = truth.num_rows
     del truth, parts
     for system in SYSTEMS:

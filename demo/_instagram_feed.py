@@ -12,12 +12,19 @@ fine-tuned gpt-4o-mini (``ft:...``, which genai-prices prices as such); one a da
 snapshot (``claude-3-5-haiku-20241022``) that genai-prices matches to its moving alias
 ``claude-3-5-haiku-latest``; another, NAVER's HCX-003, is unknown to the price library: its
 calls have tokens and a reported cost but no list price.
+
+Some copies are planted for feed_outputs: restyled Korean copies (the same caption once
+normalized), English ones (some in capitals) and Japanese ones, from a random stream of
+their own; truth/feed_copies.parquet says per post its language and the caption it repeats.
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import _texts as tx
 from ._util import (
@@ -39,6 +46,9 @@ from ._util import (
 )
 
 SYSTEM = "instagram_feed"
+FEED_COPIES_PART = ".feed-copies.parquet"  # beside the database; truth/feed_copies.parquet
+FEED_COPIES_TRUTH = "feed_copies.parquet"
+FEED_COPIES_COLUMNS = ("source_key", "tenant_id", "copy", "language", "caption_key")
 TABLES = (
     Table(
         "llm_models",
@@ -134,9 +144,35 @@ class Generator:
             sets.append(" ".join(tx.IG_TAGS[j] for j in rng.permutation(len(tx.IG_TAGS))[:k]))
         self.hashtags = sets
         self.hashtags_esc = [json_escape(js(s)) for s in sets]
-        # ad copy per (copy template, product)
-        self.copies = [c.format(p=p[0]) for c in tx.IG_COPIES for p in tx.IG_PRODUCTS]
+        # ad copy per (copy template, product): Korean (copy_i), then what is planted for
+        # feed_outputs (copy length, language, captions repeated across a tenant): each
+        # Korean copy restyled (spacing, emphasis, an emoji: the same normalized text), and
+        # copies in English and Japanese. COPY_KINDS says which list a post's copy is from.
+        n_prod = len(tx.IG_PRODUCTS)
+        ko = [c.format(p=p[0]) for c in tx.IG_COPIES for p in tx.IG_PRODUCTS]
+        restyled = [" ".join(c.split()).replace(" ", "  ") + "!! 🎉" for c in ko]
+        en = [c.format(p=p[1].split(",")[0].lower()) for c in tx.IG_COPIES_EN
+              for p in tx.IG_PRODUCTS]  # fmt: skip
+        en_loud = [c.upper() for c in en]
+        ja = [c.format(p=p[0]) for c in tx.IG_COPIES_JA for p in tx.IG_PRODUCTS]
+        self.copies = ko + restyled + en + en_loud + ja
+        # per copy: the language written and the caption it repeats (same normalized text)
+        self.copy_language = ["ko"] * (2 * len(ko)) + ["en"] * (2 * len(en)) + ["ja"] * len(ja)
+        self.copy_caption = (
+            [f"ko:{i}" for i in range(len(ko))] * 2
+            + [f"en:{i}" for i in range(len(en))] * 2
+            + [f"ja:{i}" for i in range(len(ja))]
+        )
+        self.copy_offset = {
+            "ko": 0, "restyled": len(ko), "en": 2 * len(ko), "en_loud": 2 * len(ko) + len(en),
+            "ja": 2 * len(ko) + 2 * len(en),
+        }  # fmt: skip
+        self.copy_counts = {"ko": len(ko), "en": len(en), "ja": len(ja)}
+        self.n_prod = n_prod
         self.copies_esc = [json_escape(js(s)) for s in self.copies]
+        # a stream of its own, so planting leaves every other value of the demo as it was
+        self.copy_rng = np.random.default_rng(rng.bit_generator.spawn(1)[0])
+        self.copy_truth: list[pa.Table] = []
 
     def setup(self) -> None:
         n = len(MODELS)
@@ -171,6 +207,7 @@ class Generator:
         prod = rng.integers(0, len(tx.IG_PRODUCTS), n)
         tmpl = rng.integers(0, len(tx.IG_COPIES), n)
         copy_i = tmpl * len(tx.IG_PRODUCTS) + prod
+        copy_i = self._plant_copies(copy_i, prod)
         tags_i = rng.integers(0, N_HASHTAG_SETS, n)
         tone = rng.integers(0, len(tx.IG_TONES), n)
         store = tenant  # one store per tenant
@@ -299,6 +336,15 @@ class Generator:
                 _ts(updated, kst),
             ],
         )
+        self.copy_truth.append(
+            pa.table({
+                "source_key": ids,
+                "tenant_id": pick(tx.TENANTS, tenant),
+                "copy": pick(self.copies, copy_i),
+                "language": pick(self.copy_language, copy_i),
+                "caption_key": pick(self.copy_caption, copy_i),
+            })
+        )  # fmt: skip
         return truth_chunk(
             SYSTEM,
             "instagram_feeds",
@@ -318,5 +364,27 @@ class Generator:
             reported_cost_usd=cost,
         )
 
+    def _plant_copies(self, copy_i: np.ndarray, prod: np.ndarray) -> np.ndarray:
+        """Swap some posts' Korean copy for a restyled one (6 %), an English one (6 %: half
+        of them in capitals) or a Japanese one (3 %)."""
+        r = self.copy_rng.random(len(copy_i))
+        pick_t = self.copy_rng.integers(0, 1 << 30, len(copy_i))
+        off, cnt = self.copy_offset, self.copy_counts
+        out = copy_i.copy()
+        restyle = r < 0.06
+        out[restyle] = off["restyled"] + copy_i[restyle]
+        for lo, hi, kind, lang in ((0.06, 0.09, "en", "en"), (0.09, 0.12, "en_loud", "en"),
+                                   (0.12, 0.15, "ja", "ja")):  # fmt: skip
+            sel = (r >= lo) & (r < hi)
+            tmpl = pick_t[sel] % (cnt[lang] // self.n_prod)
+            out[sel] = off[kind] + tmpl * self.n_prod + prod[sel]
+        return out
+
     def finish(self) -> None:
-        pass
+        """The copy truth beside the database: truth/feed_copies.parquet once moved."""
+        table = (
+            pa.concat_tables(self.copy_truth)
+            if self.copy_truth
+            else pa.table({k: pa.array([], pa.string()) for k in FEED_COPIES_COLUMNS})
+        )
+        pq.write_table(table, os.path.join(os.path.dirname(self.w.path), FEED_COPIES_PART))

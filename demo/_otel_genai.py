@@ -12,6 +12,13 @@ root, a tool span between calls); the rest are single calls. Some calls fail, so
 stream (time to first token recorded), some read the prompt cache; beside the GenAI
 spans an HTTP span that does not land.
 
+Planted for the price rules (docs/costs.md): about one standard-dialect call in six is
+turned into a long-context call on a model with a long-context tier (claude-sonnet-4-5:
+all tokens at the higher rate over 200,000 input tokens), some exactly at the threshold,
+some one token over, most well over, many reading and writing the prompt cache. The
+choice and the numbers come from a separate random stream (``plant_rng``), drawn after
+the call's own, so every other call is the same with or without the planting.
+
 The calls are extra to ``calls_per_day`` (a tenth of it per day), drawn from their own
 child of the demo's seed, so the five seed systems' data and truth are unchanged.
 """
@@ -49,6 +56,10 @@ MODELS = [
     ("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 900.0),
     ("anthropic", "claude-3-5-sonnet-20241022", "claude-3-5-sonnet-20241022", 2200.0),
 ]
+# planted long-context calls: a model whose list price has a tier over 200,000 input tokens
+LONG_CONTEXT_MODEL = ("anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929")
+LONG_CONTEXT_OVER = 200_000
+LONG_CONTEXT_P = 1 / 6
 AGENTS = ["support_agent", "research_agent"]
 TOOLS = ["search_docs", "get_order", "send_email"]
 ERROR_MESSAGE = "Error code: 429 - rate_limit_exceeded"
@@ -110,8 +121,12 @@ def _span(
 class Generator:
     """Writes the export folder day by day; collects the call truth and the step truth."""
 
-    def __init__(self, folder: pathlib.Path, rng: np.random.Generator) -> None:
+    def __init__(
+        self, folder: pathlib.Path, rng: np.random.Generator,
+        plant_rng: np.random.Generator | None = None,
+    ) -> None:  # fmt: skip
         self.folder, self.rng, self.ids = folder, rng, _Ids(rng)
+        self.plant_rng = plant_rng
         folder.mkdir(parents=True, exist_ok=True)
         self.truth: list[dict] = []
         self.steps: list[dict] = []
@@ -167,6 +182,12 @@ class Generator:
         cost = None
         if dialect == "openlit" and tin is not None:
             cost = round((tin * 0.15 + (tout or 0) * 0.6) / 1e6, 12)
+        if self.plant_rng is not None and dialect == "standard" and not failed:
+            planted = self._plant_long_context()
+            if planted is not None:
+                provider, req_model, resp_model = LONG_CONTEXT_MODEL
+                tin, cache, creation = planted
+                reasoning = None  # an Anthropic model
         op = "chat"  # no embeddings: genai-prices has no price for them, and unpriced warns
         a: dict[str, dict] = {}
         events: list[dict] = []
@@ -263,11 +284,32 @@ class Generator:
             "cache_creation_tokens": creation,
             "time_to_first_token_ms": float(ttft_ms) if ttft_ms is not None else None,
         })  # fmt: skip
-        self.calls.append(
-            {"source_key": f"{trace}:{span_id}", "dialect": dialect, "has_conflict": conflict}
-        )
+        self.calls.append({
+            "source_key": f"{trace}:{span_id}", "dialect": dialect, "has_conflict": conflict,
+            "step_key": f"{trace}:{parent}" if parent else None,
+        })  # fmt: skip
         self.counts["llm_spans"] += 1
         return span, end_us
+
+    def _plant_long_context(self) -> tuple[int, int | None, int | None] | None:
+        """(input, cache read, cache write tokens) of a planted long-context call, or None
+        (most calls): drawn from plant_rng only."""
+        p = self.plant_rng
+        assert p is not None
+        if p.random() >= LONG_CONTEXT_P:
+            return None
+        kind = p.random()
+        if kind < 0.15:
+            tin = LONG_CONTEXT_OVER  # at the threshold: still the base price
+        elif kind < 0.3:
+            tin = LONG_CONTEXT_OVER + 1  # one token over: all at the tier's price
+        elif kind < 0.4:
+            tin = int(p.integers(20_000, LONG_CONTEXT_OVER))  # under it
+        else:
+            tin = int(p.integers(LONG_CONTEXT_OVER + 2, 800_000))
+        cache = int(tin * p.uniform(0.2, 0.7)) if p.random() < 0.6 else None
+        creation = int(tin * p.uniform(0.05, 0.25)) if p.random() < 0.6 else None
+        return tin, cache, creation
 
     def _step(
         self, dialect: str, trace: str, parent: str | None, op: str, name: str,
@@ -384,9 +426,10 @@ class Generator:
         return pa.Table.from_pylist(rows, schema=TRUTH_SCHEMA)
 
     def calls_table(self) -> pa.Table:
-        schema = pa.schema(
-            [("source_key", pa.string()), ("dialect", pa.string()), ("has_conflict", pa.bool_())]
-        )
+        schema = pa.schema([
+            ("source_key", pa.string()), ("dialect", pa.string()), ("has_conflict", pa.bool_()),
+            ("step_key", pa.string()),  # the node_key of the step span it was made in
+        ])  # fmt: skip
         return pa.Table.from_pylist(self.calls, schema=schema)
 
     def steps_table(self) -> pa.Table:

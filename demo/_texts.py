@@ -214,6 +214,14 @@ IG_COPIES = [
     "{p}와 함께하는 특별한 주말 🌿 친구와 함께 방문하면 더 즐거워요.",
     "드디어 출시! {p} 🎉 지금 바로 만나보세요. 수량이 한정되어 있어요.",
 ]
+# copies some tenants post in other languages (feed_outputs.copy_language finds them)
+IG_COPIES_EN = [
+    "Treat yourself today: {p}, waiting for you at the counter!",
+    "Our {p} is back this week only. Come early, it sells out fast.",
+]
+IG_COPIES_JA = [
+    "本日のおすすめ：{p}。ぜひお店でお試しください！",
+]
 IG_TAGS = [
     "#카페",
     "#신메뉴",

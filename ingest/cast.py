@@ -16,7 +16,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest import sql_facts, text_health
+from ingest import sql_facts, text_facts, text_health
 from ingest.pseudonym import hmac_array
 from ingest.systems import Column, Kind, Table
 
@@ -30,8 +30,13 @@ ROW_FIELDS = [UNREADABLE_FIELD, *text_health.FIELDS]
 
 
 def row_fields(table: Table) -> list[pa.Field]:
-    """ROW_FIELDS, and the SQL facts of a table holding generated SQL (ingest/sql_facts.py)."""
-    return [*ROW_FIELDS, *(sql_facts.FIELDS if table.sql_column else [])]
+    """ROW_FIELDS, the SQL facts of a table holding generated SQL (ingest/sql_facts.py) and
+    the language of a table's generated text (ingest/text_facts.py)."""
+    return [
+        *ROW_FIELDS,
+        *(sql_facts.FIELDS if table.sql_column else []),
+        *(text_facts.FIELDS if table.language_column else []),
+    ]
 
 
 # SQLite values of a numeric column stored as text (or a fraction in an integer column)
@@ -72,8 +77,11 @@ def cast_table(t: pa.Table | pa.RecordBatch, table: Table, key: bytes | None = N
     for i, items in unreadable.items():
         bad[i] = "; ".join(items)
     arrays += [pa.array(bad, pa.string()), *text_health.scan(texts, n, originals)]
+    names = [c.name for c in table.columns]
     if table.sql_column:
-        arrays += sql_facts.scan(arrays[[c.name for c in table.columns].index(table.sql_column)])
+        arrays += sql_facts.scan(arrays[names.index(table.sql_column)])
+    if table.language_column:
+        arrays += text_facts.scan(arrays[names.index(table.language_column)])
     schema = table.schema
     for f in row_fields(table):
         schema = schema.append(f)

@@ -259,9 +259,10 @@ def _(mo):
     mo.md(r"""
     ## Steps of a workflow
 
-    trip_planner's LangGraph nodes and ai_process_log's pipeline steps: how often each
-    runs and fails, how long it takes (exact p50 and p95), what its LLM calls cost, and
-    its share of its workflow's time and known cost (`marts.step_performance`).
+    trip_planner's LangGraph nodes, ai_process_log's pipeline steps and the agent and
+    tool spans of OpenTelemetry sources: how often each runs and fails, how long it
+    takes (exact p50 and p95), what its LLM calls cost, and its share of its
+    workflow's time and known cost (`marts.step_performance`).
     ai_process_log records no failures, so its are blank.
     """)
     return
@@ -419,6 +420,61 @@ def _(mo, sketch_days, sketch_models, sketch_sources, wh):
         ]
     )
     return window_calls, window_latency
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
+    ## Feed posts: language, length, captions posted again
+
+    What instagram_feed's model wrote, per tenant and model: posts, the languages of
+    their copy (found when the rows landed) and the copy's length in characters
+    (`marts.feed_outputs`); then the captions a tenant posted more than once, a copy
+    the model only restyled (spacing, emoji, case) counting as the same caption
+    (`marts.feed_caption_repeats`), most repeated first.
+    """)
+    return
+
+
+@app.cell
+def _(mo, wh):
+    feed_posts = wh.query(
+        """
+        select
+            tenant_id,
+            model,
+            count(*) as posts,
+            count(*) filter (where copy_language = 'ko') as korean,
+            count(*) filter (where copy_language = 'en') as english,
+            count(*) filter (where copy_language not in ('ko', 'en')) as other_language,
+            round(avg(copy_length)) as avg_copy_chars,
+            max(copy_length) as max_copy_chars
+        from marts.feed_outputs
+        group by tenant_id, model
+        order by tenant_id, posts desc, model
+        """
+    )
+    wh.table(feed_posts) if feed_posts.height else mo.md("*No feed posts.*")
+    return (feed_posts,)
+
+
+@app.cell
+def _(mo, wh):
+    caption_repeats = wh.query(
+        """
+        select
+            tenant_id,
+            posts,
+            distinct_copies as styles,
+            models,
+            example_copy
+        from marts.feed_caption_repeats
+        order by posts desc, tenant_id, example_copy
+        limit 15
+        """
+    )
+    wh.table(caption_repeats) if caption_repeats.height else mo.md("*No caption posted twice.*")
+    return (caption_repeats,)
 
 
 if __name__ == "__main__":

@@ -44,3 +44,9 @@ def test_sqlfluff(tmp_path):
     )
     proc = _run([str(BIN / "sqlfluff"), "lint", "dbt_project/models"], env=env)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+
+
+def test_no_merge_conflict_markers():
+    # a conflict resolved by hand once left its markers in a doc: no tracked file keeps one
+    proc = _run(["git", "grep", "-n", "-E", "^(<<<<<<<|>>>>>>>) ", "--", "."])
+    assert proc.returncode == 1 and not proc.stdout, proc.stdout

@@ -73,7 +73,18 @@ def test_the_models_named_exist_in_the_systems_staging_folder(name):
         "call_model_key",
         "users_model",
         "registered_at",
+        "steps_model",
+        "steps_from_calls",
+        "call_steps_model",
     }
+    # a system's step models are its own: in its staging folder or int_<system>__*
+    own = folder_models | {
+        m for m in _models(DBT / "models" / "intermediate") if m.startswith(f"int_{name}__")
+    }
+    for fact in ("steps_model", "call_steps_model"):
+        if facts.get(fact):
+            assert facts[fact] in own, (name, fact)
+    assert not (facts.get("steps_model") and facts.get("steps_from_calls")), name
 
 
 @pytest.mark.parametrize("name", sorted(SYSTEMS))

@@ -5,7 +5,7 @@ demo       generate the demo source databases
 extract    land every configured source as Parquet (``make ingest``)
 build      dbt build in dbt_project/ (``make build``; ``--extract``: ``make ingest build``)
 notebooks  export the notebook reports
-prices     refresh the price seed from genai-prices
+prices     refresh the price seeds from genai-prices
 nightly    locked incremental refresh: extract, dbt build (freshness included), reports, run log
 """
 
@@ -167,11 +167,12 @@ def notebooks() -> None:
 
 @cli.command()
 def prices() -> None:
-    """Refresh dbt_project/seeds/model_prices.csv from the pinned genai-prices."""
-    from warehouse.pricing import export_prices, library_version
+    """Refresh the price seeds (model_prices.csv, model_price_tiers.csv) from genai-prices."""
+    from warehouse.pricing import export_prices, export_tiers, library_version
 
     n = export_prices(dbt_runner.DBT_DIR / "seeds" / "model_prices.csv")
-    click.echo(f"{n} price rows from {library_version()}")
+    k = export_tiers(dbt_runner.DBT_DIR / "seeds" / "model_price_tiers.csv")
+    click.echo(f"{n} price rows and {k} long-context tier rows from {library_version()}")
 
 
 @cli.command()

@@ -1,15 +1,17 @@
 """List prices from the maintained ``genai-prices`` library (pinned in pyproject.toml).
 
 ``export_prices`` writes the dbt seed ``model_prices.csv``: one row per provider, model and
-validity range, per-1M-token prices, and the library version that produced it, so a build
-says which price data it used. ``make prices`` refreshes it; review the diff like code.
+validity range, per-1M-token base prices, and the library version that produced it, so a
+build says which price data it used. ``export_tiers`` writes ``model_price_tiers.csv``: the
+long-context tiers (a request over a tier's input-token threshold pays that tier's prices
+on all its tokens). ``make prices`` refreshes both; review the diff like code.
 
 ``resolve_model`` maps a raw model string as an app wrote it (``GPT-4o-mini``,
 ``openai/gpt-4o``, ``gpt-4o-mini-2024-07-18``) to the library's canonical provider and
 model, using the library's own matching rules.
 
-Simplifications, documented in docs/costs.md: tiered prices (by prompt length) use their
-base tier; time-of-day discounts (e.g. DeepSeek off-peak) are not modelled.
+Not modelled, documented in docs/costs.md: time-of-day discounts (e.g. DeepSeek off-peak),
+request-context variants (batch processing, service tiers), 1-hour cache writes.
 """
 
 from __future__ import annotations
@@ -40,6 +42,23 @@ def library_version() -> str:
     return f"genai-prices {importlib.metadata.version('genai-prices')}"
 
 
+# the price keys the warehouse prices, by seed column
+PRICE_KEYS = {
+    "input_per_1m": "input_mtok",
+    "output_per_1m": "output_mtok",
+    "cache_read_per_1m": "cache_read_mtok",
+    "cache_write_per_1m": "cache_write_mtok",
+}
+TIER_COLUMNS = [
+    "provider",
+    "model",
+    "valid_from",
+    "input_tokens_over",
+    *PRICE_KEYS,
+    "price_source",
+]
+
+
 def _base(value) -> Decimal | None:
     if value is None:
         return None
@@ -48,16 +67,30 @@ def _base(value) -> Decimal | None:
     return Decimal(value)
 
 
+def _at_tier(value, start: int) -> Decimal | None:
+    """The price of one key for a request over ``start`` input tokens: its own highest tier
+    starting at or below ``start`` (every start is one of the model's tier starts), else its
+    base, as genai_prices.types.calc_unit_price picks it."""
+    if not isinstance(value, types.TieredPrices):
+        return _base(value)
+    price = value.base
+    for tier in value.tiers:  # sorted by start
+        if tier.start <= start:
+            price = tier.price
+    return price
+
+
 def _fmt(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{value.quantize(Decimal('0.000001')).normalize():f}"
 
 
-def price_rows() -> list[dict[str, str]]:
+def _periods() -> list[tuple[str, str, dt.date, dt.date | None, types.ModelPrice]]:
+    """(provider, model, valid_from, valid_to, prices) of every priced model and period."""
     snapshot = data_snapshot.get_snapshot()
-    source = library_version()
-    rows: list[dict[str, str]] = []
+    out = []
+    seen: set[tuple[str, str, dt.date]] = set()
     for provider in snapshot.providers:
         for model in provider.models:
             prices = model.prices
@@ -76,39 +109,74 @@ def price_rows() -> list[dict[str, str]]:
                 end = periods[i + 1][0] if i + 1 < len(periods) else None
                 if p.input_mtok is None and p.output_mtok is None:
                     continue
-                rows.append(
-                    {
-                        "provider": provider.id,
-                        "model": model.id,
-                        "valid_from": start.isoformat(),
-                        "valid_to": end.isoformat() if end else "",
-                        "input_per_1m": _fmt(_base(p.input_mtok)),
-                        "output_per_1m": _fmt(_base(p.output_mtok)),
-                        "cache_read_per_1m": _fmt(_base(p.cache_read_mtok)),
-                        "cache_write_per_1m": _fmt(_base(p.cache_write_mtok)),
-                        "price_source": source,
-                    }
-                )
-    # a model id may appear twice in one provider's list; keep the first, as the library does
-    seen: set[tuple[str, str, str]] = set()
-    unique = []
-    for r in rows:
-        k = (r["provider"], r["model"], r["valid_from"])
-        if k not in seen:
-            seen.add(k)
-            unique.append(r)
-    return unique
+                # a model id may appear twice in one provider's list; keep the first, as
+                # the library does
+                if (provider.id, model.id, start) in seen:
+                    continue
+                seen.add((provider.id, model.id, start))
+                out.append((provider.id, model.id, start, end, p))
+    return out
 
 
-def export_prices(path: Path) -> int:
-    rows = price_rows()
+def price_rows() -> list[dict[str, str]]:
+    """The base prices: one row per provider, model and validity range."""
+    source = library_version()
+    return [
+        {
+            "provider": provider,
+            "model": model,
+            "valid_from": start.isoformat(),
+            "valid_to": end.isoformat() if end else "",
+            **{col: _fmt(_base(getattr(p, key))) for col, key in PRICE_KEYS.items()},
+            "price_source": source,
+        }
+        for provider, model, start, end, p in _periods()
+    ]
+
+
+def tier_rows() -> list[dict[str, str]]:
+    """The long-context tiers: one row per provider, model, validity range and tier start,
+    with every price a request over that many input tokens pays (a key with no tier of
+    its own keeps its base price; empty: no price, as in the base row)."""
+    source = library_version()
+    rows = []
+    for provider, model, start, _end, p in _periods():
+        values = {col: getattr(p, key) for col, key in PRICE_KEYS.items()}
+        starts = sorted(
+            {t.start for v in values.values() if isinstance(v, types.TieredPrices) for t in v.tiers}
+        )
+        for over in starts:
+            rows.append(
+                {
+                    "provider": provider,
+                    "model": model,
+                    "valid_from": start.isoformat(),
+                    "input_tokens_over": str(over),
+                    **{col: _fmt(_at_tier(v, over)) for col, v in values.items()},
+                    "price_source": source,
+                }
+            )
+    return rows
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> int:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=PRICE_COLUMNS, lineterminator="\n")
+        w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
     tmp.replace(path)
     return len(rows)
+
+
+def export_prices(path: Path) -> int:
+    """Write the base prices seed (model_prices.csv); the number of rows."""
+    return _write_csv(path, PRICE_COLUMNS, price_rows())
+
+
+def export_tiers(path: Path) -> int:
+    """Write the long-context tiers seed (model_price_tiers.csv); the number of rows."""
+    return _write_csv(path, TIER_COLUMNS, tier_rows())
 
 
 # Providers whose models run on the user's own hardware (priced by the overrides seed)

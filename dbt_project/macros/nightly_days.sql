@@ -49,15 +49,17 @@
     left the landing zone) or came back (its old loads are there again), with
     no newer _loaded_at to show it. target_count: how many upstream rows one
     row of the model stands for (1, or e.g. `requests`); upstream_where: the
-    upstream rows the model counts. -#}
+    upstream rows the model counts; upstream_count: how many rows one upstream
+    row stands for (1, or `requests` for a mart read from daily_usage). -#}
 {% macro days_out_of_step(
-    upstream, upstream_day, target_day, target_count='1', upstream_where='true'
+    upstream, upstream_day, target_day, target_count='1', upstream_where='true',
+    upstream_count='1'
 ) -%}
     select coalesce(upstream_days.day, target_days.day) as nightly_day
     from (
         select
             {{ upstream_day }} as day,
-            count(*) as n
+            sum({{ upstream_count }}) as n
         from {{ upstream }}
         where {{ upstream_where }}
         group by {{ upstream_day }}
@@ -147,6 +149,12 @@
         {%- endif %}
         order by 1
     {%- endset -%}
+    {{ return(query_days(query)) }}
+{%- endmacro %}
+
+
+{#- The first column of `query`'s rows, dates, as ISO strings. -#}
+{% macro query_days(query) -%}
     {%- set days = [] -%}
     {%- for d in run_query(query).columns[0].values() -%}
         {%- do days.append(d | string) -%}
@@ -241,4 +249,73 @@
             )
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The generations rows that meet `condition`, as a relation for the macros
+    above (upstream). -#}
+{% macro generations_where(condition, alias='counted_generations') -%}
+    (
+        select * from {{ ref('generations') }}
+        where {{ condition }}
+    ) as {{ alias }}
+{%- endmacro %}
+
+
+{#- The successful calls with a latency (the latency marts' rows), upstream. -#}
+{% macro generations_with_latency() -%}
+    {{ generations_where(
+        "status = 'success' and latency_ms is not null", 'timed_generations'
+    ) }}
+{%- endmacro %}
+
+
+{#- The generations rows of one source system (upstream). -#}
+{% macro generations_of_system(system) -%}
+    {{ generations_where(
+        "source_system = '" ~ system ~ "'", system ~ '_generations'
+    ) }}
+{%- endmacro %}
+
+
+{#- The days a mart with one row per call of `system` (feed_outputs: day
+    column `target_day`, the call's loaded_at in `target_loaded_at`, its
+    generation_id in `target_key`) rebuilds, worked out before the build as
+    literal values (so the filters reach the staging scans): none for every
+    day (price data changed), else ISO dates: the days of the system's
+    generations rows loaded after the newest the mart holds, the days the mart
+    holds those calls under (a call whose timestamp moved), the look-back, and
+    the days whose row count differs from generations'. -#}
+{% macro literal_call_days(system, target_day, target_loaded_at, target_key) -%}
+    {%- if run_query(
+        "select " ~ prices_changed() ~ " as changed"
+    ).columns[0].values()[0] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set newest = run_query(
+        "select cast(max(" ~ target_loaded_at ~ ") as varchar) from " ~ this
+    ).columns[0].values()[0] or '1900-01-01 00:00:00+00' -%}
+    {%- set query -%}
+        select distinct started_on as nightly_day
+        from {{ generations_of_system(system) }}
+        where loaded_at > timestamptz '{{ newest }}'
+        union
+        select {{ target_day }} from {{ this }}
+        where {{ target_key }} in (
+            select generation_id from {{ generations_of_system(system) }}
+            where loaded_at > timestamptz '{{ newest }}'
+        )
+        union
+        select {{ target_day }} from {{ this }}
+        where {{ target_day }} >= (
+            select max({{ target_day }}) - {{ var('lookback_days', 1) }}
+            from {{ this }}
+        )
+        union
+        {{ days_out_of_step(
+            generations_of_system(system), 'started_on', target_day
+        ) }}
+        order by 1
+    {%- endset -%}
+    {{ return(query_days(query)) }}
 {%- endmacro %}

@@ -1,4 +1,5 @@
-{#- A hash of the price data in force (the list-price seed and the overrides).
+{#- A hash of the price data in force (the list prices, their long-context
+    tiers and the overrides).
     Cost-bearing incremental marts store it; when it differs from the one they
     were built with, they rebuild every day, so a price fix or a changed
     override reaches past calls (no frozen costs). -#}
@@ -63,6 +64,18 @@
                                 order by cast(o as varchar)
                             )
                         from {{ ref('model_price_overrides') }} as o
+                    ),
+                    ''
+                )
+                || '#'
+                || coalesce(
+                    (
+                        select
+                            string_agg(
+                                cast(t as varchar), '|'
+                                order by cast(t as varchar)
+                            )
+                        from {{ ref('model_price_tiers') }} as t
                     ),
                     ''
                 )

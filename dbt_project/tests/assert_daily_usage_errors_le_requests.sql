@@ -4,5 +4,6 @@ select
     requests,
     errors,
     unpriced_requests
-from {{ ref('daily_usage') }}
+-- at night, the rows the refresh rebuilt (macros/nightly_tests.sql)
+from {{ get_where_subquery(ref('daily_usage')) }}
 where errors > requests or unpriced_requests > requests or requests < 1

@@ -71,11 +71,14 @@ class Table:
     # A text column holding SQL an LLM generated: its facts land beside it
     # (ingest/sql_facts.py), read with sqlglot at landing time.
     sql_column: str | None = None
+    # A text column an LLM wrote: its language lands beside it (ingest/text_facts.py).
+    language_column: str | None = None
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
-        if self.sql_column and self.sql_column not in names:
-            raise ValueError(f"table {self.name}: {self.sql_column} is not an allowlisted column")
+        for col in (self.sql_column, self.language_column):
+            if col and col not in names:
+                raise ValueError(f"table {self.name}: {col} is not an allowlisted column")
         for k in (*self.key, *([self.cursor] if self.cursor else [])):
             if k not in names:
                 raise ValueError(f"table {self.name}: {k} is not an allowlisted column")

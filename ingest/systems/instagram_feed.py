@@ -30,6 +30,7 @@ SYSTEM = System(
         Table(
             "instagram_feeds",
             cursor="pk",  # SERIAL: grows with every insert, whatever created_at says
+            language_column="instagram_ad_copy",  # the language of the copy: ingest/text_facts.py
             key=("instagram_feed_id",),
             columns=cols(
                 "instagram_feed_id:uuid job_id:uuid overlay_id:uuid llm_model_id:uuid "

@@ -531,3 +531,38 @@ def test_ml_gateway(demo: Path, truth: list[dict]) -> None:
         else:
             assert response and r["status"] == "success"
     assert 0 < errors < len(rows) * 0.3
+
+
+def test_planted_long_context_calls_leave_every_other_call_unchanged(tmp_path: Path) -> None:
+    """The otel_genai generator with and without its planting stream: the same calls, the
+    planted ones (standard dialect, successful) differing only in model and tokens."""
+    import numpy as np
+
+    from demo import _otel_genai as og
+
+    def calls(plant: bool, folder: Path) -> tuple[list[dict], list[dict]]:
+        seq = np.random.SeedSequence(7).spawn(2)
+        gen = og.Generator(
+            folder,
+            np.random.default_rng(seq[0]),
+            plant_rng=np.random.default_rng(seq[1]) if plant else None,
+        )
+        for d in range(3):
+            gen.day(d, d * 86_400_000_000, 60)
+        return gen.truth, gen.calls
+
+    planted, planted_calls = calls(True, tmp_path / "a")
+    plain, plain_calls = calls(False, tmp_path / "b")
+    assert planted_calls == plain_calls and len(planted) == len(plain) == 180
+    dialect = {c["source_key"]: c["dialect"] for c in plain_calls}
+    changed = {"provider", "model_raw", "input_tokens", "cache_read_tokens",
+               "cache_creation_tokens", "reasoning_tokens"}  # fmt: skip
+    n_planted = 0
+    for a, b in zip(planted, plain, strict=True):
+        if a["model_raw"] == og.LONG_CONTEXT_MODEL[2]:
+            n_planted += 1
+            assert dialect[a["source_key"]] == "standard" and a["status"] == "success"
+            a, b = ({k: v for k, v in r.items() if k not in changed} for r in (a, b))
+        assert a == b
+    assert 10 <= n_planted <= 60
+    assert any((r["input_tokens"] or 0) > og.LONG_CONTEXT_OVER for r in planted)

@@ -46,6 +46,8 @@ CANONICAL = {
     # otel_genai: the provider the instrumentation wrote, and the response model
     ("openai", "gpt-4o-mini-2024-07-18"): ("openai", "gpt-4o-mini"),
     ("anthropic", "claude-3-5-sonnet-20241022"): ("anthropic", "claude-3-5-sonnet"),
+    # planted long-context calls (a tier over 200,000 input tokens)
+    ("anthropic", "claude-sonnet-4-5-20250929"): ("anthropic", "claude-sonnet-4-5"),
 }
 # the otel_genai calls come on top of CALLS_PER_DAY (demo/_otel_genai.py)
 OTEL_PER_DAY = CALLS_PER_DAY // 10
@@ -81,6 +83,7 @@ def _list_price(row: dict) -> Decimal | None:
     usage = Usage(
         input_tokens=row["input_tokens"],
         cache_read_tokens=row["cache_read_tokens"] or 0,
+        cache_write_tokens=row["cache_creation_tokens"] or 0,
         output_tokens=row["output_tokens"],
     )
     try:
@@ -396,6 +399,39 @@ def test_feed_outputs_count_hashtags(con, warehouse):
     assert len(got) == len(raw)
     for key, count in got:
         assert count == raw[key].count("#")
+
+
+def test_feed_outputs_language_length_and_repeated_captions(con, warehouse):
+    """Against the generator's copy truth: each post's language and length, and which
+    posts of a tenant repeat a caption (restyled copies included: the generator knows
+    the caption each copy was made from, the warehouse only the text)."""
+    truth = pl.read_parquet(warehouse / "demo" / "truth" / "feed_copies.parquet")
+    got = con.sql(
+        "select instagram_feed_key as source_key, copy_language, copy_length, "
+        "caption_fingerprint from marts.feed_outputs"
+    ).pl()
+    j = truth.join(got, on="source_key")
+    assert j.height == truth.height == got.height
+    assert set(truth["language"]) == {"ko", "en", "ja"}
+    wrong = j.filter(pl.col("language") != pl.col("copy_language"))
+    assert wrong.height == 0, wrong.select("copy", "language", "copy_language").head(5)
+    assert j["copy_length"].to_list() == [len(c) for c in j["copy"].to_list()]
+    # the fingerprint splits a tenant's posts exactly as the generator's caption keys do
+    pairs = j.select("tenant_id", "caption_key", "caption_fingerprint").unique()
+    assert pairs.select("tenant_id", "caption_key").is_duplicated().sum() == 0
+    assert pairs.select("tenant_id", "caption_fingerprint").is_duplicated().sum() == 0
+    # restyled copies are there to be found
+    texts = j.group_by("tenant_id", "caption_key").agg(
+        pl.len().alias("posts"), pl.col("copy").n_unique().alias("distinct_copies")
+    )
+    want = {(t, k): (p, d) for t, k, p, d in texts.filter(pl.col("posts") > 1).iter_rows()}
+    assert any(d > 1 for _, d in want.values())
+    key_of = {(t, f): k for t, k, f in pairs.iter_rows()}
+    repeats = con.execute(
+        "select tenant_id, caption_fingerprint, posts, distinct_copies "
+        "from marts.feed_caption_repeats"
+    ).fetchall()
+    assert {(t, key_of[(t, f)]): (p, d) for t, f, p, d in repeats} == want
 
 
 # ---------------------------------------------------------------- docs/queries.md
@@ -780,8 +816,10 @@ def test_generated_sql_equals_hand_worked_facts(con, warehouse):
 
 
 def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
-    """Per step from the demo's own SQLite rows (nodes, ai_process_log) with numpy's
-    percentiles, tokens and list-price cost from the truth (genai-prices' calc_price)."""
+    """Per step from the demo's own SQLite rows (nodes, ai_process_log) and the OTel
+    generator's step truth (agent and tool spans; a call counts in its parent step) with
+    numpy's percentiles, tokens and list-price cost from the truth (genai-prices'
+    calc_price)."""
     tp = sqlite3.connect(warehouse / "demo" / "trip_planner.db")
     apl = sqlite3.connect(warehouse / "demo" / "ai_process_log.db")
     runs: dict[tuple[str, str], list] = {}  # (source, step) -> [(duration, status)]
@@ -797,12 +835,21 @@ def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
     }
     step_of |= {("demo_ai_process_log", str(i)): n
                 for i, n in apl.execute("select id, node_name from ai_process_log")}  # fmt: skip
+    otel_steps = pl.read_parquet(warehouse / "demo" / "truth" / "otel_steps.parquet")
+    otel_calls = pl.read_parquet(warehouse / "demo" / "truth" / "otel_calls.parquet")
+    for name, dur, status in otel_steps.select("node_name", "duration_ms", "node_status").rows():
+        runs.setdefault(("demo_otel_genai", name), []).append((dur, status))
+    name_of = dict(otel_steps.select("node_key", "node_name").rows())
+    step_of |= {("demo_otel_genai", k): name_of[s]
+                for k, s in otel_calls.select("source_key", "step_key").rows() if s}  # fmt: skip
     calls: dict[tuple[str, str], list] = {}
-    for r in truth.filter(pl.col("source_system").is_in(["trip_planner", "ai_process_log"])).rows(
-        named=True
-    ):
-        step = (r["source_name"], step_of[(r["source_name"], r["source_key"])])
-        calls.setdefault(step, []).append(r)
+    for r in truth.filter(
+        pl.col("source_system").is_in(["trip_planner", "ai_process_log", "otel_genai"])
+    ).rows(named=True):
+        key = (r["source_name"], r["source_key"])
+        if r["source_system"] == "otel_genai" and key not in step_of:
+            continue  # an OTel call under no step span belongs to no step
+        calls.setdefault((r["source_name"], step_of[key]), []).append(r)
     got = {
         (r["source_name"], r["step_name"]): r
         for r in con.sql("select * from marts.step_performance").pl().rows(named=True)
@@ -819,7 +866,7 @@ def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
         g = got[step]
         timed = np.array([d for d, _ in rows if d is not None], dtype=float)
         assert g["executions"] == len(rows) and g["executions_timed"] == len(timed)
-        if step[0] == "demo_trip_planner":
+        if step[0] in ("demo_trip_planner", "demo_otel_genai"):
             assert g["failures"] == sum(s == "failed" for _, s in rows)
             assert g["skipped"] == sum(s == "skipped" for _, s in rows)
         else:
@@ -840,8 +887,10 @@ def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
             assert g["share_of_workflow_cost"] == pytest.approx(share, rel=1e-9)
         else:
             assert g["known_cost_usd"] is None
-    # the failing nodes of the demo's failing workflows are there to find
+    # the failing nodes of the demo's failing workflows are there to find, OTel's too
     assert sum(g["failures"] or 0 for g in got.values()) > 0
+    assert sum(g["failures"] or 0 for k, g in got.items() if k[0] == "demo_otel_genai") > 0
+    assert sum(g["llm_calls"] for k, g in got.items() if k[0] == "demo_otel_genai") > 0
 
 
 def test_sketch_percentiles_within_their_relative_error_of_numpy(con, truth):
@@ -909,6 +958,49 @@ def test_otel_genai_time_to_first_token_cache_creation_and_speed(con, truth):
     )
     assert j.filter(pl.col("output_tokens").is_null())["output_tokens_per_second"].null_count() == (
         j.filter(pl.col("output_tokens").is_null()).height
+    )
+
+
+def test_long_context_and_cache_write_calls_cost_what_calc_price_says(con, truth):
+    """The planted long-context calls (over, at and under claude-sonnet-4-5's 200,000
+    input-token threshold, many reading and writing the cache) and every call with
+    cache-write tokens cost, per call, what genai-prices' calc_price charges; the tier
+    column names the threshold exactly for the calls over it."""
+    # a cursor of its own: an earlier test may leave a result unfetched on `con`
+    g = (
+        con.cursor()
+        .sql(
+            """select source_key, cost_usd::double as cost_usd, cost_status,
+                  price_tier_input_tokens_over
+           from marts.generations where source_system = 'otel_genai'"""
+        )
+        .pl()
+    )
+    t = truth.filter(pl.col("source_system") == "otel_genai")
+    j = t.join(g, on="source_key")
+    assert j.height == t.height
+    long_ctx = j.filter(pl.col("model_raw") == "claude-sonnet-4-5-20250929")
+    over = long_ctx.filter(pl.col("input_tokens") > 200_000)
+    assert over.height >= 3 and (long_ctx["input_tokens"] == 200_000).any()
+    assert (long_ctx["input_tokens"] < 200_000).any()
+    assert over.filter(pl.col("cache_creation_tokens") > 0).height > 0
+    writes = j.filter(pl.col("cache_creation_tokens") > 0)
+    assert writes.filter(pl.col("model_raw") != "claude-sonnet-4-5-20250929").height > 0
+    for part in (long_ctx, writes):
+        assert (part["cost_status"] == "priced").all()
+        np.testing.assert_allclose(part["cost_usd"], part["expected_cost"], rtol=0, atol=1e-12)
+    want_tier = pl.when(pl.col("input_tokens") > 200_000).then(200_000)
+    assert (
+        long_ctx.select(want_tier.eq_missing(pl.col("price_tier_input_tokens_over")))
+        .to_series()
+        .all()
+    )
+    assert (
+        j.filter(pl.col("model_raw") != "claude-sonnet-4-5-20250929")[
+            "price_tier_input_tokens_over"
+        ]
+        .is_null()
+        .all()
     )
 
 

@@ -49,6 +49,8 @@ CANONICAL = {
     "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd": ("openai", "ft:gpt-4o-mini"),
     "claude-3-5-sonnet-20241022": ("anthropic", "claude-3-5-sonnet"),
     "claude-3-5-haiku-20241022": ("anthropic", "claude-3-5-haiku-20241022"),
+    # otel_genai's planted long-context calls
+    "claude-sonnet-4-5-20250929": ("anthropic", "claude-sonnet-4-5"),
     "HCX-003": ("naver", "hcx-003"),
     "acme-llm-7b": (None, "acme-llm-7b"),
     "llama3.2": ("ollama", "llama3.2"),
@@ -518,6 +520,24 @@ def test_analyses_quota_and_destructive_sql_match_truth(
     assert defs["destructive"].height == expected > 0
     times = defs["destructive"]["generated_at"].to_list()
     assert times == sorted(times, reverse=True)
+
+
+def test_analyses_feed_posts_match_truth(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    defs = _load("analyses", warehouse, monkeypatch)
+    copies = pl.read_parquet(warehouse / "demo" / "truth" / "feed_copies.parquet")
+    shown = defs["feed_posts"].group_by("tenant_id").agg(pl.col("posts", "english").sum())
+    want = copies.group_by("tenant_id").agg(
+        pl.len().alias("posts"), (pl.col("language") == "en").sum().alias("english")
+    )
+    assert dict(shown.select("tenant_id", "posts").iter_rows()) == dict(
+        want.select("tenant_id", "posts").iter_rows()
+    )
+    assert dict(shown.select("tenant_id", "english").iter_rows()) == dict(
+        want.select("tenant_id", "english").iter_rows()
+    )
+    # the most repeated caption first: as often as the truth's most repeated one
+    top = copies.group_by("tenant_id", "caption_key").len()["len"].max()
+    assert defs["caption_repeats"]["posts"][0] == top
 
 
 def test_usage_totals_match_truth(

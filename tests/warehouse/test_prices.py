@@ -12,12 +12,14 @@ import re
 from decimal import Decimal
 
 import pytest
-from genai_prices import Usage, calc_price
+from genai_prices import Usage, calc_price, data_snapshot
 
 from tests.support.cli import REPO
 from warehouse.pricing import (
     PRICE_COLUMNS,
+    TIER_COLUMNS,
     export_prices,
+    export_tiers,
     library_version,
     price_rows,
     resolve_model,
@@ -25,6 +27,7 @@ from warehouse.pricing import (
 
 SEED = REPO / "dbt_project" / "seeds" / "model_prices.csv"
 OVERRIDES = REPO / "dbt_project" / "seeds" / "model_price_overrides.csv"
+TIERS = REPO / "dbt_project" / "seeds" / "model_price_tiers.csv"
 
 
 def _seed() -> list[dict[str, str]]:
@@ -56,6 +59,83 @@ def test_seed_is_a_fresh_export_of_the_pinned_library(tmp_path):
     assert not (tmp_path / "model_prices.csv.tmp").exists()
     assert list(_seed()[0]) == PRICE_COLUMNS
     assert {r["price_source"] for r in _seed()} == {library_version()}
+
+
+def _tiers() -> list[dict[str, str]]:
+    with open(TIERS, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_tier_seed_is_a_fresh_export_of_the_pinned_library(tmp_path):
+    out = tmp_path / "model_price_tiers.csv"
+    n = export_tiers(out)
+    assert out.read_bytes() == TIERS.read_bytes()
+    tiers = _tiers()
+    assert n == len(tiers) > 50
+    assert list(tiers[0]) == TIER_COLUMNS
+    assert {r["price_source"] for r in tiers} == {library_version()}
+    # every tier belongs to a price period of model_prices
+    periods = {(r["provider"], r["model"], r["valid_from"]) for r in _seed()}
+    assert all((r["provider"], r["model"], r["valid_from"]) in periods for r in tiers)
+
+
+def test_long_context_tier_of_a_published_price():
+    """Anthropic's Claude Sonnet 4.5 over 200k input tokens: $6 / $22.50 per 1M, cache read
+    $0.60, cache write $7.50 (its base: $3 / $15 / $0.30 / $3.75)."""
+    (base,) = _rows("anthropic", "claude-sonnet-4-5")
+    (tier,) = [
+        r for r in _tiers() if (r["provider"], r["model"]) == ("anthropic", "claude-sonnet-4-5")
+    ]
+    cols = ["input_per_1m", "output_per_1m", "cache_read_per_1m", "cache_write_per_1m"]
+    assert [base[c] for c in cols] == ["3", "15", "0.3", "3.75"]
+    assert tier["input_tokens_over"] == "200000"
+    assert [tier[c] for c in cols] == ["6", "22.5", "0.6", "7.5"]
+
+
+def _seed_cost(row: dict[str, str], tin: int, cached: int, written: int, tout: int) -> Decimal:
+    """What the warehouse's rule charges at one seed row's prices (docs/costs.md)."""
+    p = {k: Decimal(v) if v else None for k, v in row.items() if k.endswith("_per_1m")}
+    inp = p["input_per_1m"] or Decimal(0)
+    read = p["cache_read_per_1m"] if p["cache_read_per_1m"] is not None else inp
+    write = p["cache_write_per_1m"] if p["cache_write_per_1m"] is not None else inp
+    out = p["output_per_1m"] or Decimal(0)
+    return ((tin - cached - written) * inp + cached * read + written * write + tout * out) / M
+
+
+M = Decimal(1_000_000)
+
+
+def test_every_tier_charges_what_calc_price_charges():
+    """For every tier row: a call one token over its threshold costs, at the row's prices,
+    what the library's own calc_price charges; at the lowest threshold itself, the base
+    row's prices. Models with a per-request fee are left out (not modelled)."""
+    snapshot = data_snapshot.get_snapshot()
+    base = {(r["provider"], r["model"], r["valid_from"]): r for r in _seed()}
+    lowest: dict[tuple[str, str, str], int] = {}
+    for r in _tiers():
+        key = (r["provider"], r["model"], r["valid_from"])
+        lowest[key] = min(lowest.get(key, 1 << 62), int(r["input_tokens_over"]))
+    checked = 0
+    for r in _tiers():
+        key = (r["provider"], r["model"], r["valid_from"])
+        provider = next(p for p in snapshot.providers if p.id == r["provider"])
+        model = next(m for m in provider.models if m.id == r["model"])
+        ts = dt.datetime.combine(dt.date.fromisoformat(r["valid_from"]), dt.time(12), dt.UTC)
+        prices = model.get_prices(ts)
+        if prices.requests_kcount is not None:
+            continue
+        over = int(r["input_tokens_over"])
+        cases = [(over + 1, r)] + ([(over, base[key])] if over == lowest[key] else [])
+        for tin, row in cases:
+            cached, written, tout = tin // 4, tin // 8, 1000
+            usage = Usage(
+                input_tokens=tin, cache_read_tokens=cached, cache_write_tokens=written,
+                output_tokens=tout,
+            )  # fmt: skip
+            want = model.calc_price(usage, provider, genai_request_timestamp=ts).total_price
+            assert _seed_cost(row, tin, cached, written, tout) == want, (r, tin)
+            checked += 1
+    assert checked > 100
 
 
 def test_seed_rows_are_unique_ranges():

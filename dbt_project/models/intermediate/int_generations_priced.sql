@@ -3,10 +3,15 @@
 -- for the exact (canonical) model, then an override for the whole provider
 -- (model '*'), then the list price of the library entry the raw string
 -- matched (matched_model: a dated snapshot shown under its own name is
--- priced as the alias entry it matched). Cached input tokens (part of
--- input_tokens, OpenAI's convention) are billed at the cache-read price, as
--- genai-prices does; reasoning tokens are part of output_tokens and billed
--- as output. No price known: cost_usd is NULL, never 0; cost_status says why.
+-- priced as the alias entry it matched). Input tokens read from and written
+-- to the prompt cache (parts of input_tokens, OpenAI's and OpenTelemetry's
+-- convention) are billed at the cache-read and cache-write prices, as
+-- genai-prices' calc_price does (a part with no price of its own costs the
+-- input price); reasoning tokens are part of output_tokens and billed as
+-- output. A list price with long-context tiers: a call whose input tokens
+-- (cached included) exceed a tier's threshold pays that tier's prices on all
+-- its tokens, as calc_price does; overrides have no tiers. No price known:
+-- cost_usd is NULL, never 0; cost_status says why.
 with
 
 generations as (
@@ -30,6 +35,25 @@ list_prices as (
 overrides as (
 
     select * from {{ ref('model_price_overrides') }}
+
+),
+
+tiers as (
+
+    select * from {{ ref('model_price_tiers') }}
+
+),
+
+tier_ranges as (
+
+    -- a tier applies from its threshold (exclusive) to the next one (inclusive)
+    select
+        *,
+        lead(input_tokens_over) over (
+            partition by provider, model, valid_from
+            order by input_tokens_over
+        ) as next_input_tokens_over
+    from tiers
 
 ),
 
@@ -86,7 +110,10 @@ price_candidates as (
         overrides.input_per_1m,
         overrides.output_per_1m,
         overrides.cache_read_per_1m,
+        -- an override has no cache-write price: the input price applies
+        cast(null as decimal(18, 6)) as cache_write_per_1m,
         overrides.is_local,
+        cast(null as date) as list_valid_from,
         'override' as price_source
     from model_days
     inner join overrides
@@ -107,7 +134,10 @@ price_candidates as (
         overrides.input_per_1m,
         overrides.output_per_1m,
         overrides.cache_read_per_1m,
+        -- an override has no cache-write price: the input price applies
+        cast(null as decimal(18, 6)) as cache_write_per_1m,
         overrides.is_local,
+        cast(null as date) as list_valid_from,
         'override' as price_source
     from model_days
     inner join overrides
@@ -128,7 +158,10 @@ price_candidates as (
         list_prices.input_per_1m,
         list_prices.output_per_1m,
         list_prices.cache_read_per_1m,
+        list_prices.cache_write_per_1m,
         false as is_local,
+        -- the key of the list price's tiers
+        list_prices.valid_from as list_valid_from,
         list_prices.price_source
     from model_days
     inner join list_prices
@@ -167,12 +200,29 @@ generations_joined_to_prices as (
     select
         generations_resolved.*,
         coalesce(model_day_prices.is_local, false) as is_local_model,
-        model_day_prices.input_per_1m,
-        model_day_prices.output_per_1m,
+        -- the tier's price where one applies (a tier row leaves a price
+        -- empty only where the base row has none either), else the base
+        tier_ranges.input_tokens_over as price_tier_input_tokens_over,
+        coalesce(
+            tier_ranges.input_per_1m, model_day_prices.input_per_1m
+        ) as input_per_1m,
+        coalesce(
+            tier_ranges.output_per_1m, model_day_prices.output_per_1m
+        ) as output_per_1m,
         -- no cache-read price: cached tokens cost the input price
         coalesce(
-            model_day_prices.cache_read_per_1m, model_day_prices.input_per_1m
+            tier_ranges.cache_read_per_1m,
+            model_day_prices.cache_read_per_1m,
+            tier_ranges.input_per_1m,
+            model_day_prices.input_per_1m
         ) as cache_read_per_1m,
+        -- no cache-write price: written tokens cost the input price
+        coalesce(
+            tier_ranges.cache_write_per_1m,
+            model_day_prices.cache_write_per_1m,
+            tier_ranges.input_per_1m,
+            model_day_prices.input_per_1m
+        ) as cache_write_per_1m,
         model_day_prices.price_source
     from generations_resolved
     left join model_day_prices
@@ -183,10 +233,23 @@ generations_joined_to_prices as (
             is not distinct from model_day_prices.matched_model
             and generations_resolved.started_date
             = model_day_prices.started_date
+    -- at most one tier: the one whose range holds the call's input tokens
+    left join tier_ranges
+        on
+            model_day_prices.provider = tier_ranges.provider
+            and model_day_prices.matched_model = tier_ranges.model
+            and model_day_prices.list_valid_from = tier_ranges.valid_from
+            and coalesce(generations_resolved.input_tokens, 0)
+            > tier_ranges.input_tokens_over
+            and (
+                tier_ranges.next_input_tokens_over is null
+                or coalesce(generations_resolved.input_tokens, 0)
+                <= tier_ranges.next_input_tokens_over
+            )
 
 ),
 
-generations_with_billed_tokens as (
+generations_with_cache_read as (
 
     select
         *,
@@ -195,6 +258,19 @@ generations_with_billed_tokens as (
             coalesce(cache_read_tokens, 0), coalesce(input_tokens, 0)
         ) as billed_cache_read_tokens
     from generations_joined_to_prices
+
+),
+
+generations_with_billed_tokens as (
+
+    select
+        *,
+        -- never more tokens read and written than input tokens
+        least(
+            coalesce(cache_creation_tokens, 0),
+            coalesce(input_tokens, 0) - billed_cache_read_tokens
+        ) as billed_cache_write_tokens
+    from generations_with_cache_read
 
 ),
 
@@ -208,9 +284,14 @@ priced as (
             when input_tokens is null and output_tokens is null then null
             else cast(
                 (
-                    (coalesce(input_tokens, 0) - billed_cache_read_tokens)
+                    (
+                        coalesce(input_tokens, 0)
+                        - billed_cache_read_tokens
+                        - billed_cache_write_tokens
+                    )
                     * input_per_1m
                     + billed_cache_read_tokens * cache_read_per_1m
+                    + billed_cache_write_tokens * cache_write_per_1m
                     + coalesce(output_tokens, 0) * output_per_1m
                 )
                 * 0.000001 as decimal(38, 12)

@@ -39,6 +39,7 @@ def model(dbt, session):
         dbt.ref("generated_sql"),
         dbt.ref("step_performance"),
         dbt.ref("latency_sketches"),
+        dbt.ref("feed_caption_repeats"),
         dbt.ref("stg_runlog__refresh_runs"),
         dbt.ref("model_prices"),
         dbt.ref("model_price_overrides"),

@@ -3,11 +3,29 @@
 -- latency bucket. Percentiles over any window of days, sources and models come
 -- from merging these rows (macro sketch_percentiles; warehouse/sketches.py),
 -- within relative_error of the exact percentile, without reading the calls.
+-- Incremental by usage_date, as the daily marts (docs/nightly.md): a nightly
+-- build deletes and re-inserts the days whose calls changed. The pre-hook
+-- drops the days left with no successful call with a latency (a
+-- delete+insert replaces only days that still have rows).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='usage_date',
+        on_schema_change='fail',
+        pre_hook="{{ drop_days_without_upstream(
+            generations_with_latency(), 'started_on', 'usage_date') }}",
+    )
+}}
+
 with
 
 generations as (
 
-    select * from {{ ref('generations') }}
+    {{ generations_on_nightly_days(
+        target_count='calls',
+        counted="status = 'success' and latency_ms is not null"
+    ) }}
 
 ),
 
@@ -18,7 +36,8 @@ bucketed as (
         source_name,
         provider,
         model,
-        {{ latency_sketch_bucket('latency_ms') }} as bucket_index
+        {{ latency_sketch_bucket('latency_ms') }} as bucket_index,
+        loaded_at
     from generations
     where status = 'success' and latency_ms is not null
 
@@ -44,8 +63,11 @@ final as (
             {{ var('latency_sketch_relative_error') }} as double
         ) as relative_error,
 
+        ---------- dates
+        usage_date,
+
         ---------- timestamps
-        usage_date
+        max(loaded_at) as last_loaded_at
 
     from bucketed
     group by usage_date, source_name, provider, model, bucket_index

@@ -1,16 +1,19 @@
 -- How each step of a workflow performs: trip_planner's LangGraph nodes (every
--- node, LLM or not, with its own duration, status and error) and
+-- node, LLM or not, with its own duration, status and error),
 -- ai_process_log's pipeline steps (node_name; each row is one step, timed by
--- its latency, with no failure recorded). Grain: one row per source x step.
+-- its latency, with no failure recorded) and the agent, tool and workflow
+-- spans of OpenTelemetry sources (a call counts in the step span that is its
+-- parent). The systems with steps are declared in the dbt var systems
+-- (steps_model, steps_from_calls, call_steps_model). Grain: one row per
+-- source x step.
 -- A step's share of its workflow's time and cost is against all steps of the
 -- same source.
+{%- set step_systems = {} %}
+{%- for system, facts in var('systems').items()
+    if facts.steps_model or facts.steps_from_calls %}
+    {%- do step_systems.update({system: facts}) %}
+{%- endfor %}
 with
-
-nodes as (
-
-    select * from {{ ref('stg_trip_planner__nodes') }}
-
-),
 
 generations as (
 
@@ -18,28 +21,60 @@ generations as (
 
 ),
 
+-- every system's step runs (the dbt var systems: steps_model, or each call a
+-- step when steps_from_calls)
 step_runs as (
 
-    select
-        source_name,
-        'trip_planner' as source_system,
-        node_name as step_name,
-        node_type as step_type,
-        duration_ms,
-        case when node_status = 'failed' then 1 else 0 end as is_failed,
-        case when node_status = 'skipped' then 1 else 0 end as is_skipped
-    from nodes
-    union all
-    select
-        source_name,
-        source_system,
-        operation as step_name,
-        cast(null as {{ string_type() }}) as step_type,
-        latency_ms as duration_ms,
-        cast(null as integer) as is_failed,
-        cast(null as integer) as is_skipped
-    from generations
-    where source_system = 'ai_process_log'
+    {% for system, facts in step_systems.items() %}
+        {% if facts.steps_model %}
+            select
+                source_name,
+                '{{ system }}' as source_system,
+                node_name as step_name,
+                node_type as step_type,
+                duration_ms,
+                case when node_status = 'failed' then 1 else 0 end as is_failed,
+                case when node_status = 'skipped' then 1 else 0 end
+                    as is_skipped
+            from {{ ref(facts.steps_model) }}
+        {% else %}
+            select
+                source_name,
+                source_system,
+                operation as step_name,
+                cast(null as {{ string_type() }}) as step_type,
+                latency_ms as duration_ms,
+                cast(null as integer) as is_failed,
+                cast(null as integer) as is_skipped
+            from generations
+            where source_system = '{{ system }}'
+        {% endif %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+-- the step each call was made in: its operation, or the system's
+-- call_steps_model
+call_steps as (
+
+    {% for system, facts in step_systems.items() %}
+        {% if facts.call_steps_model %}
+            select
+                generations.*,
+                steps_of_calls.step_name
+            from generations
+            inner join {{ ref(facts.call_steps_model) }} as steps_of_calls
+                on generations.generation_id = steps_of_calls.generation_id
+        {% else %}
+            select
+                *,
+                operation as step_name
+            from generations
+            where source_system = '{{ system }}'
+        {% endif %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -55,7 +90,8 @@ step_times as (
         sum(is_skipped) as skipped,
         count(duration_ms) as executions_timed,
         {{ exact_percentiles('duration_ms', [0.5, 0.95]) }} as pcts,
-        sum(duration_ms) as total_duration_ms
+        -- summed as decimal: a float sum depends on the order rows arrive in
+        sum(cast(duration_ms as decimal(38, 6))) as total_duration_exact
     from step_runs
     group by source_name, source_system, step_name
 
@@ -65,16 +101,15 @@ step_calls as (
 
     select
         source_name,
-        operation as step_name,
+        step_name,
         count(*) as llm_calls,
         cast(sum(total_tokens) as bigint) as total_tokens,
         cast(sum(input_tokens) as bigint) as input_tokens,
         cast(sum(output_tokens) as bigint) as output_tokens,
         sum(cost_usd) as known_cost_usd,
         sum(case when cost_usd is null then 1 else 0 end) as unpriced_calls
-    from generations
-    where source_system in ('trip_planner', 'ai_process_log')
-    group by source_name, operation
+    from call_steps
+    group by source_name, step_name
 
 ),
 
@@ -98,7 +133,7 @@ final as (
         step_times.executions_timed,
         {{ list_at('step_times.pcts', 1) }} as p50_duration_ms,
         {{ list_at('step_times.pcts', 2) }} as p95_duration_ms,
-        step_times.total_duration_ms,
+        cast(step_times.total_duration_exact as double) as total_duration_ms,
         coalesce(step_calls.llm_calls, 0) as llm_calls,
         step_calls.input_tokens,
         step_calls.output_tokens,
@@ -107,9 +142,12 @@ final as (
         cast(
             coalesce(step_calls.unpriced_calls, 0) as bigint
         ) as unpriced_calls,
-        step_times.total_duration_ms / nullif(
-            sum(step_times.total_duration_ms)
-                over (partition by step_times.source_name),
+        cast(step_times.total_duration_exact as double) / nullif(
+            cast(
+                sum(step_times.total_duration_exact)
+                    over (partition by step_times.source_name)
+                as double
+            ),
             0
         ) as share_of_workflow_time,
         cast(step_calls.known_cost_usd as double) / nullif(

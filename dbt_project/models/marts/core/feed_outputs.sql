@@ -1,20 +1,56 @@
 -- One generated Instagram feed post, with its copy, hashtags, tokens, latency
 -- and cost: the instagram_feeds rows that passed the checks (the rows
 -- int_instagram_feed__generations maps, one per key); the rows set aside,
--- duplicates of a key included, are in quarantined_rows.
+-- duplicates of a key included, are in quarantined_rows. The same caption
+-- posted again by a tenant: marts.feed_caption_repeats.
+-- Incremental by created_on (docs/nightly.md): a nightly build deletes and
+-- re-inserts the days whose instagram_feed calls changed (macro
+-- literal_call_days), reading the staging rows of those days only.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='created_on',
+        on_schema_change='fail',
+        pre_hook="{{ drop_days_without_upstream(
+            generations_of_system('instagram_feed'), 'started_on', 'created_on'
+        ) }}",
+    )
+}}
+
+{%- set feeds_on_days, generations_on_days = 'true', 'true' %}
+{%- if is_incremental() and execute %}
+    {%- set days = literal_call_days(
+        'instagram_feed', 'created_on', 'loaded_at', 'feed_output_id'
+    ) %}
+    {%- if days %}
+        {%- set feeds_on_days = "created_at >= timestamptz '" ~ days[0]
+            ~ " 00:00:00+00' and created_at < timestamptz '" ~ days[-1]
+            ~ " 00:00:00+00' + interval 1 day" %}
+        {%- set generations_on_days = 'started_on in ('
+            ~ date_list(days) ~ ')' %}
+    {%- elif days is not none %}
+        {%- set feeds_on_days, generations_on_days = 'false', 'false' %}
+    {%- endif %}
+{%- endif %}
+
 with
 
 feeds as (
 
     select * from {{ ref('stg_instagram_feed__instagram_feeds') }}
-    where quarantine_rule is null
+    where
+        quarantine_rule is null
+        and {{ feeds_on_days }}
 
 ),
 
 generations as (
 
     select * from {{ ref('generations') }}
-    where source_system = 'instagram_feed'
+    where
+        source_system = 'instagram_feed'
+        and {{ generations_on_days }}
 
 ),
 
@@ -34,9 +70,13 @@ final as (
         generations.model,
         feeds.tone_style,
         feeds.instagram_ad_copy,
+        feeds.copy_language,
+        {{ caption_fingerprint('feeds.instagram_ad_copy') }}
+            as caption_fingerprint,
         feeds.hashtags,
 
         ---------- numerics
+        length(feeds.instagram_ad_copy) as copy_length,
         coalesce(
             {{ regexp_count('feeds.hashtags', '#[^\s#]+') }}, 0
         ) as hashtag_count,
@@ -47,8 +87,15 @@ final as (
         generations.cost_usd,
         generations.reported_cost_usd,
 
+        ---------- dates
+        generations.started_on as created_on,
+
         ---------- timestamps
-        generations.started_at as created_at
+        generations.started_at as created_at,
+        generations.loaded_at,
+
+        ---------- bookkeeping: the price data the cost was computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from feeds
     inner join generations

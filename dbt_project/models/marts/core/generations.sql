@@ -1,6 +1,7 @@
 -- Incremental (docs/nightly.md): a nightly build deletes and re-inserts the
 -- days that new or changed rows touch (macro nightly_days);
--- --full-refresh rebuilds every day, with the same rows.
+-- --full-refresh rebuilds every day, with the same rows. Tested at night on
+-- the rebuilt days (macros/nightly_tests.sql).
 -- depends_on: {{ ref('stg_landing__call_loads') }}
 {{
     config(
@@ -8,6 +9,7 @@
         incremental_strategy='delete+insert',
         unique_key='started_on',
         on_schema_change='fail',
+        meta={'nightly_tests': {'loaded_at': 'loaded_at', 'day': 'started_on'}},
         pre_hook="{{ drop_days_without_upstream(
             ref('int_generations_priced'), 'started_date', 'started_on',
             landed_call_sources()
@@ -68,7 +70,6 @@ final as (
         {{ classify_error('status', 'error_message') }} as error_class,
         cost_status,
         price_source,
-        {{ price_fingerprint() }} as price_fingerprint,
         token_source,
         text_issues,
 
@@ -94,6 +95,8 @@ final as (
                     / (latency_ms - coalesce(time_to_first_token_ms, 0))
         end as output_tokens_per_second,
         cost_usd,
+        -- the long-context tier that priced it; NULL: the base prices
+        price_tier_input_tokens_over,
         cast(reported_cost_usd as decimal(38, 12)) as reported_cost_usd,
 
         ---------- booleans
@@ -115,7 +118,10 @@ final as (
 
         ---------- timestamps
         started_at,
-        loaded_at
+        loaded_at,
+
+        ---------- bookkeeping: the price data the cost was computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from priced
 

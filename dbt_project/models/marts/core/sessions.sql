@@ -1,11 +1,29 @@
 -- One conversation (ai_process_log chat session, text2sql chat session),
 -- workflow run (trip_planner) or job (instagram_feed), as seen through its
 -- calls.
+-- Incremental on session_id (docs/nightly.md, macros/rebuilt_keys.sql): a
+-- nightly build rebuilds, from all their calls, the sessions with a call on a
+-- day generations rebuilt (or that had one), and drops those left with none.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='session_id',
+        on_schema_change='fail',
+        pre_hook="{{ drop_rebuilt_keys_without_calls(
+            'session_id', 'started_at', 'ended_at') }}",
+    )
+}}
+
+{%- set plan = key_rebuild_plan('session_id', 'started_at', 'ended_at') %}
+
 with
 
 generations as (
 
-    select * from {{ ref('generations') }}
+    {{ generations_of_rebuilt_keys(
+        plan, 'session_id', 'started_at', 'ended_at'
+    ) }}
 
 ),
 
@@ -34,7 +52,11 @@ final as (
 
         ---------- timestamps
         min(started_at) as started_at,
-        max(started_at) as ended_at
+        max(started_at) as ended_at,
+        max(loaded_at) as last_loaded_at,
+
+        ---------- bookkeeping: the price data the costs were computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from generations
     where session_id is not null

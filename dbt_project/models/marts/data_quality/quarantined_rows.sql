@@ -1,6 +1,20 @@
 -- Every landed call row set aside by a rule of docs/bad_input.md, with the
 -- offending value, from the call model of each system (var `systems`). The
 -- call rows that pass are in generations; landing_accounting balances both.
+-- Incremental (docs/nightly.md, macros/set_aside_rows.sql): a nightly build
+-- appends the set-aside rows of the loads it has not seen, after its pre-hook
+-- removed the rows those loads supersede; --full-refresh gives the same rows.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ drop_superseded_set_aside() }}",
+    )
+}}
+
+{%- set plan = set_aside_plan() %}
+
 with
 
 {% for system, facts in var('systems').items() %}
@@ -19,7 +33,9 @@ with
             load_id,
             loaded_at
         from {{ ref(facts.call_model) }}
-        where quarantine_rule is not null
+        where
+            quarantine_rule is not null
+            and {{ set_aside_new_rows(plan) }}
 
     ),
 

@@ -36,13 +36,15 @@ daily as (
         cast(sum(total_tokens) as bigint) as total_tokens,
         sum(cost_usd) as cost_usd,
         count(*) filter (where cost_usd is null) as unpriced_requests,
-        {{ price_fingerprint() }} as price_fingerprint,
 
         ---------- dates
         started_on as usage_date,
 
         ---------- timestamps
-        max(loaded_at) as last_loaded_at
+        max(loaded_at) as last_loaded_at,
+
+        ---------- bookkeeping: the price data the costs were computed with
+        {{ price_fingerprint() }} as price_fingerprint
 
     from generations
     group by

@@ -1,8 +1,12 @@
+{{ incremental_whole_table('ai_process_log', 'chat_session') }}
+
 with
 
 source as (
 
-    {{ latest_rows(source('ai_process_log', 'chat_session'), ['session_id']) }}
+    {{ latest_rows(
+        replaced_landing('ai_process_log', 'chat_session'), ['session_id']
+    ) }}
 
 ),
 
@@ -20,7 +24,8 @@ renamed as (
         ---------- timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
 
     from source
 

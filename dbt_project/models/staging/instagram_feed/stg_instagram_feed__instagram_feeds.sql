@@ -29,6 +29,8 @@ renamed as (
         store_information,
         {{ repaired_text('gpt_prompt') }} as gpt_prompt,
         instagram_ad_copy,
+        -- the copy's language, found at landing (ingest/text_facts.py)
+        _text_language as copy_language,
         hashtags,
         {{ repaired_text('gpt_prompt_used') }} as gpt_prompt_used,
         {{ repaired_text('gpt_response_raw') }} as gpt_response_raw,

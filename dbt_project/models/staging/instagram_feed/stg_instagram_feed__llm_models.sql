@@ -1,8 +1,12 @@
+{{ incremental_whole_table('instagram_feed', 'llm_models') }}
+
 with
 
 source as (
 
-    {{ latest_rows(source('instagram_feed', 'llm_models'), ['llm_model_id']) }}
+    {{ latest_rows(
+        replaced_landing('instagram_feed', 'llm_models'), ['llm_model_id']
+    ) }}
 
 ),
 
@@ -31,7 +35,8 @@ renamed as (
         ---------- timestamps
         created_at,
         updated_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
 
     from source
 

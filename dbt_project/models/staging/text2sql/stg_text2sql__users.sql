@@ -1,8 +1,10 @@
+{{ incremental_whole_table('text2sql', 'users') }}
+
 with
 
 source as (
 
-    {{ latest_rows(source('text2sql', 'users'), ['id']) }}
+    {{ latest_rows(replaced_landing('text2sql', 'users'), ['id']) }}
 
 ),
 
@@ -29,7 +31,8 @@ renamed as (
         ---------- timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('last_login') }} as last_login_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
 
     from source
 

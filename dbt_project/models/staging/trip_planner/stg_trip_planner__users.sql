@@ -1,8 +1,10 @@
+{{ incremental_whole_table('trip_planner', 'users') }}
+
 with
 
 source as (
 
-    {{ latest_rows(source('trip_planner', 'users'), ['id']) }}
+    {{ latest_rows(replaced_landing('trip_planner', 'users'), ['id']) }}
 
 ),
 
@@ -21,7 +23,8 @@ renamed as (
         ---------- timestamps
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _load_id as load_id
 
     from source
 

@@ -1,0 +1,180 @@
+{#- Data tests at night on what changed (docs/nightly.md, "Tests at night").
+
+    A model declares once, in its config, which of its rows a refresh rebuilt:
+
+        meta: {nightly_tests: {loaded_at: <column>}}
+            the rows loaded after the newest it held before the build
+            (incremental staging: a refresh inserts only new loads' rows);
+        meta: {nightly_tests: {loaded_at: <column>, day: <column>}}
+            every row of the days that hold such a row, and of the look-back
+            days (var lookback_days) before the newest day it held (the
+            incremental marts: a refresh rebuilds whole days).
+
+    Only when the build gets var nightly_tests (the nightly refresh passes it;
+    a full build, `make build` and CI do not):
+    1. the build's first step (on-run-start) records every such model's newest
+       loaded_at and day as they were before the build (nightly_test_scope);
+    2. a day-scoped model, once built, records its days in scope
+       (nightly_test_days; a post-hook of every model, empty for the others);
+    3. every test of the model reads only its rows in scope: one more small
+       subquery in the test's SQL, no query while dbt compiles it. A key test
+       (unique, unique_combination) reads every row whose key is a key of a
+       row in scope, old rows included, so a new row colliding with an old one
+       outside the rebuilt days still fails; a relationships test checks the
+       rows in scope against the whole parent.
+    Models without the config are tested whole, and so is a model built for
+    the first time (no watermark: every row is in scope). The scope is what
+    the build rebuilt: `dbt test` alone with the var tests next to nothing. -#}
+
+{%- macro nightly_tests_enabled() -%}
+    {{ return(var('nightly_tests', false) in (true, 'true', 'True', 1, '1')) }}
+{%- endmacro %}
+
+
+{#- on-run-start: the scoped models' watermarks before the build (one row per
+    model that exists), and an empty table of days; nothing without var
+    nightly_tests. -#}
+{% macro record_nightly_test_watermarks() -%}
+    {%- if execute and nightly_tests_enabled() -%}
+        {%- set selects = [] -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model'
+            and (node.config.meta or {}).get('nightly_tests') -%}
+            {%- set scope = node.config.meta.nightly_tests -%}
+            {%- set rel = adapter.get_relation(
+                database=node.database, schema=node.schema,
+                identifier=node.alias
+            ) -%}
+            {%- if rel is not none -%}
+                {%- do selects.append(
+                    "select '" ~ node.unique_id ~ "', "
+                    ~ "cast(max(" ~ scope.loaded_at ~ ") as timestamptz), "
+                    ~ (("cast(max(" ~ scope.day ~ ") as date)") if scope.day else "null")
+                    ~ " from " ~ rel
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        create or replace table {{ target.schema }}.nightly_test_scope as
+        select
+            cast(null as varchar) as model_id,
+            cast(null as timestamptz) as newest_loaded_at,
+            cast(null as date) as newest_day
+        where false
+        {%- for s in selects %}
+            union all
+            {{ s }}
+        {%- endfor %};
+        create or replace table {{ target.schema }}.nightly_test_days (
+            model_id varchar,
+            nightly_day date
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The newest loaded_at or day (`column`) the model `model_id` held before
+    the build: NULL when it held none (built for the first time). -#}
+{% macro nightly_watermark(model_id, column) -%}
+    (
+        select {{ column }} from {{ target.schema }}.nightly_test_scope
+        where model_id = '{{ model_id }}'
+    )
+{%- endmacro %}
+
+
+{#- Post-hook of every model: a day-scoped model records its days in scope,
+    those of its rows loaded after its watermark (every day when it has none)
+    and its look-back days. -#}
+{% macro record_nightly_test_days() -%}
+    {%- set scope = (config.get('meta') or {}).get('nightly_tests') -%}
+    {%- if execute and nightly_tests_enabled() and scope and scope.day -%}
+        insert into {{ target.schema }}.nightly_test_days
+        select distinct
+            '{{ model.unique_id }}' as model_id,
+            {{ scope.day }} as nightly_day
+        from {{ this }}
+        where
+            coalesce(
+                {{ scope.loaded_at }}
+                > {{ nightly_watermark(model.unique_id, 'newest_loaded_at') }},
+                true
+            )
+            or {{ scope.day }}
+            >= {{ nightly_watermark(model.unique_id, 'newest_day') }}
+            - {{ var('lookback_days', 1) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The model node of `relation` among the test's dependencies, if it is a
+    model of this project (looked up by id: the graph has ~600 nodes). -#}
+{% macro nightly_tests_node(relation) -%}
+    {%- for uid in model.depends_on.nodes if uid.startswith('model.') -%}
+        {%- set node = graph.nodes.get(uid) -%}
+        {%- if node and node.alias == relation.identifier
+            and node.schema == relation.schema -%}
+            {{ return(node) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{#- A predicate on the rows of `relation` a nightly test reads, or none for
+    every row (no var nightly_tests, no scope declared). -#}
+{% macro nightly_test_predicate(relation) -%}
+    {%- if not (execute and nightly_tests_enabled()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set node = nightly_tests_node(relation) -%}
+    {%- set scope = (node.config.meta or {}).get('nightly_tests') if node else none -%}
+    {%- if not scope -%}{{ return(none) }}{%- endif -%}
+    {%- if scope.day -%}
+        {{ return(
+            scope.day ~ " in (select nightly_day from " ~ target.schema
+            ~ ".nightly_test_days where model_id = '" ~ node.unique_id ~ "')"
+        ) }}
+    {%- endif -%}
+    {{ return(
+        "coalesce(" ~ scope.loaded_at ~ " > "
+        ~ nightly_watermark(node.unique_id, 'newest_loaded_at') ~ ", true)"
+    ) }}
+{%- endmacro %}
+
+
+{#- dbt's macro for the relation a generic test reads (its `where` config),
+    extended with the nightly scope. Singular tests call it on a ref to be
+    scoped the same way. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set tested = relation -%}
+    {%- if where -%}
+        {%- set tested = '(select * from ' ~ relation ~ ' where ' ~ where ~ ')' -%}
+    {%- endif -%}
+    {%- set in_scope = nightly_test_predicate(relation) -%}
+    {%- if in_scope is none -%}
+        {{ return(tested ~ ' as dbt_subquery' if where else relation) }}
+    {%- endif -%}
+    {%- set test = model.get('test_metadata') or {} -%}
+    {%- set kwargs = test.get('kwargs') or {} -%}
+    {%- set keys = [] -%}
+    {%- if test.get('name') == 'unique' -%}
+        {%- do keys.append(kwargs.get('column_name') or model.get('column_name')) -%}
+    {%- elif test.get('name') == 'unique_combination' -%}
+        {%- do keys.extend(kwargs.get('combination_of_columns')) -%}
+    {%- endif -%}
+    {%- if not keys -%}
+        {{ return('(select * from ' ~ tested ~ ' as scoped where '
+            ~ in_scope ~ ') as dbt_subquery') }}
+    {%- endif -%}
+    {%- set on = [] -%}
+    {%- for k in keys -%}
+        {%- do on.append('tested.' ~ k ~ ' is not distinct from in_scope.' ~ k) -%}
+    {%- endfor -%}
+    {{ return(
+        '(select tested.* from ' ~ tested ~ ' as tested semi join ('
+        ~ 'select distinct ' ~ keys | join(', ') ~ ' from ' ~ tested
+        ~ ' as scoped where ' ~ in_scope ~ ') as in_scope on '
+        ~ on | join(' and ') ~ ') as dbt_subquery'
+    ) }}
+{%- endmacro %}
