@@ -307,14 +307,19 @@
 
 
 {#- The config of a small-table model: incremental, rows appended per
-    replaced source after the pre-hook removed its old ones. -#}
+    replaced source after the pre-hook removed its old ones. On Spark a
+    table, like incremental_staging. -#}
 {% macro incremental_whole_table(system, table) -%}
+    {%- if target.type == 'spark' -%}
+        {{ config(materialized='table') }}
+    {%- else -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
         pre_hook="{{ drop_replaced_sources('" ~ system ~ "', '" ~ table ~ "') }}",
     ) }}
+    {%- endif -%}
 {%- endmacro %}
 
 

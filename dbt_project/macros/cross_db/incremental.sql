@@ -23,3 +23,21 @@
     {%- endif -%}
     {{ return(strategy) }}
 {% endmacro %}
+
+
+{#- The materialization of a model kept up to date by deleting rows: on a key
+    (delete+insert of the rebuilt keys) or by a pre-hook's delete before an
+    append. On Spark a table, rebuilt whole on each build: plain Parquet
+    tables have no row-level delete, and these models have no day to
+    overwrite partitions by (docs/spark.md). -#}
+{% macro keyed_incremental() -%}
+    {{ return(adapter.dispatch('keyed_incremental', 'llm_usage_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__keyed_incremental() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__keyed_incremental() -%}
+    {{ return('table') }}
+{%- endmacro %}

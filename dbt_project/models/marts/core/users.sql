@@ -7,7 +7,7 @@
 -- with no call and no user-table row go (pre-hook).
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         incremental_strategy='delete+insert',
         unique_key='user_id',
         on_schema_change='fail',

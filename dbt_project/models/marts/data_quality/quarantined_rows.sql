@@ -6,7 +6,7 @@
 -- removed the rows those loads supersede; --full-refresh gives the same rows.
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ drop_superseded_set_aside() }}",
