@@ -126,3 +126,25 @@
 {% macro spark__regexp_matches_ci(column, pattern) -%}
     regexp_like({{ column }}, '(?i){{ pattern }}')
 {%- endmacro %}
+
+
+{#- Every match of a regular expression in a text replaced (NULL for NULL).
+    `pattern` and `replacement` are written as DuckDB reads them; Spark
+    replaces every match without a flag, and its string literals take a
+    backslash as an escape, so it is doubled there. -#}
+{% macro regexp_replace_all(column, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'llm_usage_warehouse')(
+        column, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regexp_replace_all(column, pattern, replacement) -%}
+    regexp_replace({{ column }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{% macro spark__regexp_replace_all(column, pattern, replacement) -%}
+    regexp_replace(
+        {{ column }},
+        '{{ pattern | replace("\\", "\\\\") }}',
+        '{{ replacement | replace("\\", "\\\\") }}'
+    )
+{%- endmacro %}
