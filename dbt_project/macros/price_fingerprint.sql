@@ -35,6 +35,17 @@
                     ),
                     ''
                 )
+                || '#'
+                || coalesce(
+                    (
+                        select
+                            concat_ws(
+                                '|', sort_array(collect_list(to_json(struct(*))))
+                            )
+                        from {{ ref('model_price_tiers') }}
+                    ),
+                    ''
+                )
             )
     )
 {%- endmacro %}
