@@ -293,17 +293,18 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set newest = run_query(
-        "select cast(max(" ~ target_loaded_at ~ ") as varchar) from " ~ this
+        "select cast(max(" ~ target_loaded_at ~ ") as " ~ string_type() ~ ") from "
+        ~ this
     ).columns[0].values()[0] or '1900-01-01 00:00:00+00' -%}
     {%- set query -%}
         select distinct started_on as nightly_day
         from {{ generations_of_system(system) }}
-        where loaded_at > timestamptz '{{ newest }}'
+        where loaded_at > {{ timestamptz_literal(newest) }}
         union
         select {{ target_day }} from {{ this }}
         where {{ target_key }} in (
             select generation_id from {{ generations_of_system(system) }}
-            where loaded_at > timestamptz '{{ newest }}'
+            where loaded_at > {{ timestamptz_literal(newest) }}
         )
         union
         select {{ target_day }} from {{ this }}
