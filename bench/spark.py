@@ -45,7 +45,9 @@ ENGINE_SPECIFIC = {
         # a hash of the price seeds' rows as text: each engine's text of a row differs; it
         # only tells one engine's incremental build that prices changed
         (mart, "price_fingerprint")
-        for mart in ("generations", "daily_usage", "model_costs")
+        for mart in (
+            "generations", "daily_usage", "model_costs", "sessions", "users", "feed_outputs"
+        )
     ),
     # the build's own clock: the two builds ran at different times
     ("source_freshness", "checked_at"),
