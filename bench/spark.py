@@ -46,7 +46,12 @@ ENGINE_SPECIFIC = {
         # only tells one engine's incremental build that prices changed
         (mart, "price_fingerprint")
         for mart in (
-            "generations", "daily_usage", "model_costs", "sessions", "users", "feed_outputs"
+            "generations",
+            "daily_usage",
+            "model_costs",
+            "sessions",
+            "users",
+            "feed_outputs",
         )
     ),
     # the build's own clock: the two builds ran at different times
