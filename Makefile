@@ -27,6 +27,9 @@ DEMO_DAYS ?= 30
 DEMO_CALLS_PER_DAY ?= 500
 BENCH_CALLS ?= 1e6
 BENCH_SLOPE_CALLS_PER_DAY ?= 20000
+# bench.spark (docs/spark.md): DuckDB and Spark builds of one landing zone, and a nightly
+# on Spark; at BENCH_CALLS when WAREHOUSE_ENGINE=spark, else a smaller history
+BENCH_SPARK_CALLS ?= $(if $(filter spark,$(WAREHOUSE_ENGINE)),$(BENCH_CALLS),1e5)
 
 .PHONY: help setup lock run demo ingest prices build notebooks test lint format docs clean bench nightly
 
@@ -42,7 +45,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP) ## Install everything into .venv (nothing global)
+setup: $(STAMP) ## Install everything into .venv (nothing global); checks Java for Spark
+	@# Spark (WAREHOUSE_ENGINE=spark, docs/spark.md) needs Java 17+; DuckDB does not
+	@v=$$(java -version 2>&1 | sed -nE 's/.*version "([0-9]+).*/\1/p' | head -1); \
+	  if [ -z "$$v" ] || [ "$$v" -lt 17 ]; then \
+	    echo "note: Java 17+ not found (needed for WAREHOUSE_ENGINE=spark only): on Debian, apt-get install openjdk-17-jre-headless"; \
+	  fi
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(VENV)/bin/uv pip compile --quiet --python $(PY) --extra dev pyproject.toml -o requirements.lock
@@ -66,7 +74,7 @@ else
 	@echo "ingest: with build, as one command (python -m warehouse build --extract)"
 endif
 
-build: $(STAMP) ## dbt build (models + tests) into the DuckDB warehouse
+build: $(STAMP) ## dbt build (models + tests); WAREHOUSE_ENGINE=spark builds on Spark
 	$(PY) -m warehouse build$(if $(INGEST_AND_BUILD), --extract)
 
 nightly: $(STAMP) ## Locked incremental refresh + run log (NIGHTLY_ARGS="--wait 600")
@@ -85,9 +93,10 @@ test: $(STAMP) ## Run every test
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP) ## Benchmarks at BENCH_CALLS calls (1e6; 1e7, 1e8): figures and ratios, docs/bench.md
-	$(PY) -m bench.scale --calls $(BENCH_CALLS)
-	$(PY) -m bench.nightly --slope --calls-per-day $(BENCH_SLOPE_CALLS_PER_DAY)
+	WAREHOUSE_ENGINE= $(PY) -m bench.scale --calls $(BENCH_CALLS)
+	WAREHOUSE_ENGINE= $(PY) -m bench.nightly --slope --calls-per-day $(BENCH_SLOPE_CALLS_PER_DAY)
 	$(PY) -m bench.pg_ingest
+	$(PY) -m bench.spark --calls $(BENCH_SPARK_CALLS)
 
 lint: $(STAMP) ## Check only: ruff, ruff format --check, mypy, sqlfluff lint (as tests/test_lint.py)
 	$(VENV)/bin/ruff check .

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingest import landing, pseudonym
+from ingest import landing, models_resolved, pseudonym
 from ingest.cast import cast_table
 from ingest.config import Source
 from ingest.landing import META_FIELDS, SourceLanding, with_meta
@@ -421,12 +421,16 @@ def extract_all(
 
     workers = _workers(len(sources))
     if workers <= 1:
-        return [one(s) for s in sources]
-    # Sources are independent (each lands and publishes on its own), and the heavy parts
-    # (the ADBC read, Arrow casts, Parquet and DuckDB writes) release the GIL: threads
-    # run them side by side. A fault point still kills the whole process.
-    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="extract") as pool:
-        return list(pool.map(one, sources))
+        results = [one(s) for s in sources]
+    else:
+        # Sources are independent (each lands and publishes on its own), and the heavy
+        # parts (the ADBC read, Arrow casts, Parquet and DuckDB writes) release the GIL:
+        # threads run them side by side. A fault point still kills the whole process.
+        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="extract") as pool:
+            results = list(pool.map(one, sources))
+    # the raw -> canonical model mapping of what is landed now, read by dbt on both engines
+    models_resolved.write(data_dir)
+    return results
 
 
 def _workers(n_sources: int) -> int:

@@ -76,6 +76,10 @@ def ensure_placeholders(data_dir: Path) -> None:
             pq.write_table(schema.empty_table(), tmp, compression="zstd")
             os.replace(tmp, path)
     registry.ensure_registry(data_dir)  # the configured sources, once any extract wrote it
+    from ingest import models_resolved
+
+    if not models_resolved.path(data_dir).exists():  # the model mapping (after each extract)
+        models_resolved.write(data_dir)
 
 
 # --------------------------------------------------------------------------- versions

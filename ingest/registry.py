@@ -101,8 +101,22 @@ def stale_sources(data_dir: Path) -> list[str]:
     does not exist yet)."""
     import duckdb
 
+    from warehouse.paths import engine
     from warehouse.publish import BUILDER_DB
 
+    query = (
+        "select source_name, source_system, freshness_status, "
+        "round(hours_since_load, 1), freshness_error_hours from {table} "
+        "where freshness_status in ('error', 'never_loaded') order by source_name"
+    )
+    if engine() == "spark":  # the Spark build's mart, a Parquet table (docs/spark.md)
+        folder = data_dir / "spark-warehouse" / "marts.db" / "source_freshness"
+        if not any(folder.glob("*.parquet")):
+            return []
+        with duckdb.connect() as con:
+            table = "read_parquet('" + str(folder / "*.parquet").replace("'", "''") + "')"
+            rows = con.execute(query.format(table=table)).fetchall()
+        return _stale_lines(rows)
     path = data_dir / BUILDER_DB
     if not path.exists():
         return []
@@ -113,11 +127,11 @@ def stale_sources(data_dir: Path) -> list[str]:
         ).fetchone()
         if not exists or not exists[0]:
             return []
-        rows = con.execute(
-            "select source_name, source_system, freshness_status, "
-            "round(hours_since_load, 1), freshness_error_hours from marts.source_freshness "
-            "where freshness_status in ('error', 'never_loaded') order by source_name"
-        ).fetchall()
+        rows = con.execute(query.format(table="marts.source_freshness")).fetchall()
+    return _stale_lines(rows)
+
+
+def _stale_lines(rows: list) -> list[str]:
     return [
         f"stale source {name} ({system}): "
         + (

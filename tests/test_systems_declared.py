@@ -105,3 +105,14 @@ def test_dbt_sources_are_tables_the_system_lands(name):
     for table_name, table in tables.items():
         columns = {c["name"] for c in table.get("columns", [])}
         assert columns <= {c.landed_name for c in landed[table_name].columns}, table_name
+
+
+def test_the_model_mapping_reads_every_system():
+    """ingest/models_resolved.py resolves the model names of every system's landed calls
+    (the reference table int_models_resolved reads on both engines), from a table the
+    system lands."""
+    from ingest.models_resolved import MODEL_COLUMNS
+
+    assert sorted({system for system, _table in MODEL_COLUMNS}) == sorted(SYSTEMS)
+    for system, table in MODEL_COLUMNS:
+        assert table in {t.name for t in SYSTEMS[system].tables}, (system, table)

@@ -20,9 +20,30 @@ def data_dir() -> Path:
     return Path(os.environ.get("WAREHOUSE_DATA_DIR") or REPO_ROOT / "data").resolve()
 
 
+# WAREHOUSE_ENGINE picks the profile's target (dbt_project/profiles.yml): DuckDB unless
+# it says spark (docs/spark.md)
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """The engine dbt builds with: ``$WAREHOUSE_ENGINE``, default duckdb."""
+    name = os.environ.get("WAREHOUSE_ENGINE", "").strip().lower() or "duckdb"
+    if name not in ENGINES:
+        raise ValueError(f"WAREHOUSE_ENGINE={name!r}: expected one of {', '.join(ENGINES)}")
+    return name
+
+
 def dbt_env(data_dir: Path) -> dict[str, str]:
     """The environment every dbt invocation of this warehouse gets."""
     env = dict(os.environ)
+    env["WAREHOUSE_ENGINE"] = engine()
+    if env["WAREHOUSE_ENGINE"] == "spark":
+        # the session method's local Spark binds the loopback, not the host's name
+        env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Spark SQL cannot list files (macros/cross_db/files_exist.sql): the run-log
+        # files it would read, '_'-named placeholders aside (Spark hides those)
+        runlog = [p for p in (data_dir / "runlog").glob("*.parquet") if not p.name.startswith("_")]
+        env["WAREHOUSE_RUNLOG_FILES"] = str(len(runlog))
     env["WAREHOUSE_DATA_DIR"] = str(data_dir)
     env["DBT_PROFILES_DIR"] = str(DBT_DIR)
     # dbt's compiled files and logs belong to this warehouse, not to the checkout

@@ -2,10 +2,10 @@
     that are not letters or digits (spaces, punctuation, emoji) made one space,
     lower case, trimmed. Posts whose captions differ only in styling share it. -#}
 {% macro normalized_caption(text) -%}
-    trim(lower(regexp_replace(
-        regexp_replace({{ text }}, '#\S+', ' ', 'g'),
-        '[^\p{L}\p{N}]+', ' ', 'g'
-    )))
+    trim(lower({{ regexp_replace_all(
+        regexp_replace_all(text, '#\S+', ' '),
+        '[^\p{L}\p{N}]+', ' '
+    ) }}))
 {%- endmacro %}
 
 

@@ -15,55 +15,40 @@
       other           a failed call whose message matches none of these, or
                       that has no message
 
-    Patterns are case-insensitive regular expressions (RE2); a status code counts
-    only as a whole number ("429", not "14290" or "req_429a"). -#}
+    Patterns are case-insensitive regular expressions (RE2 on DuckDB, Java's on
+    Spark: macro regexp_matches_ci); a status code counts only as a whole
+    number ("429", not "14290" or "req_429a"). -#}
 {% macro classify_error(status, message) -%}
+    {%- set rules = [
+        ('rate_limit',
+         '(^|[^0-9A-Za-z_])429([^0-9A-Za-z_]|$)|rate[ _-]?limit|too many requests|quota'),
+        ('context_length',
+         '(^|[^0-9A-Za-z_])413([^0-9A-Za-z_]|$)|context[ _-]?(length|window)' ~
+         '|maximum context|prompt is too long|too many tokens|token limit'),
+        ('authentication',
+         '(^|[^0-9A-Za-z_])(401|403)([^0-9A-Za-z_]|$)|unauthori[sz]ed|forbidden' ~
+         '|authenticat|api[ _-]?key|permission[ _-]?denied'),
+        ('timeout',
+         '(^|[^0-9A-Za-z_])(408|504)([^0-9A-Za-z_]|$)|time[ _-]?d?[ _-]?out' ~
+         '|did not respond|deadline exceeded'),
+        ('server_error',
+         '(^|[^0-9A-Za-z_])5[0-9][0-9]([^0-9A-Za-z_]|$)|server error|overloaded' ~
+         '|unavailable|bad gateway|connect(ion)?[ _-]?(error|refused|reset)' ~
+         '|connection (was )?(refused|reset|closed|aborted)'),
+        ('tool_error',
+         'no such (table|column|function)|syntax error|ambiguous column' ~
+         '|sqlite|operationalerror|programmingerror|tool[ _-]?(call|error)' ~
+         '|function[ _-]?call'),
+        ('bad_request',
+         '(^|[^0-9A-Za-z_])(400|404|422)([^0-9A-Za-z_]|$)|bad[ _-]?request' ~
+         '|invalid[ _-]?request|unprocessable|model[^.]* not found')
+    ] -%}
     case
         when coalesce({{ status }}, '') <> 'error' then null
         when {{ message }} is null then 'other'
-        when regexp_matches(
-            {{ message }},
-            '(^|[^0-9A-Za-z_])429([^0-9A-Za-z_]|$)|rate[ _-]?limit|too many requests|quota',
-            'i'
-        ) then 'rate_limit'
-        when regexp_matches(
-            {{ message }},
-            '(^|[^0-9A-Za-z_])413([^0-9A-Za-z_]|$)|context[ _-]?(length|window)'
-            || '|maximum context|prompt is too long|too many tokens|token limit',
-            'i'
-        ) then 'context_length'
-        when regexp_matches(
-            {{ message }},
-            '(^|[^0-9A-Za-z_])(401|403)([^0-9A-Za-z_]|$)|unauthori[sz]ed|forbidden'
-            || '|authenticat|api[ _-]?key|permission[ _-]?denied',
-            'i'
-        ) then 'authentication'
-        when regexp_matches(
-            {{ message }},
-            '(^|[^0-9A-Za-z_])(408|504)([^0-9A-Za-z_]|$)|time[ _-]?d?[ _-]?out'
-            || '|did not respond|deadline exceeded',
-            'i'
-        ) then 'timeout'
-        when regexp_matches(
-            {{ message }},
-            '(^|[^0-9A-Za-z_])5[0-9][0-9]([^0-9A-Za-z_]|$)|server error|overloaded'
-            || '|unavailable|bad gateway|connect(ion)?[ _-]?(error|refused|reset)'
-            || '|connection (was )?(refused|reset|closed|aborted)',
-            'i'
-        ) then 'server_error'
-        when regexp_matches(
-            {{ message }},
-            'no such (table|column|function)|syntax error|ambiguous column'
-            || '|sqlite|operationalerror|programmingerror|tool[ _-]?(call|error)'
-            || '|function[ _-]?call',
-            'i'
-        ) then 'tool_error'
-        when regexp_matches(
-            {{ message }},
-            '(^|[^0-9A-Za-z_])(400|404|422)([^0-9A-Za-z_]|$)|bad[ _-]?request'
-            || '|invalid[ _-]?request|unprocessable|model[^.]* not found',
-            'i'
-        ) then 'bad_request'
+        {%- for class, pattern in rules %}
+        when {{ regexp_matches_ci(message, pattern) }} then '{{ class }}'
+        {%- endfor %}
         else 'other'
     end
 {%- endmacro %}

@@ -12,5 +12,5 @@
 {%- endmacro %}
 
 {% macro spark__json_bigint(column, path) -%}
-    cast(get_json_object({{ column }}, '{{ path }}') as bigint)
+    try_cast(get_json_object({{ column }}, '{{ path }}') as bigint)
 {%- endmacro %}

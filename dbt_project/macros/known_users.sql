@@ -12,7 +12,7 @@
             {% if facts.registered_at -%}
                 {{ facts.registered_at }}
             {%- else -%}
-                cast(null as timestamptz)
+                cast(null as {{ timestamptz_type() }})
             {%- endif %} as registered_at
         from {{ ref(facts.users_model) }}
         where user_key is not null

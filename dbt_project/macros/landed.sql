@@ -101,14 +101,19 @@
 {% macro row_key(key_columns) -%}
     _source_name
     {%- for col in key_columns %}
-        || ':' || coalesce(cast({{ col }} as varchar), '')
+        || ':' || coalesce(cast({{ col }} as {{ string_type() }}), '')
     {%- endfor %}
 {%- endmacro %}
 
 
 {#- The config of an incremental staging model (nightly tests: the rows of
-    the loads it read, macros/nightly_tests.sql). -#}
+    the loads it read, macros/nightly_tests.sql). On Spark a table, rebuilt
+    from every landed file on each build (plain Parquet tables have no
+    row-level delete+insert; docs/spark.md). -#}
 {% macro incremental_staging(system, table) -%}
+    {%- if target.type == 'spark' -%}
+        {{ config(materialized='table') }}
+    {%- else -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='delete+insert',
@@ -117,6 +122,7 @@
         pre_hook="{{ drop_unlanded_sources('" ~ system ~ "', '" ~ table ~ "') }}",
         meta={'nightly_tests': {'loaded_at': 'loaded_at'}},
     ) }}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -301,14 +307,19 @@
 
 
 {#- The config of a small-table model: incremental, rows appended per
-    replaced source after the pre-hook removed its old ones. -#}
+    replaced source after the pre-hook removed its old ones. On Spark a
+    table, like incremental_staging. -#}
 {% macro incremental_whole_table(system, table) -%}
+    {%- if target.type == 'spark' -%}
+        {{ config(materialized='table') }}
+    {%- else -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
         pre_hook="{{ drop_replaced_sources('" ~ system ~ "', '" ~ table ~ "') }}",
     ) }}
+    {%- endif -%}
 {%- endmacro %}
 
 

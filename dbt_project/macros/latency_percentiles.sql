@@ -53,8 +53,8 @@ percentiles as (
 
 {#- The percentile columns of `percentiles` above, by name. -#}
 {% macro latency_percentile_columns() -%}
-    pcts[1] as p50_ms,
-    pcts[2] as p90_ms,
-    pcts[3] as p95_ms,
-    pcts[4] as p99_ms
+    {{ list_at('pcts', 1) }} as p50_ms,
+    {{ list_at('pcts', 2) }} as p90_ms,
+    {{ list_at('pcts', 3) }} as p95_ms,
+    {{ list_at('pcts', 4) }} as p99_ms
 {%- endmacro %}

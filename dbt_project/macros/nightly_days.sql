@@ -16,7 +16,7 @@
             select
                 coalesce(
                     max({{ target_loaded_at }}),
-                    cast('1900-01-01' as timestamp with time zone)
+                    cast('1900-01-01' as {{ timestamptz_type() }})
                 )
             from {{ this }}
         )
@@ -117,8 +117,8 @@
        row count differs from the upstream's. -#}
 {% macro literal_nightly_days(upstream, key, landed_sources, costs=true) -%}
     {%- set watermark = run_query(
-        "select cast(max(loaded_at) as varchar), "
-        ~ "string_agg(distinct source_name, ',' order by source_name) from " ~ this
+        "select cast(max(loaded_at) as " ~ string_type() ~ "), "
+        ~ sorted_distinct_text('source_name') ~ " from " ~ this
     ) -%}
     {%- set newest = watermark.columns[0].values()[0] or '1900-01-01 00:00:00+00' -%}
     {%- set held = (watermark.columns[1].values()[0] or '').split(',') | reject('equalto', '') | list -%}
@@ -131,12 +131,12 @@
     {%- set query -%}
         select distinct started_date as nightly_day
         from {{ upstream }}
-        where loaded_at > timestamptz '{{ newest }}'
+        where loaded_at > {{ timestamptz_literal(newest) }}
         union
         select started_on from {{ this }}
         where {{ key }} in (
             select {{ key }} from {{ upstream }}
-            where loaded_at > timestamptz '{{ newest }}'
+            where loaded_at > {{ timestamptz_literal(newest) }}
         )
         union
         select started_on from {{ this }}
@@ -165,6 +165,23 @@
 
 {#- The sources landed now (a directory listing: parked sources are not). -#}
 {% macro landed_call_sources() -%}
+    {{ return(adapter.dispatch('landed_call_sources', 'llm_usage_warehouse')()) }}
+{%- endmacro %}
+
+
+{#- Spark SQL cannot list files: the sources of the landed call rows, as
+    staging.stg_landing__call_loads (a table every Spark build rebuilds from
+    the landed files) counts them. -#}
+{% macro spark__landed_call_sources() -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set query -%}
+        select distinct source_name from {{ ref('stg_landing__call_loads') }}
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{% macro default__landed_call_sources() -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set query -%}
         select distinct string_split(file, '/')[-3] as source_name
@@ -182,6 +199,39 @@
     reads the whole upstream). -#}
 {% macro drop_days_without_upstream(
     upstream, upstream_day, target_day, landed_sources=none
+) -%}
+    {{ return(adapter.dispatch('drop_days_without_upstream', 'llm_usage_warehouse')(
+        upstream, upstream_day, target_day, landed_sources
+    )) }}
+{%- endmacro %}
+
+
+{#- Spark: a Parquet table has no row delete, but the mart is partitioned by
+    its day: the days found are dropped as partitions. -#}
+{% macro spark__drop_days_without_upstream(
+    upstream, upstream_day, target_day, landed_sources
+) -%}
+    {%- if is_incremental() and execute -%}
+        {%- set query -%}
+            select distinct cast({{ target_day }} as string) from {{ this }}
+            where {{ target_day }} not in (
+                select distinct {{ upstream_day }} from {{ upstream }}
+                where {{ upstream_day }} is not null
+            )
+        {%- endset -%}
+        {%- set gone = run_query(query).columns[0].values() | list -%}
+        {%- if gone -%}
+            alter table {{ this }} drop if exists
+            {%- for d in gone %}
+                partition ({{ target_day }} = '{{ d }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro default__drop_days_without_upstream(
+    upstream, upstream_day, target_day, landed_sources
 ) -%}
     {%- if is_incremental() and execute -%}
         {%- set check = true -%}
@@ -243,17 +293,18 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set newest = run_query(
-        "select cast(max(" ~ target_loaded_at ~ ") as varchar) from " ~ this
+        "select cast(max(" ~ target_loaded_at ~ ") as " ~ string_type() ~ ") from "
+        ~ this
     ).columns[0].values()[0] or '1900-01-01 00:00:00+00' -%}
     {%- set query -%}
         select distinct started_on as nightly_day
         from {{ generations_of_system(system) }}
-        where loaded_at > timestamptz '{{ newest }}'
+        where loaded_at > {{ timestamptz_literal(newest) }}
         union
         select {{ target_day }} from {{ this }}
         where {{ target_key }} in (
             select generation_id from {{ generations_of_system(system) }}
-            where loaded_at > timestamptz '{{ newest }}'
+            where loaded_at > {{ timestamptz_literal(newest) }}
         )
         union
         select {{ target_day }} from {{ this }}

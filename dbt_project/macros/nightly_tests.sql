@@ -27,7 +27,10 @@
     the build rebuilt: `dbt test` alone with the var tests next to nothing. -#}
 
 {%- macro nightly_tests_enabled() -%}
-    {{ return(var('nightly_tests', false) in (true, 'true', 'True', 1, '1')) }}
+    {{ return(
+        var('nightly_tests', false) in (true, 'true', 'True', 1, '1')
+        and nightly_test_scope_supported()
+    ) }}
 {%- endmacro %}
 
 

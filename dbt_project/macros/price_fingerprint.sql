@@ -4,6 +4,54 @@
     were built with, they rebuild every day, so a price fix or a changed
     override reaches past calls (no frozen costs). -#}
 {% macro price_fingerprint() -%}
+    {{ return(adapter.dispatch('price_fingerprint', 'llm_usage_warehouse')()) }}
+{%- endmacro %}
+
+
+{#- Spark: a row as JSON text (a table alias is no value there); a hash that
+    only this engine's builds compare. -#}
+{% macro spark__price_fingerprint() -%}
+    (
+        select
+            md5(
+                coalesce(
+                    (
+                        select
+                            concat_ws(
+                                '|', sort_array(collect_list(to_json(struct(*))))
+                            )
+                        from {{ ref('model_prices') }}
+                    ),
+                    ''
+                )
+                || '#'
+                || coalesce(
+                    (
+                        select
+                            concat_ws(
+                                '|', sort_array(collect_list(to_json(struct(*))))
+                            )
+                        from {{ ref('model_price_overrides') }}
+                    ),
+                    ''
+                )
+                || '#'
+                || coalesce(
+                    (
+                        select
+                            concat_ws(
+                                '|', sort_array(collect_list(to_json(struct(*))))
+                            )
+                        from {{ ref('model_price_tiers') }}
+                    ),
+                    ''
+                )
+            )
+    )
+{%- endmacro %}
+
+
+{% macro default__price_fingerprint() -%}
     (
         select
             md5(

@@ -7,10 +7,10 @@
         select
             *,
             {{ row_key(key_columns) }} as row_key,
-            row_number() over (
+            cast(row_number() over (
                 partition by _source_name, {{ key_columns | join(', ') }}
                 order by _loaded_at desc, _load_id desc, file_row_number
-            ) as _key_rank,
+            ) as bigint) as _key_rank,
             max(_load_id) over (
                 partition by _source_name, {{ key_columns | join(', ') }}
             ) as _newest_load_id
@@ -30,11 +30,11 @@
          'unreadable_values'),
         ('missing_timestamp', ts ~ ' is null', "'NULL'"),
         ('timestamp_before_2020',
-         ts ~ " < timestamptz '2020-01-01 00:00:00+00'",
-         'cast(' ~ ts ~ ' as varchar)'),
+         ts ~ ' < ' ~ timestamptz_literal('2020-01-01 00:00:00+00'),
+         as_text(ts)),
         ('timestamp_in_future',
          ts ~ ' > current_timestamp + interval 1 day',
-         'cast(' ~ ts ~ ' as varchar)'),
+         as_text(ts)),
     ] -%}
     {%- for col in tokens -%}
         {%- do checks.append(('negative_tokens', col ~ ' < 0',
@@ -44,12 +44,12 @@
     {%- endfor -%}
     {%- if latency -%}
         {%- do checks.append(('negative_latency', latency ~ ' < 0',
-                              'cast(' ~ latency ~ ' as varchar)')) -%}
+                              as_text(latency))) -%}
         {%- do checks.append(('absurd_latency', latency ~ ' > 86400000',
-                              'cast(' ~ latency ~ ' as varchar)')) -%}
+                              as_text(latency))) -%}
     {%- endif -%}
     {%- do checks.append(('duplicate_key', 'duplicate_rank > 1',
-                          'cast(' ~ key ~ ' as varchar)')) -%}
+                          as_text(key))) -%}
     {{ return(checks) }}
 {%- endmacro %}
 

@@ -3,7 +3,7 @@
 {% macro surrogate_key(columns) -%}
     md5(
         {%- for col in columns %}
-        coalesce(cast({{ col }} as varchar), '_null_')
+        coalesce({{ as_text(col) }}, '_null_')
         {%- if not loop.last %} || '|' ||{% endif %}
         {%- endfor %}
     )

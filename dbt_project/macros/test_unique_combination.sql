@@ -10,7 +10,7 @@ combinations as (
 
     select
         {%- for col in combination_of_columns %}
-        coalesce(cast({{ col }} as varchar), '_null_') as {{ col }}
+        coalesce(cast({{ col }} as {{ string_type() }}), '_null_') as {{ col }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ model }}

@@ -3,7 +3,7 @@
     ingest where it held mojibake, else as the source gave it. -#}
 {% macro repaired_text(column) -%}
     coalesce(
-        json_extract_string(_text_repaired, '$."{{ column }}"'), "{{ column }}"
+        {{ json_text('_text_repaired', column) }}, {{ adapter.quote(column) }}
     )
 {%- endmacro %}
 
@@ -14,7 +14,7 @@
     {%- if columns -%}
         (
             {%- for c in columns %}
-                ("{{ c }}" is not null and not json_valid("{{ c }}"))
+                ({{ adapter.quote(c) }} is not null and not {{ is_json(adapter.quote(c)) }})
                 {%- if not loop.last %} or{% endif %}
             {%- endfor %}
         )

@@ -1,5 +1,5 @@
 -- The percentiles merged from marts.latency_sketches over the whole window are
--- within the stated relative error of DuckDB's exact ones over the same calls.
+-- within the stated relative error of the engine's exact ones over the same calls.
 -- Returns the percentiles that are not.
 {% set alpha = var('latency_sketch_relative_error') | float %}
 
@@ -27,10 +27,10 @@ compared as (
         sketched.fraction,
         sketched.latency_ms as sketched_ms,
         case sketched.fraction
-            when 0.5 then exact.pcts[1]
-            when 0.9 then exact.pcts[2]
-            when 0.95 then exact.pcts[3]
-            else exact.pcts[4]
+            when 0.5 then {{ list_at('exact.pcts', 1) }}
+            when 0.9 then {{ list_at('exact.pcts', 2) }}
+            when 0.95 then {{ list_at('exact.pcts', 3) }}
+            else {{ list_at('exact.pcts', 4) }}
         end as exact_ms,
         sketched.calls as sketched_calls,
         exact.calls as exact_calls

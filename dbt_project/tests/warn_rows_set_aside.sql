@@ -13,8 +13,9 @@
     ) %}
     {%- if relation is not none %}
         {%- set found = run_query(
-            "select source_name, source_table, sum(n), string_agg(rule || ' '"
-            ~ " || n, ', ' order by rule) from (select source_name,"
+            "select source_name, source_table, sum(n), "
+            ~ ordered_string_agg("rule || ' ' || n", "', '", 'rule')
+            ~ " from (select source_name,"
             ~ " source_table, rule, count(*) as n from " ~ relation
             ~ " group by all) group by all order by all"
         ) %}

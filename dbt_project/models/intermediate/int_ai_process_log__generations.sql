@@ -24,16 +24,16 @@ logs_joined_to_sessions as (
         logs.source_name,
         'ai_process_log' as source_table,
         logs.log_key as source_key,
-        cast(null as varchar) as tenant_id,
+        cast(null as {{ string_type() }}) as tenant_id,
         logs.source_name || ':' || chat_sessions.user_key as user_id,
         logs.source_name || ':' || logs.session_key as session_id,
 
         ---------- strings
         logs.node_name as operation,
-        cast(null as varchar) as provider_raw,
+        cast(null as {{ string_type() }}) as provider_raw,
         logs.model_raw,
         'success' as status,  -- the table has no error column
-        cast(null as varchar) as error_message,
+        cast(null as {{ string_type() }}) as error_message,
         case
             when logs.input_tokens is not null or logs.output_tokens is not null
                 then 'columns'

@@ -66,7 +66,7 @@ generations_resolved as (
         models_resolved.matched_model,
         models_resolved.is_known_model,
         -- the UTC date whatever the session's time zone
-        cast(timezone('UTC', generations.started_at) as date) as started_date
+        {{ utc_date('generations.started_at') }} as started_date
     from generations
     left join models_resolved
         on

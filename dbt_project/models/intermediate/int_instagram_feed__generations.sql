@@ -53,7 +53,7 @@ feeds_joined_to_models as (
         'instagram_feeds' as source_table,
         feeds.instagram_feed_key as source_key,
         feeds.tenant_id,
-        cast(null as varchar) as user_id,
+        cast(null as {{ string_type() }}) as user_id,
         feeds.source_name || ':' || feeds.job_key as session_id,
 
         ---------- strings
@@ -62,7 +62,7 @@ feeds_joined_to_models as (
         llm_models.model_name as model_raw,
         -- the app saves a row only when the call succeeded
         'success' as status,
-        cast(null as varchar) as error_message,
+        cast(null as {{ string_type() }}) as error_message,
         case
             when
                 feeds.input_tokens is not null

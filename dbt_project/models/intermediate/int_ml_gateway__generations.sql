@@ -18,18 +18,18 @@ calls as (
         source_name,
         'chat_logs' as source_table,
         chat_log_key as source_key,
-        cast(null as varchar) as tenant_id,
-        cast(null as varchar) as user_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ string_type() }}) as tenant_id,
+        cast(null as {{ string_type() }}) as user_id,
+        cast(null as {{ string_type() }}) as session_id,
 
         ---------- strings
         'chat' as operation,
-        cast(null as varchar) as provider_raw,
+        cast(null as {{ string_type() }}) as provider_raw,
         model_raw,
         case when error_message is null then 'success' else 'error' end
             as status,
         error_message,
-        cast(null as varchar) as token_source,
+        cast(null as {{ string_type() }}) as token_source,
 
         ---------- numerics
         cast(null as bigint) as input_tokens,

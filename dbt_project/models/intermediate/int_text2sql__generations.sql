@@ -39,7 +39,7 @@ calls_joined_to_sessions as (
         query_analytics.source_name,
         'query_analytics' as source_table,
         query_analytics.query_analytics_key as source_key,
-        cast(null as varchar) as tenant_id,
+        cast(null as {{ string_type() }}) as tenant_id,
         query_analytics.source_name
         || ':'
         || query_analytics.user_key as user_id,
@@ -49,7 +49,7 @@ calls_joined_to_sessions as (
 
         ---------- strings
         'text_to_sql' as operation,
-        cast(null as varchar) as provider_raw,
+        cast(null as {{ string_type() }}) as provider_raw,
         query_analytics.model_raw,
         case
             when query_analytics.is_success then 'success' else 'error'

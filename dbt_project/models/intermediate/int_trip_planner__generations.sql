@@ -32,7 +32,7 @@ generations_joined as (
         generations.source_name,
         'generations' as source_table,
         generations.generation_key as source_key,
-        cast(null as varchar) as tenant_id,
+        cast(null as {{ string_type() }}) as tenant_id,
         generations.source_name || ':' || workflows.user_key as user_id,
         generations.source_name
         || ':'

@@ -24,9 +24,11 @@
         'instagram_feed', 'created_on', 'loaded_at', 'feed_output_id'
     ) %}
     {%- if days %}
-        {%- set feeds_on_days = "created_at >= timestamptz '" ~ days[0]
-            ~ " 00:00:00+00' and created_at < timestamptz '" ~ days[-1]
-            ~ " 00:00:00+00' + interval 1 day" %}
+        {%- set feeds_on_days = "created_at >= "
+            ~ timestamptz_literal(days[0] ~ " 00:00:00+00")
+            ~ " and created_at < "
+            ~ timestamptz_literal(days[-1] ~ " 00:00:00+00")
+            ~ " + interval 1 day" %}
         {%- set generations_on_days = 'started_on in ('
             ~ date_list(days) ~ ')' %}
     {%- elif days is not none %}
@@ -76,9 +78,9 @@ final as (
         feeds.hashtags,
 
         ---------- numerics
-        length(feeds.instagram_ad_copy) as copy_length,
+        cast(length(feeds.instagram_ad_copy) as bigint) as copy_length,
         coalesce(
-            len(regexp_extract_all(feeds.hashtags, '#[^\s#]+')), 0
+            {{ regexp_count('feeds.hashtags', '#[^\s#]+') }}, 0
         ) as hashtag_count,
         generations.input_tokens,
         generations.output_tokens,

@@ -2,6 +2,7 @@
 -- days that new or changed rows touch (macro nightly_days);
 -- --full-refresh rebuilds every day, with the same rows. Tested at night on
 -- the rebuilt days (macros/nightly_tests.sql).
+-- depends_on: {{ ref('stg_landing__call_loads') }}
 {{
     config(
         materialized='incremental',
@@ -30,8 +31,8 @@ priced as (
             -- new price data: every day again (no frozen costs)
         {%- elif days %}
             where
-                started_at >= timestamptz '{{ days[0] }} 00:00:00+00'
-                and started_at < timestamptz '{{ days[-1] }} 00:00:00+00'
+                started_at >= {{ timestamptz_literal(days[0] ~ ' 00:00:00+00') }}
+                and started_at < {{ timestamptz_literal(days[-1] ~ ' 00:00:00+00') }}
                 + interval 1 day
                 and started_date in (
                     {%- for d in days %}

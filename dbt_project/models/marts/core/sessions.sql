@@ -6,7 +6,7 @@
 -- day generations rebuilt (or that had one), and drops those left with none.
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         incremental_strategy='delete+insert',
         unique_key='session_id',
         on_schema_change='fail',

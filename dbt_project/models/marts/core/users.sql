@@ -7,7 +7,7 @@
 -- with no call and no user-table row go (pre-hook).
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         incremental_strategy='delete+insert',
         unique_key='user_id',
         on_schema_change='fail',
@@ -173,7 +173,7 @@ all_users as (
         substr(
             activity_now.user_id, length(activity_now.source_name) + 2
         ) as user_key,
-        cast(null as timestamptz) as registered_at
+        cast(null as {{ timestamptz_type() }}) as registered_at
     from activity_now
     where activity_now.user_id not in (select known.user_id from known)
 

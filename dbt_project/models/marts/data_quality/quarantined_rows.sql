@@ -6,7 +6,7 @@
 -- removed the rows those loads supersede; --full-refresh gives the same rows.
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ drop_superseded_set_aside() }}",
@@ -24,7 +24,9 @@ with
             source_name,
             '{{ system }}' as source_system,
             '{{ facts.call_table }}' as source_table,
-            cast({{ facts.call_model_key }} as varchar) as source_row_key,
+            cast(
+                {{ facts.call_model_key }} as {{ string_type() }}
+            ) as source_row_key,
             duplicate_rank,
             quarantine_rule as rule,
             offending_value,

@@ -85,7 +85,8 @@ final as (
                     )
         end as rows_set_aside,
         runs.models_built,
-        epoch(runs.finished_at - runs.started_at) as duration_seconds,
+        {{ seconds_between('runs.started_at', 'runs.finished_at') }}
+            as duration_seconds,
 
         ---------- timestamps
         runs.started_at,

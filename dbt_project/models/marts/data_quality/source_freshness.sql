@@ -83,7 +83,7 @@ final as (
         ---------- timestamps
         last_loaded_at,
         configured_at,
-        cast(checked_at as timestamptz) as checked_at
+        cast(checked_at as {{ timestamptz_type() }}) as checked_at
 
     from ages
 

@@ -61,7 +61,10 @@ final as (
         unpriced_requests,
         reported_cost_usd,
         list_cost_usd,
-        reported_cost_usd - list_cost_usd as difference_usd,
+        -- the contract's scale on every engine (Spark's decimal subtraction
+        -- would give decimal(38, 11))
+        cast(reported_cost_usd - list_cost_usd as decimal(38, 12))
+            as difference_usd,
         case
             when list_cost_usd <> 0
                 then cast(

@@ -29,7 +29,7 @@ daily_usage as (
 
 ),
 
-per_model as materialized (
+per_model as {{ materialized_cte() }} (
 
     select
         usage_date,

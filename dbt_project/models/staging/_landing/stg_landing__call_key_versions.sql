@@ -7,7 +7,7 @@
 -- stg_landing__call_loads and marts.landing_accounting: a version is replaced
 -- by the key's next load, whatever the staging models keep.
 {{ config(
-    materialized='incremental',
+    materialized=keyed_incremental(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ drop_call_key_versions_to_reread() }}",
@@ -24,7 +24,7 @@ with
             _source_name as source_name,
             '{{ system }}' as source_system,
             '{{ facts.call_table }}' as source_table,
-            cast({{ facts.call_key }} as varchar) as source_key,
+            cast({{ facts.call_key }} as {{ string_type() }}) as source_key,
             _load_id as load_id,
             _loaded_at as loaded_at,
             count(*) as landed_rows

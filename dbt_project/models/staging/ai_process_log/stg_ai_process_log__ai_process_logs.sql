@@ -14,7 +14,7 @@ renamed as (
         ----------  ids
         _source_name as source_name,
         row_key,
-        cast(id as varchar) as log_key,
+        cast(id as {{ string_type() }}) as log_key,
         session_id as session_key,
 
         ---------- strings

@@ -28,7 +28,7 @@ renamed as (
         ---------- timestamps
         -- Prisma DateTime without zone: naive UTC unless the source says
         -- otherwise
-        {{ to_utc('"createdAt"') }} as created_at,
+        {{ to_utc(adapter.quote('createdAt')) }} as created_at,
         _loaded_at as loaded_at,
         _load_id as load_id,
         _key_rank as duplicate_rank,

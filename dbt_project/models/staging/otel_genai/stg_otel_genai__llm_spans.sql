@@ -68,7 +68,7 @@ renamed as (
         reported_cost_usd,
         time_to_first_token_ms,
         -- negative when the span ends before it starts (set aside)
-        (epoch_us(end_time) - epoch_us(start_time)) / 1000.0 as latency_ms,
+        {{ millis_between('start_time', 'end_time') }} as latency_ms,
 
         ---------- booleans
         dialect_conflicts is not null as has_dialect_conflict,

@@ -36,7 +36,7 @@ renamed as (
         dialect,
 
         ---------- numerics
-        (epoch_us(end_time) - epoch_us(start_time)) / 1000.0 as duration_ms,
+        {{ millis_between('start_time', 'end_time') }} as duration_ms,
 
         ---------- timestamps
         start_time as started_at,

@@ -9,10 +9,7 @@
     ~ '/runlog/*.parquet' %}
 {%- set has_files = true %}
 {%- if execute %}
-    {%- set found = run_query(
-        "select count(*) from glob('" ~ runlog_glob ~ "')"
-    ) %}
-    {%- set has_files = found.columns[0].values()[0] > 0 %}
+    {%- set has_files = files_exist(runlog_glob) %}
 {%- endif %}
 
 with
@@ -24,21 +21,21 @@ source as (
     {% else %}
         -- depends_on: {{ source('runlog', 'refresh_runs') }}
         select
-            null::varchar as refresh_id,
-            null::varchar as scope,
-            null::varchar as source_name,
-            null::varchar as source_system,
-            null::varchar as step,
-            null::timestamptz as started_at,
-            null::timestamptz as finished_at,
-            null::bigint as rows_read,
-            null::bigint as rows_landed,
-            null::bigint as rows_set_aside,
-            null::bigint as models_built,
-            null::varchar as status,
-            null::varchar as error,
-            null::varchar as load_id,
-            null::varchar as step_name
+            cast(null as {{ string_type() }}) as refresh_id,
+            cast(null as {{ string_type() }}) as scope,
+            cast(null as {{ string_type() }}) as source_name,
+            cast(null as {{ string_type() }}) as source_system,
+            cast(null as {{ string_type() }}) as step,
+            cast(null as {{ timestamptz_type() }}) as started_at,
+            cast(null as {{ timestamptz_type() }}) as finished_at,
+            cast(null as bigint) as rows_read,
+            cast(null as bigint) as rows_landed,
+            cast(null as bigint) as rows_set_aside,
+            cast(null as bigint) as models_built,
+            cast(null as {{ string_type() }}) as status,
+            cast(null as {{ string_type() }}) as error,
+            cast(null as {{ string_type() }}) as load_id,
+            cast(null as {{ string_type() }}) as step_name
         where false
     {% endif %}
 

@@ -28,7 +28,7 @@ renamed as (
         sequence_number,
 
         ---------- timestamps
-        {{ to_utc('"timestamp"') }} as sent_at,
+        {{ to_utc(adapter.quote('timestamp')) }} as sent_at,
         _loaded_at as loaded_at,
         _load_id as load_id,
 

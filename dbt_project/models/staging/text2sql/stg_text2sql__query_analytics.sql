@@ -39,7 +39,7 @@ renamed as (
         success as is_success,
 
         ---------- timestamps
-        {{ to_utc('"timestamp"') }} as executed_at,
+        {{ to_utc(adapter.quote('timestamp')) }} as executed_at,
         {{ to_utc('created_at') }} as created_at,
         _loaded_at as loaded_at,
         _load_id as load_id,

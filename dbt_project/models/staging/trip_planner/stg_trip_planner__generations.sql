@@ -14,9 +14,9 @@ renamed as (
         ----------  ids
         _source_name as source_name,
         row_key,
-        cast(id as varchar) as generation_key,
-        cast(workflow_id as varchar) as workflow_key,
-        cast(node_id as varchar) as node_key,
+        cast(id as {{ string_type() }}) as generation_key,
+        cast(workflow_id as {{ string_type() }}) as workflow_key,
+        cast(node_id as {{ string_type() }}) as node_key,
 
         ---------- strings
         {{ blank_as_null("model_name") }} as model_raw,

@@ -14,8 +14,8 @@ renamed as (
         ----------  ids
         _source_name as source_name,
         row_key,
-        cast(id as varchar) as node_key,
-        cast(workflow_id as varchar) as workflow_key,
+        cast(id as {{ string_type() }}) as node_key,
+        cast(workflow_id as {{ string_type() }}) as workflow_key,
 
         ---------- strings
         node_name,

@@ -13,7 +13,7 @@ renamed as (
     select
         ----------  ids
         _source_name as source_name,
-        cast(id as varchar) as user_key,
+        cast(id as {{ string_type() }}) as user_key,
 
         ---------- strings
         username,

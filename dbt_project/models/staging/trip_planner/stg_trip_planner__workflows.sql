@@ -14,8 +14,8 @@ renamed as (
         ----------  ids
         _source_name as source_name,
         row_key,
-        cast(id as varchar) as workflow_key,
-        cast(user_id as varchar) as user_key,
+        cast(id as {{ string_type() }}) as workflow_key,
+        cast(user_id as {{ string_type() }}) as user_key,
 
         ---------- strings
         status as workflow_status,
