@@ -33,6 +33,8 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from ingest.distinct import per_distinct
+
 FIELDS = [
     pa.field("_sql_parses", pa.bool_()),
     pa.field("_sql_parse_error", pa.string()),
@@ -123,11 +125,5 @@ def facts(sql: str | None) -> dict[str, Any]:
 
 def scan(arr: pa.Array) -> list[pa.Array]:
     """The FIELDS arrays for a column of SQL texts."""
-    cache: dict[str | None, dict[str, Any]] = {}
-    rows = []
-    for sql in arr.to_pylist():
-        found = cache.get(sql)
-        if found is None:
-            found = cache[sql] = facts(sql)
-        rows.append(found)
+    rows = per_distinct(arr, facts)
     return [pa.array([r[f.name] for r in rows], f.type) for f in FIELDS]

@@ -19,6 +19,8 @@ import re
 import py3langid  # type: ignore[import-untyped]
 import pyarrow as pa
 
+from ingest.distinct import per_distinct
+
 FIELDS = [pa.field("_text_language", pa.string())]
 _HASHTAG = re.compile(r"#\S+")
 
@@ -36,10 +38,4 @@ def language(text: str | None) -> str | None:
 
 def scan(arr: pa.Array) -> list[pa.Array]:
     """The FIELDS arrays for a column of texts."""
-    cache: dict[str | None, str | None] = {}
-    out = []
-    for text in arr.to_pylist():
-        if text not in cache:
-            cache[text] = language(text)
-        out.append(cache[text])
-    return [pa.array(out, pa.string())]
+    return [pa.array(per_distinct(arr, language), pa.string())]
