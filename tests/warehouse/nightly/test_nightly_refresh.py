@@ -1,11 +1,13 @@
 """The nightly refresh end to end: incremental marts equal a full rebuild, a second
 refresh with nothing new changes nothing, a late row corrects its day, a re-landed call
 moved weeks back stretches its session and its user's activity, a row set aside and
-then corrected leaves quarantined_rows, and two refreshes started together run once."""
+then corrected leaves quarantined_rows, a day whose only timed call fails leaves the
+latency marts, and two refreshes started together run once."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 import subprocess
@@ -131,6 +133,28 @@ def _update_text2sql_call(db: Path, call_id: str, assignment: str, *params: obje
     assert n == 1
 
 
+def _late_otel_span(path: Path, error: bool) -> None:
+    """An OTLP/JSON export of one chat span on 2025-05-02 03:00 UTC, 1.2 s long; the same
+    trace and span ids every time, so a second export supersedes the first."""
+    start = int(dt.datetime(2025, 5, 2, 3, tzinfo=dt.UTC).timestamp()) * 10**9
+    attributes = {
+        "gen_ai.operation.name": {"stringValue": "chat"},
+        "gen_ai.provider.name": {"stringValue": "openai"},
+        "gen_ai.request.model": {"stringValue": "gpt-4o-mini"},
+        "gen_ai.usage.input_tokens": {"intValue": "10"},
+        "gen_ai.usage.output_tokens": {"intValue": "5"},
+    }
+    span = {
+        "traceId": "ab" * 16, "spanId": "cd" * 8, "name": "chat gpt-4o-mini", "kind": 3,
+        "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 1_200_000_000),
+        "attributes": [{"key": k, "value": v} for k, v in attributes.items()],
+        "status": {"code": 2 if error else 1},
+    }  # fmt: skip
+    resource = {"attributes": [{"key": "service.name", "value": {"stringValue": "late"}}]}
+    request = {"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": [span]}]}]}
+    path.write_text(json.dumps(request))
+
+
 def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     env = _env(tmp_path)
     data_dir, src = tmp_path / "wh", tmp_path / "src"
@@ -197,13 +221,16 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     calls = _newest_text2sql_calls(src / "text2sql.db")
     moved, session_key, user_key = calls[0]
     bad = next(c[0] for c in calls if c[1] != session_key)  # another session's call
-    _update_text2sql_call(src / "text2sql.db", moved, "timestamp = ?", "2025-05-01 12:00:00")
+    _update_text2sql_call(src / "text2sql.db", moved, "timestamp = ?", "2025-05-02 12:00:00")
     _update_text2sql_call(src / "text2sql.db", bad, "prompt_tokens = -5")
     # and a late call in a session of 2025-06-10, dated 2025-06-21: the session now
     # spans 12 days, of which the refresh rebuilds only the last
     _, late_id = _late_ai_process_log_row(
         src / "ai_process_log.db", "2025-06-10", created_at="2025-06-21 12:00:00"
     )
+    # and an OpenTelemetry span exported late, on that day too, with a latency (the
+    # text2sql call has none)
+    _late_otel_span(src / "otel_genai" / "late-1.json", error=False)
     _run(env)
     nightly = _marts(data_dir)
     late = nightly["generations"].filter(pl.col("source_key") == str(late_id))
@@ -214,20 +241,30 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     assert stretched["ended_at"][0].date() == dt.date(2025, 6, 21)
     session = nightly["sessions"].filter(pl.col("session_id").str.ends_with(f":{session_key}"))
     assert session.height == 1 and session["generations"][0] > 1
-    assert session["started_at"][0].date() == dt.date(2025, 5, 1)
+    assert session["started_at"][0].date() == dt.date(2025, 5, 2)
     assert session["ended_at"][0].date() > dt.date(2025, 6, 20)
     user = nightly["users"].filter(pl.col("user_id").str.ends_with(f":{user_key}"))
-    assert user["first_activity_at"][0].date() == dt.date(2025, 5, 1)
+    assert user["first_activity_at"][0].date() == dt.date(2025, 5, 2)
+    # the span is the only timed call of 2025-05-02: the day has a latency row
+    lone_day = pl.col("usage_date") == pl.date(2025, 5, 2)
+    for m in ("latency_percentiles", "model_latency_daily"):
+        assert nightly[m].filter(lone_day)["requests_with_latency"].to_list() == [1], m
     set_aside = nightly["quarantined_rows"].filter(pl.col("source_row_key") == bad)
     assert set_aside["rule"].to_list() == ["negative_tokens"]
     assert bad not in nightly["generations"]["source_key"].to_list()
     _assert_same(nightly, _full_rebuild(data_dir))
 
     # the set-aside call is corrected at the source: its new version supersedes the
-    # row set aside, which leaves quarantined_rows, and the call counts again
+    # row set aside, which leaves quarantined_rows, and the call counts again; and the
+    # span is exported again, failed: 2025-05-02 keeps both calls, neither a timed
+    # success, and leaves the latency marts
     _update_text2sql_call(src / "text2sql.db", bad, "prompt_tokens = 5")
+    _late_otel_span(src / "otel_genai" / "late-2.json", error=True)
     _run(env)
     nightly = _marts(data_dir)
+    assert nightly["daily_usage"].filter(lone_day)["requests"].sum() == 2
+    for m in ("latency_percentiles", "model_latency_daily", "latency_sketches"):
+        assert nightly[m].filter(lone_day).height == 0, m
     assert bad not in nightly["quarantined_rows"]["source_row_key"].to_list()
     assert bad in nightly["generations"]["source_key"].to_list()
     _assert_same(nightly, _full_rebuild(data_dir))

@@ -4,6 +4,16 @@
 -- computed from the calls themselves (macro latency_percentiles_by), not
 -- averaged from latency_percentiles' per-source figures: percentiles do not
 -- average.
+-- The pre-hook drops the days left with no successful call with a latency
+-- (a delete+insert replaces only days that still have rows), on top of the
+-- folder's, which drops the days with no call at all.
+{{
+    config(
+        pre_hook="{{ drop_days_without_upstream(
+            generations_with_latency(), 'started_on', 'usage_date') }}",
+    )
+}}
+
 with
 
 {{ latency_percentiles_by(
