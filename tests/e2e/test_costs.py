@@ -2,8 +2,8 @@
 
 Every expected cost is worked by hand here from the published per-1M list prices and the
 generator's own truth (tokens, cached and reasoning tokens), never read back from a run.
-The last test edits the override file of a copy of the dbt project and rebuilds: it
-mutates this module's warehouse, so it stays last.
+The warehouse is the shared demo one (tests/support/demo_warehouse.py); the last test
+edits the override file of a copy of the dbt project and rebuilds a copy of it.
 """
 
 from __future__ import annotations
@@ -18,22 +18,19 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.support.cli import REPO, cli, demo_env, run
+from tests.support.cli import REPO, demo_env, run
+from tests.support.demo_warehouse import BUILD_LOG, copy_of, shared_demo_warehouse
 
-# 2025-06-08 .. 2025-06-11: spans 2025-06-10, when OpenAI cut o3's price
-DAYS, CALLS_PER_DAY, END = 4, 500, "2025-06-11"
 M = Decimal(1_000_000)
 IG_FT = "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd"
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, str]:
-    data = tmp_path_factory.mktemp("costs")
-    env = demo_env(data)
-    cli(env, "demo", "--days", str(DAYS), "--calls-per-day", str(CALLS_PER_DAY), "--end-date", END)
-    cli(env, "extract")
-    log = cli(env, "build")
-    return data, log
+    """The shared demo warehouse (its window spans 2025-06-10, when OpenAI cut o3's
+    price) and what its build printed."""
+    data = shared_demo_warehouse(tmp_path_factory)
+    return data, (data / BUILD_LOG).read_text()
 
 
 @pytest.fixture(scope="module")
@@ -262,6 +259,7 @@ HEADER += "is_local,note\nollama,*,2000-01-01,,0,0,,true,local\n"
 
 
 def test_changing_an_override_reprices_past_calls(warehouse, truth, tmp_path):
+    warehouse = copy_of(warehouse, tmp_path / "warehouse")  # the shared one stays as built
     hcx = _truth_rows(truth, "instagram_feed", "HCX-003")
     where = "model_raw = 'HCX-003'"
     mini = _truth_rows(truth, "text2sql", "gpt-4o-mini")

@@ -16,10 +16,8 @@ import polars as pl
 import pytest
 from genai_prices import Usage, calc_price
 
-from tests.support.cli import REPO, cli, demo_env
-
-# Window 2025-06-08 .. 2025-06-12 spans 2025-06-10, when o3's list price changed.
-DAYS, CALLS_PER_DAY, END = 5, 600, "2025-06-12"
+from tests.support.cli import REPO
+from tests.support.demo_warehouse import CALLS_PER_DAY, DAYS, END, shared_demo_warehouse
 
 # Canonical (provider, model) of every raw model string the demo writes, by hand.
 CANONICAL = {
@@ -55,12 +53,9 @@ OTEL_PER_DAY = CALLS_PER_DAY // 10
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("warehouse")
-    env = demo_env(data)
-    cli(env, "demo", "--days", str(DAYS), "--calls-per-day", str(CALLS_PER_DAY), "--end-date", END)
-    cli(env, "extract")
-    cli(env, "build")
-    return data
+    """The shared demo warehouse: 2025-06-08 .. 2025-06-12, which spans 2025-06-10, when
+    o3's list price changed."""
+    return shared_demo_warehouse(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
