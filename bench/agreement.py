@@ -42,7 +42,7 @@ def export_models_resolved(warehouse: Path, path: Path) -> Path:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.sql(
             "select provider_raw, model_raw, provider, model, matched_model "
-            "from intermediate.int_models_resolved"
+            "from staging.stg_landing__models_resolved"
         ).write_parquet(str(path))
     return path
 

@@ -24,7 +24,7 @@ Two shortcuts, both inputs rather than logic under test: prices are read from th
 (`dbt_project/seeds/model_prices.csv`, `model_price_tiers.csv`, `model_price_overrides.csv`),
 and raw model strings are
 mapped to the canonical provider and model, and the library entry whose list price applies
-(`matched_model`), with the mapping the warehouse holds (`intermediate.int_models_resolved`,
+(`matched_model`), with the mapping the warehouse holds (`staging.stg_landing__models_resolved`,
 genai-prices' own matching, passed in as a Parquet file).
 """
 

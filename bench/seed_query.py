@@ -11,7 +11,7 @@ Where the two answers differ by definition (docs/bench.md): the app sums the tok
 only, we fall back to its token_usage / gpt_response_raw JSON; the app prices at its own
 `llm_models` prices (stale), we at the list price in force on each day, cached input at the
 cache-read price; the app groups by its llm_models row, we by the canonical provider and
-model (its rows are mapped through `intermediate.int_models_resolved` before comparing);
+model (its rows are mapped through `staging.stg_landing__models_resolved` before comparing);
 the app counts rows we set aside as impossible (docs/bad_input.md). Request counts must agree per
 model after that mapping, less set-aside rows.
 """
@@ -106,7 +106,7 @@ def compare(instagram_db: Path, warehouse: Path, repeats: int = 3) -> dict:
             (p, m): (cp, cm)
             for p, m, cp, cm in con.execute(
                 "select provider_raw, model_raw, provider, model "
-                "from intermediate.int_models_resolved"
+                "from staging.stg_landing__models_resolved"
             ).fetchall()
         }
         end = last_day + dt.timedelta(days=1)

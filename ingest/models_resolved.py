@@ -3,7 +3,7 @@
 Every (provider_raw, model_raw) pair the landed call tables hold, resolved by genai-prices'
 own matching (``warehouse.pricing.resolve_model``) and named by ``warehouse.model_names``, written
 to ``$WAREHOUSE_DATA_DIR/landing/_models/models_resolved.parquet`` after every extract.
-dbt reads it as the source ``landing.models_resolved`` (model ``int_models_resolved``), on
+dbt reads it as the source ``landing.models_resolved`` (model ``stg_landing__models_resolved``), on
 DuckDB and on Spark alike: Spark's dbt (session method) cannot run a Python model.
 
 The pairs are taken from the landed files the way the staging models take them

@@ -109,7 +109,7 @@ def test_dbt_sources_are_tables_the_system_lands(name):
 
 def test_the_model_mapping_reads_every_system():
     """ingest/models_resolved.py resolves the model names of every system's landed calls
-    (the reference table int_models_resolved reads on both engines), from a table the
+    (the reference table stg_landing__models_resolved reads on both engines), from a table the
     system lands."""
     from ingest.models_resolved import MODEL_COLUMNS
 

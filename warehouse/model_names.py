@@ -2,7 +2,7 @@
 
 A pure function of the resolved provider, the raw string and the price library's match,
 so the rule stays the same wherever the resolution runs (today the dbt Python model
-`int_models_resolved`; the library lookup itself is `warehouse.pricing.resolve_model`).
+`stg_landing__models_resolved`; the library lookup itself is `warehouse.pricing.resolve_model`).
 Rules and reasons: docs/costs.md, "Model names".
 """
 

@@ -1,12 +1,12 @@
 -- Every (provider_raw, model_raw) pair of the calls has a row in
--- int_models_resolved (ingest/models_resolved.py reads the landed files the
+-- stg_landing__models_resolved (ingest/models_resolved.py reads the landed files the
 -- way the staging models read them; this fails when the two drift apart).
 select
     generations.provider_raw,
     generations.model_raw,
     count(*) as calls
 from {{ ref('int_generations_unioned') }} as generations
-left join {{ ref('int_models_resolved') }} as models_resolved
+left join {{ ref('stg_landing__models_resolved') }} as models_resolved
     on
         generations.provider_raw
         is not distinct from models_resolved.provider_raw

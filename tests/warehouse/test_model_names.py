@@ -1,7 +1,7 @@
 """The canonical model name (warehouse/model_names.py; docs/costs.md, "Model names").
 
 Every expected name is worked by hand from the rules; the last test runs the raw strings
-through the price library's own matching first, as int_models_resolved does."""
+through the price library's own matching first, as stg_landing__models_resolved does."""
 
 from __future__ import annotations
 

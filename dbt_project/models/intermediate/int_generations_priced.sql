@@ -22,7 +22,7 @@ generations as (
 
 models_resolved as (
 
-    select * from {{ ref('int_models_resolved') }}
+    select * from {{ ref('stg_landing__models_resolved') }}
 
 ),
 

@@ -1,8 +1,6 @@
 -- The raw -> canonical model mapping (ingest/models_resolved.py writes it
 -- after every extract, from the landed call tables): a reference table, so
 -- that both engines read the same resolution (Spark cannot run a Python model).
-{{ config(materialized='table') }}
-
 with
 
 source as (
