@@ -164,16 +164,17 @@ def test_nightly_tests_see_rebuilt_rows_and_new_keys_a_full_run_every_row(tmp_pa
     # call whose id an old row holds; not the rows outside what the refresh rebuilt
     assert _one(night, "accepted_values_stg_trip_planner__nodes_node_status") == ("warn", 1)
     assert _one(night, "not_null_generations_generation_id") == ("fail", 1)
-    assert _one(night, "not_null_generations_source_key") == ("fail", 1)
     assert _one(night, "unique_generations_generation_id") == ("fail", 1)
-    assert _one(night, "not_null_generations_has_repaired_text") == ("pass", 0)
+    # one test for the model's not-null columns: one failing row per column with NULLs,
+    # source_key's (the rebuilt unkeyed call), not has_repaired_text's (an old row)
+    assert _one(night, "not_null_columns_generations_") == ("fail", 1)
     assert _one(night, "not_null_stg_ml_gateway__chat_logs_chat_log_key") == ("pass", 0)
 
     # a full run (no var nightly_tests, as `make build` and CI) tests every row
     assert not dbt_runner.run(data_dir, "test", "--exclude", "resource_type:unit_test").ok
     full = _results(data_dir)
     assert _one(full, "accepted_values_stg_trip_planner__nodes_node_status") == ("warn", 2)
-    assert _one(full, "not_null_generations_has_repaired_text") == ("fail", 1)
+    assert _one(full, "not_null_columns_generations_") == ("fail", 2)  # both columns
     assert _one(full, "not_null_stg_ml_gateway__chat_logs_chat_log_key") == ("fail", 1)
     assert _one(full, "unique_generations_generation_id") == ("fail", 1)
     assert _one(full, "not_null_generations_generation_id") == ("fail", 1)
