@@ -450,7 +450,9 @@ def _(mo):
     A session is a conversation, workflow run or job, placed by its first
     call. Ranked by known cost, then calls, then tokens; sessions without a
     known cost come last. The model filter does not apply here: a session may
-    call several models.
+    call several models. Minutes: wall-clock, from the first call's start to
+    the last call's end; steps: the distinct workflow steps its calls were
+    made in.
     """)
     return
 
@@ -468,7 +470,8 @@ def _(filters, wh):
             total_tokens,
             unpriced_generations as unknown_cost_calls,
             strftime(started_at, '%Y-%m-%d %H:%M') as started_utc,
-            round(epoch(ended_at - started_at) / 60, 1) as minutes
+            round(duration_ms / 60000, 1) as minutes,
+            steps_with_calls as steps
         from marts.sessions
         where cast(started_at as date) between $start and $end
             and {wh.in_list_filter("source_name", "sources")}

@@ -810,6 +810,59 @@ def test_generated_sql_equals_hand_worked_facts(con, warehouse):
     assert {("select", False), ("delete", True), ("ddl", True), (None, None)} <= kinds
 
 
+def _call_steps(warehouse: Path) -> dict[tuple[str, str], str]:
+    """(source, call key) -> the workflow step the call was made in, from the demo's own
+    SQLite rows (trip_planner's node, ai_process_log's node_name) and the OTel
+    generator's truth (the call's parent step span; a call under none is absent)."""
+    tp = sqlite3.connect(warehouse / "demo" / "trip_planner.db")
+    apl = sqlite3.connect(warehouse / "demo" / "ai_process_log.db")
+    step_of = {
+        ("demo_trip_planner", str(g)): n
+        for g, n in tp.execute(
+            "select g.id, n.node_name from generations g join nodes n on g.node_id = n.id"
+        )
+    }
+    step_of |= {("demo_ai_process_log", str(i)): n
+                for i, n in apl.execute("select id, node_name from ai_process_log")}  # fmt: skip
+    otel_steps = pl.read_parquet(warehouse / "demo" / "truth" / "otel_steps.parquet")
+    otel_calls = pl.read_parquet(warehouse / "demo" / "truth" / "otel_calls.parquet")
+    name_of = dict(otel_steps.select("node_key", "node_name").rows())
+    step_of |= {("demo_otel_genai", k): name_of[s]
+                for k, s in otel_calls.select("source_key", "step_key").rows() if s}  # fmt: skip
+    return step_of
+
+
+def test_sessions_duration_and_steps(con, warehouse, truth):
+    """A session's wall-clock duration (first call's start to last call's end: start plus
+    latency) from the truth's times, and its steps with calls: the distinct steps of
+    _call_steps, one for the systems whose calls are all one operation."""
+    step_of = _call_steps(warehouse)
+    with_steps = {"trip_planner", "ai_process_log", "otel_genai"}
+    want: dict[str, tuple[float, float, set[str]]] = {}
+    for r in truth.filter(pl.col("session_id").is_not_null()).rows(named=True):
+        start = r["started_at"].timestamp() * 1000
+        end = start + (r["latency_ms"] or 0)
+        first, last, steps = want.get(r["session_id"], (start, end, set()))
+        step = step_of.get((r["source_name"], r["source_key"]))
+        if r["source_system"] not in with_steps:
+            step = r["source_system"]  # every call of the system is one operation
+        if step is not None:
+            steps = steps | {step}
+        want[r["session_id"]] = (min(first, start), max(last, end), steps)
+    got = {
+        s: (d, n)
+        for s, d, n in con.execute(
+            "select session_id, duration_ms, steps_with_calls from marts.sessions"
+        ).fetchall()
+    }
+    assert set(got) == set(want)
+    for session, (first, last, steps) in want.items():
+        assert got[session][0] == pytest.approx(last - first, abs=1e-3), session
+        assert got[session][1] == len(steps), session
+    # sessions of several steps, and of more than an instant, are there to find
+    assert max(n for _, n in got.values()) > 1 and max(d for d, _ in got.values()) > 0
+
+
 def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
     """Per step from the demo's own SQLite rows (nodes, ai_process_log) and the OTel
     generator's step truth (agent and tool spans; a call counts in its parent step) with
@@ -822,21 +875,10 @@ def test_step_performance_equals_the_demo_databases(con, warehouse, truth):
         runs.setdefault(("demo_trip_planner", name), []).append((dur, status))
     for name, dur in apl.execute("select node_name, latency_ms from ai_process_log"):
         runs.setdefault(("demo_ai_process_log", name), []).append((dur, None))
-    step_of = {
-        ("demo_trip_planner", str(g)): n
-        for g, n in tp.execute(
-            "select g.id, n.node_name from generations g join nodes n on g.node_id = n.id"
-        )
-    }
-    step_of |= {("demo_ai_process_log", str(i)): n
-                for i, n in apl.execute("select id, node_name from ai_process_log")}  # fmt: skip
+    step_of = _call_steps(warehouse)
     otel_steps = pl.read_parquet(warehouse / "demo" / "truth" / "otel_steps.parquet")
-    otel_calls = pl.read_parquet(warehouse / "demo" / "truth" / "otel_calls.parquet")
     for name, dur, status in otel_steps.select("node_name", "duration_ms", "node_status").rows():
         runs.setdefault(("demo_otel_genai", name), []).append((dur, status))
-    name_of = dict(otel_steps.select("node_key", "node_name").rows())
-    step_of |= {("demo_otel_genai", k): name_of[s]
-                for k, s in otel_calls.select("source_key", "step_key").rows() if s}  # fmt: skip
     calls: dict[tuple[str, str], list] = {}
     for r in truth.filter(
         pl.col("source_system").is_in(["trip_planner", "ai_process_log", "otel_genai"])

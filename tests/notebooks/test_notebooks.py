@@ -597,6 +597,25 @@ def test_usage_failures_and_spenders_match_truth(
     assert named.height == 15
     for r in named.iter_rows(named=True):
         assert r["calls"] == want_calls[r["user_id"]], r
+    # the costliest sessions: calls and wall-clock minutes (first start to last end)
+    timed = truth.filter(pl.col("session_key").is_not_null()).with_columns(
+        session_id=pl.col("source_name") + ":" + pl.col("session_key"),
+        ended=pl.col("started_at")
+        + pl.duration(microseconds=(pl.col("latency_ms").fill_null(0) * 1000).cast(pl.Int64)),
+    )
+    spans = timed.group_by("session_id").agg(
+        pl.len().alias("calls"),
+        ((pl.col("ended").max() - pl.col("started_at").min()).dt.total_microseconds() / 6e7).alias(
+            "minutes"
+        ),
+    )
+    want_sessions = {s: (n, m) for s, n, m in spans.rows()}
+    top = defs["top_sessions"]
+    assert top.height == 15
+    for r in top.iter_rows(named=True):
+        calls, minutes = want_sessions[r["session_id"]]
+        assert r["calls"] == calls and r["minutes"] == pytest.approx(minutes, abs=0.051), r
+        assert r["steps"] >= 1 or r["session_id"].startswith("demo_otel_genai:"), r
 
 
 def test_cost_per_model_matches_list_price_of_truth(

@@ -1,6 +1,7 @@
 -- One conversation (ai_process_log chat session, text2sql chat session),
 -- workflow run (trip_planner) or job (instagram_feed), as seen through its
--- calls.
+-- calls: their counts, tokens and cost, its wall-clock duration and the steps
+-- its calls were made in.
 -- Incremental on session_id (docs/nightly.md, macros/rebuilt_keys.sql): a
 -- nightly build rebuilds, from all their calls, the sessions with a call on a
 -- day generations rebuilt (or that had one), and drops those left with none.
@@ -16,6 +17,15 @@
 }}
 
 {%- set plan = key_rebuild_plan('session_id', 'started_at', 'ended_at') %}
+{%- set call_step_models = [] %}
+{%- for system, facts in var('systems').items() if facts.call_steps_model %}
+    {%- do call_step_models.append((system, facts.call_steps_model)) %}
+{%- endfor %}
+{%- set quoted = [] %}
+{%- for system, model in call_step_models %}
+    {%- do quoted.append("'" ~ system ~ "'") %}
+{%- endfor %}
+{%- set call_step_systems = quoted | join(', ') or 'null' %}
 
 with
 
@@ -24,6 +34,44 @@ generations as (
     {{ generations_of_rebuilt_keys(
         plan, 'session_id', 'started_at', 'ended_at'
     ) }}
+
+),
+
+-- the step each call was made in: the system's call_steps_model (a call
+-- under no step span is in none), else the call's operation (as in
+-- step_performance)
+call_steps as (
+
+    {% for system, model in call_step_models %}
+        select
+            generation_id,
+            step_name
+        from {{ ref(model) }}
+        union all
+    {% endfor %}
+    select
+        cast(null as {{ string_type() }}) as generation_id,
+        cast(null as {{ string_type() }}) as step_name
+    where false
+
+),
+
+calls as (
+
+    select
+        generations.*,
+        case
+            when generations.source_system in ({{ call_step_systems }})
+                then call_steps.step_name
+            else generations.operation
+        end as step_name,
+        -- milliseconds since 1970 of the call's start
+        {{ millis_between(
+            timestamptz_literal('1970-01-01 00:00:00+00'), 'generations.started_at'
+        ) }} as started_ms
+    from generations
+    left join call_steps
+        on generations.generation_id = call_steps.generation_id
 
 ),
 
@@ -49,6 +97,10 @@ final as (
         cast(
             sum(cast(latency_ms as decimal(38, 6))) as double
         ) as total_latency_ms,
+        -- wall-clock time from the first call's start to the last call's end
+        max(started_ms + coalesce(latency_ms, 0)) - min(started_ms)
+            as duration_ms,
+        count(distinct step_name) as steps_with_calls,
 
         ---------- timestamps
         min(started_at) as started_at,
@@ -58,7 +110,7 @@ final as (
         ---------- bookkeeping: the price data the costs were computed with
         {{ price_fingerprint() }} as price_fingerprint
 
-    from generations
+    from calls
     where session_id is not null
     group by session_id
 
