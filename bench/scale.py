@@ -135,6 +135,13 @@ def main() -> None:
         .output.strip()
         .splitlines()[-1]
     )
+    sketches = json.loads(
+        step(
+            "sketches",
+            "latency sketches vs exact percentiles",
+            ["-m", "bench.sketch_percentiles", str(wh), "--days", str(days)],
+        ).output
+    )
     print("  comparing chDB and DuckDB marts ...", flush=True)
     problems = agreement.compare_marts(
         agreement.duckdb_marts(wh / "warehouse.duckdb"),
@@ -182,6 +189,7 @@ def main() -> None:
         "chdb": chdb,
         "ratio_build_over_chdb": steps["build"].seconds / chdb["seconds"],
         "chdb_duckdb_differences": problems,
+        "sketch_percentiles": sketches,
         "seed003_query6": seed,
         "sizes": sizes,
         "peak_rss_bytes": peak,
@@ -193,6 +201,24 @@ def main() -> None:
     sys.exit(1 if problems or (seed and seed["problems"]) else 0)
 
 
+def _print_sketches(sk: dict) -> None:
+    """Issue #16's percentile targets: <= 1 % relative error on p95 for windows of >= 1,000
+    calls, < 100 ms for the whole window (90 days) at 1e7 calls."""
+    if "windows" not in sk:
+        print(f"latency sketches: {sk.get('error')}")
+        return
+    every = next(w for w in sk["windows"] if w["sources"] == "all")
+    big = [w for w in sk["windows"] if w["calls"] >= 1000 and w["relative_error"].get("p95")]
+    worst = max((w["relative_error"]["p95"] for w in big), default=None)
+    worst_text = "n/a" if worst is None else f"{worst:.3%}"
+    print(
+        f"latency sketches, {sk['start']}..{sk['end']} ({every['calls']:,} timed calls): "
+        f"every source merged in {every['sketch_ms']:.1f} ms, exact {every['exact_ms']:.1f} ms "
+        f"(target < 100 ms at 1e7); worst p95 relative error over {len(big)} windows of "
+        f">= 1,000 calls: {worst_text} (target <= 1 %)"
+    )
+
+
 def _print(r: dict, steps: dict[str, Step], out: Path) -> None:
     ing = steps["ingest"]
     print(f"\n{'step':<40} {'seconds':>9} {'rows/s':>12} {'peak RSS':>10}")
@@ -201,6 +227,7 @@ def _print(r: dict, steps: dict[str, Step], out: Path) -> None:
         "build": "full dbt build (models + tests)",
         "scan": f"DuckDB scan of every landed column ({r['scan']['columns']})",
         "chdb": "chDB: the three marts from landing",
+        "sketches": "latency sketches vs exact (all windows)",
         "nightly": "nightly refresh after one new day",
     }
     for key, label in labels.items():
@@ -240,6 +267,7 @@ def _print(r: dict, steps: dict[str, Step], out: Path) -> None:
     )
     for line in diffs:
         print(f"  {line}")
+    _print_sketches(r["sketch_percentiles"])
     s = r["seed003_query6"]
     if s:
         print(
