@@ -11,15 +11,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tests.support.cli import REPO
+from tests.support.cli import REPO, demo_sources
 
 
 def _demo(out: Path, seed: int, calls: int) -> pl.DataFrame:
-    subprocess.run(
-        [sys.executable, "-m", "warehouse", "demo", "--days", "2", "--calls-per-day", str(calls),
-         "--seed", str(seed), "--end-date", "2025-06-24", "--out", str(out)],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
+    demo_sources(out, 2, calls, "2025-06-24", "--seed", str(seed))
     return pl.read_parquet(out / "truth" / "generations.parquet")
 
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from tests.support.cli import REPO, cli
+from tests.support.cli import cli, demo_sources
 
 
 def _sources_toml(path: Path, entries: list[tuple[str, str, Path]]) -> Path:
@@ -62,11 +60,7 @@ def _check(marts: dict[str, pl.DataFrame], expected: pl.DataFrame) -> None:
 
 def test_removed_renamed_and_readded_sources(tmp_path):
     src = tmp_path / "src"
-    subprocess.run(
-        [sys.executable, "-m", "warehouse", "demo", "--days", "3", "--calls-per-day", "80",
-         "--end-date", "2025-06-24", "--out", str(src)],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
+    demo_sources(src, 3, 80, "2025-06-24")
     truth = pl.read_parquet(src / "truth" / "generations.parquet")
     systems = sorted(truth["source_system"].unique())
     all_five = [(f"demo_{s}", s, src / (s if s == "otel_genai" else f"{s}.db")) for s in systems]

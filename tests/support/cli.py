@@ -37,3 +37,17 @@ def run(
 def cli(env: dict[str, str], *args: str, code: int = 0, timeout: int = 900) -> str:
     """``python -m warehouse <args>``; assert its exit status is `code`; return its output."""
     return run([sys.executable, "-m", "warehouse", *args], env, code=code, timeout=timeout)
+
+
+def demo_sources(
+    out: Path, days: int, calls_per_day: int, end_date: str = "2025-06-24", *extra: str
+) -> Path:
+    """``python -m warehouse demo`` into `out` (its sources.toml, databases and truth);
+    the same seed and start give the same first days whatever `days` is. Returns the
+    truth's generations file."""
+    run(
+        [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day",
+         str(calls_per_day), "--end-date", end_date, "--out", str(out), *extra],
+        dict(os.environ),
+    )  # fmt: skip
+    return out / "truth" / "generations.parquet"

@@ -15,15 +15,11 @@ import duckdb
 import pyarrow.parquet as pq
 
 from ingest import registry
-from tests.support.cli import REPO
+from tests.support.cli import REPO, demo_sources
 
 
 def _demo(src: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "warehouse", "demo", "--days", "1", "--calls-per-day", "40",
-         "--end-date", "2025-06-24", "--out", str(src)],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
+    demo_sources(src, 1, 40, "2025-06-24")
 
 
 def _entries(sources_toml: Path) -> dict[str, str]:

@@ -11,14 +11,13 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from tests.support.cli import REPO
+from tests.support.cli import REPO, demo_sources
 from warehouse import dbt_runner
 from warehouse.nightly import EXIT_LOCKED
 
@@ -33,12 +32,7 @@ CALLS = 100
 
 def _demo(src: Path, days: int, end_date: str) -> pl.DataFrame:
     """Same seed and start day: the first days are the same calls (checked below)."""
-    subprocess.run(
-        [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day",
-         str(CALLS), "--end-date", end_date, "--out", str(src)],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
-    return pl.read_parquet(src / "truth" / "generations.parquet")
+    return pl.read_parquet(demo_sources(src, days, CALLS, end_date))
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

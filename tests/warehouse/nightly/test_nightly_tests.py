@@ -19,13 +19,11 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
-from tests.support.cli import REPO, cli
+from tests.support.cli import cli, demo_sources
 from warehouse import dbt_runner
 
 OLD_DAY = "2025-06-16"  # day 3 of 10: far from the extract's 24 h look-back
@@ -35,11 +33,7 @@ NEW_DAY = "2025-06-24"  # day 11
 
 def _demo(src: Path, days: int, end_date: str) -> None:
     """Same seed and start: the 11-day demo's first 10 days are the 10-day demo's."""
-    subprocess.run(
-        [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day",
-         "60", "--end-date", end_date, "--out", str(src)],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
+    demo_sources(src, days, 60, end_date)
 
 
 def _results(data_dir: Path) -> dict[str, tuple[str, int]]:

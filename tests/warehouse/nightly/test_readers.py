@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.support.cli import REPO
+from tests.support.cli import REPO, demo_sources
 
 pytestmark = pytest.mark.e2e
 
@@ -49,11 +49,7 @@ with open(out, "w") as f:
 
 
 def _demo(src: Path, days: int, end_date: str) -> pl.DataFrame:
-    subprocess.run(
-        [sys.executable, "-m", "warehouse", "demo", "--days", str(days), "--calls-per-day", "100",
-         "--end-date", end_date, "--out", str(src)],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
+    demo_sources(src, days, 100, end_date)
     return pl.read_parquet(src / "truth" / "generations.parquet")
 
 

@@ -11,17 +11,13 @@ import sys
 
 import pyarrow.parquet as pq
 
-from tests.support.cli import REPO
+from tests.support.cli import REPO, demo_sources
 from warehouse.nightly import RUNLOG_DIR
 
 
 def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
     src = tmp_path / "src"
-    subprocess.run(
-        [sys.executable, "-m", "warehouse", "demo", "--days", "1", "--calls-per-day", "40",
-         "--end-date", "2025-06-24", "--out", str(src)],
-        cwd=REPO, check=True, capture_output=True,
-    )  # fmt: skip
+    demo_sources(src, 1, 40, "2025-06-24")
     found = re.search(r"\[\[source\]\][^[]*?system = \"trip_planner\"[^[]*", (
         src / "sources.toml").read_text())  # fmt: skip
     assert found
