@@ -166,9 +166,11 @@ def run(
     echo: Callable[[str], None] = print,
     stream: IO[str] | None = None,
     live: bool | None = None,
+    nightly_tests: bool = False,
 ) -> DbtResult:
     """Run ``dbt ARGS`` for the warehouse in ``data_dir``; print a progress line (on a
-    terminal) and the summary through ``echo``; return what happened."""
+    terminal) and the summary through ``echo``; return what happened. `nightly_tests`:
+    data tests on what the build rebuilt (the nightly refresh's, macros/nightly_tests.sql)."""
     stream = stream or sys.stdout
     if live is None:
         live = hasattr(stream, "isatty") and stream.isatty()
@@ -179,7 +181,7 @@ def run(
     t0 = time.monotonic()
     shown, last = "", 0.0
     proc = subprocess.Popen(
-        cmd, cwd=DBT_DIR, env=dbt_env(data_dir), stdout=subprocess.PIPE, text=True,
+        cmd, cwd=DBT_DIR, env=dbt_env(data_dir, nightly_tests), stdout=subprocess.PIPE, text=True,
         encoding="utf-8", errors="replace", bufsize=1,
     )  # fmt: skip
     assert proc.stdout is not None

@@ -260,14 +260,12 @@ def dbt_build_args(full_refresh: bool) -> tuple[str, ...]:
     table, and a refresh reads only the files of new loads (docs/nightly.md); the
     staging models' own tests check the same keys of the rows they took in. The data
     tests of the models that declare a scope run on the rows and days the refresh
-    rebuilt (var nightly_tests, macros/nightly_tests.sql; docs/nightly.md, "Tests at
-    night"). A full refresh, CI and `make build` run them all, on every row.
+    rebuilt (run with ``nightly_tests=True``: macros/nightly_tests.sql; docs/nightly.md,
+    "Tests at night"). A full refresh, CI and `make build` run them all, on every row.
     """
     if full_refresh:
         return ("--full-refresh",)
-    return (
-        "--exclude", "resource_type:unit_test", "source:*", "--vars", "{nightly_tests: true}",
-    )  # fmt: skip
+    return ("--exclude", "resource_type:unit_test", "source:*")
 
 
 def nightly(
@@ -302,7 +300,9 @@ def nightly(
         return f"sources failed: {', '.join(failed)}" if failed else None
 
     def build() -> str | None:
-        result = dbt_runner.run(data_dir, "build", *build_args, echo=echo)
+        result = dbt_runner.run(
+            data_dir, "build", *build_args, echo=echo, nightly_tests=not full_refresh
+        )
         refresh.models_built = result.models_built
         if result.ok:
             return None

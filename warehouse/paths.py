@@ -33,9 +33,11 @@ def engine() -> str:
     return name
 
 
-def dbt_env(data_dir: Path) -> dict[str, str]:
-    """The environment every dbt invocation of this warehouse gets."""
+def dbt_env(data_dir: Path, nightly_tests: bool = False) -> dict[str, str]:
+    """The environment every dbt invocation of this warehouse gets. `nightly_tests`: the
+    data tests read only what the build rebuilt (macros/nightly_tests.sql)."""
     env = dict(os.environ)
+    env["WAREHOUSE_NIGHTLY_TESTS"] = "true" if nightly_tests else "false"
     env["WAREHOUSE_ENGINE"] = engine()
     if env["WAREHOUSE_ENGINE"] == "spark":
         # the session method's local Spark binds the loopback, not the host's name

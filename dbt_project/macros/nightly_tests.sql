@@ -10,8 +10,9 @@
             days (var lookback_days) before the newest day it held (the
             incremental marts: a refresh rebuilds whole days).
 
-    Only when the build gets var nightly_tests (the nightly refresh passes it;
-    a full build, `make build` and CI do not):
+    Only when the build runs with WAREHOUSE_NIGHTLY_TESTS=true (the nightly
+    refresh sets it; a full build, `make build` and CI do not) or the var
+    nightly_tests:
     1. the build's first step (on-run-start) records every such model's newest
        loaded_at and day as they were before the build (nightly_test_scope);
     2. a day-scoped model, once built, records its days in scope
@@ -26,9 +27,19 @@
     the first time (no watermark: every row is in scope). The scope is what
     the build rebuilt: `dbt test` alone with the var tests next to nothing. -#}
 
+{#- On with the environment variable WAREHOUSE_NIGHTLY_TESTS=true (what the
+    nightly refresh sets) or the var nightly_tests. Read only when dbt executes,
+    never while it parses: a value dbt sees while parsing (a var on the command
+    line, an environment variable a parsed file reads) is part of what its
+    partial parsing compares, and a nightly after a full build would parse the
+    whole project again (4 s at every size). -#}
 {%- macro nightly_tests_enabled() -%}
+    {%- if not execute -%}{{ return(false) }}{%- endif -%}
     {{ return(
-        var('nightly_tests', false) in (true, 'true', 'True', 1, '1')
+        (
+            env_var('WAREHOUSE_NIGHTLY_TESTS', 'false') in ('true', '1')
+            or var('nightly_tests', false) in (true, 'true', 'True', 1, '1')
+        )
         and nightly_test_scope_supported()
     ) }}
 {%- endmacro %}

@@ -131,7 +131,9 @@ def refreshed(tmp_path_factory):
     for path in spied:
         path.write_bytes(GARBAGE)
 
-    nightly = dbt_runner.run(data_dir, "build", *dbt_build_args(full_refresh=False))
+    nightly = dbt_runner.run(
+        data_dir, "build", *dbt_build_args(full_refresh=False), nightly_tests=True
+    )
     full = dbt_runner.run(intact, "run", "--full-refresh")
     return {
         "data_dir": data_dir,
