@@ -9,7 +9,7 @@ while a reader keeps its connection open for hours.
 
 Each publication is a folder ``published/<publication_id>/``:
 
-    <schema>.<table>/<partition>.parquet   one file per day for tables with a day column
+    <schema>.<table>/<partition>.parquet   one file per UTC day, for tables with a day column
     <schema>.<table>/all.parquet           (the others)
     <schema>.<table>/_schema.parquet       no rows: the table's types, even when empty
     _fingerprints.parquet                  rows and a row hash per file
@@ -41,8 +41,12 @@ READERS_DB = "warehouse.duckdb"
 BUILDER_DB = "builder.duckdb"
 PUBLISHED = "published"
 FINGERPRINTS = "_fingerprints.parquet"
-# A table with one of these DATE columns is published as one file per day
-PARTITION_COLUMNS = ("started_on", "usage_date")
+# A table is published as one file per UTC day of its first column of these (a DATE, or
+# the UTC date of a timestamp with time zone), so that a refresh writes only the days it
+# changed; a table with none of them is one file
+PARTITION_COLUMNS = (
+    "started_on", "usage_date", "created_on", "started_at", "generated_at", "window_start",
+)  # fmt: skip
 # What readers get: every table and view of these schemas ...
 PUBLISHED_SCHEMAS = ("marts", "reference")
 # ... and these views, which views of those schemas read (the run log: read when queried)
@@ -82,9 +86,20 @@ def current_publication(data_dir: Path) -> Path | None:
     return None
 
 
-def _fingerprints(con: duckdb.DuckDBPyConnection, relation: str, part: str | None) -> dict:
+def _day_key(cols: list[tuple[str, str]]) -> str | None:
+    """The SQL of a row's partition, 'YYYY-MM-DD' (NULL for a NULL day), or None."""
+    types = dict(cols)
+    for name in PARTITION_COLUMNS:
+        if types.get(name) == "DATE":
+            return f"strftime({_q(name)}, '%Y-%m-%d')"
+        if types.get(name) == "TIMESTAMP WITH TIME ZONE":
+            return f"strftime(timezone('UTC', {_q(name)}), '%Y-%m-%d')"
+    return None
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, relation: str, day: str | None) -> dict:
     """{file name: (rows, hash)} of the table as it is in the builder now."""
-    key = f"strftime({_q(part)}, '%Y-%m-%d')" if part else "'all'"
+    key = day or "'all'"
     rows = con.execute(
         f"select coalesce({key}, 'null') as f, count(*), "
         f"cast(sum(hash(t)::hugeint) as varchar) from {relation} as t group by all"
@@ -115,7 +130,7 @@ def _write_table(
         "where table_schema || '.' || table_name = ? order by ordinal_position",
         [relation],
     ).fetchall()
-    part = next((c for c, t in cols if c in PARTITION_COLUMNS and t == "DATE"), None)
+    part = _day_key(cols)
     folder.mkdir(parents=True)
     con.execute(
         f"copy (select * from {relation} limit 0) to {_lit(folder / '_schema.parquet')} "
@@ -139,10 +154,10 @@ def _write_table(
         written = 1
     elif changed and part is not None:
         days = [n.removesuffix(".parquet") for n in changed]
-        where = f"coalesce(strftime({_q(part)}, '%Y-%m-%d'), 'null') in (select unnest(?))"
+        where = f"coalesce({part}, 'null') in (select unnest(?))"
         tmp = folder / ".partitions"
         con.execute(
-            f"copy (select *, coalesce(strftime({_q(part)}, '%Y-%m-%d'), 'null') as _file "
+            f"copy (select *, coalesce({part}, 'null') as _file "
             f"from {relation} where {where}) to {_lit(tmp)} "
             "(format parquet, compression zstd, partition_by (_file))",
             [days],

@@ -29,6 +29,11 @@ def _builder(data: Path) -> duckdb.DuckDBPyConnection:
         "from range(30) as r(i)"
     )
     con.execute("create table marts.names as select 'a' || i as name from range(4) as r(i)")
+    # a table whose day is the UTC date of a timestamp: 23:30 and 00:30 UTC of two days
+    con.execute(
+        "create table marts.spans as select i as id, timestamptz '2025-06-01 23:30:00+00' "
+        "+ to_hours(i) as started_at from range(2) as r(i)"
+    )
     con.execute("create table marts.empty (id varchar, usage_date date)")
     con.execute("create view staging.tripled as select n * 3 as n3 from marts.daily")
     con.execute("create view marts.summary as select sum(n3) as total from staging.tripled")
@@ -48,8 +53,13 @@ def test_readers_see_the_builder_tables_and_views(tmp_path):
     data = tmp_path / "wh"
     con = _builder(data)
     _id, published = publish(con, data, schemas=("marts",), views=("staging.tripled",))
-    assert {p.relation for p in published} == {"marts.daily", "marts.names", "marts.empty"}
-    for table in ("daily", "names", "empty"):
+    assert {p.relation for p in published} == {
+        "marts.daily",
+        "marts.names",
+        "marts.empty",
+        "marts.spans",
+    }
+    for table in ("daily", "names", "empty", "spans"):
         want = con.execute(f"select * from marts.{table} order by all").fetchall()
         assert _readers(data, f"select * from marts.{table} order by all") == want
         kinds = "select column_name, data_type from information_schema.columns "
@@ -74,6 +84,20 @@ def test_unchanged_days_are_linked_and_changed_days_written(tmp_path):
     assert (a / "2025-06-02.parquet").stat().st_ino != (b / "2025-06-02.parquet").stat().st_ino
     total = sum(i + 1000 * (i % 3 == 1) for i in range(30))
     assert _readers(data, "select sum(n) from marts.daily") == [(total,)]
+
+    # by the timestamp's UTC date, whatever the session's time zone (Seoul: both rows
+    # fall on 2025-06-02 there)
+    con.execute("set TimeZone = 'Asia/Seoul'")
+    con.execute("update marts.spans set id = 7 where id = 1")
+    third, published = _publish(con, data)
+    spans = next(p for p in published if p.relation == "marts.spans")
+    assert (spans.files_written, spans.files_linked) == (1, 1)
+    folder = data / PUBLISHED / third / "marts.spans"
+    assert sorted(f.name for f in folder.glob("2*.parquet")) == [
+        "2025-06-01.parquet",
+        "2025-06-02.parquet",
+    ]
+    assert _readers(data, "select id from marts.spans order by id") == [(0,), (7,)]
 
 
 def test_old_publications_stay_while_a_process_holds_them(tmp_path):
