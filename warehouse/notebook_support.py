@@ -274,14 +274,17 @@ def _minutes(value: dt.datetime | None) -> str:
 def readable_formats(frame: pl.DataFrame) -> dict[str, Any]:
     """Display formats for a table: counts with thousands separators (not the ids, years
     and hours that happen to be integers: columns named ``*_id``, ``*year*``), costs
-    (Decimal or ``*_usd`` columns) by ``usd``, so a sub-cent cost never reads $0.00, and
-    times to the minute."""
+    (Decimal or ``*_usd`` columns) by ``usd``, so a sub-cent cost never reads $0.00,
+    percentages and minutes (``*_pct``, ``minutes``) with one decimal, so 1.0 does not
+    read 1 beside 6.8, and times to the minute."""
     formats: dict[str, Any] = {}
     for name, dtype in frame.schema.items():
         if dtype.is_integer() and not (name.endswith("_id") or "year" in name):
             formats[name] = count
         elif isinstance(dtype, pl.Decimal) or (dtype.is_float() and name.endswith("_usd")):
             formats[name] = usd
+        elif dtype.is_float() and (name.endswith("_pct") or name == "minutes"):
+            formats[name] = one_decimal
         elif isinstance(dtype, pl.Datetime):
             formats[name] = _minutes  # UTC (the connection's time zone), to the minute
     return formats
@@ -325,6 +328,14 @@ def usd(value: Decimal | float | None, places: int = 2) -> str:
         # digits after the point: the first significant one and the next
         places = -abs(v).adjusted() + 1
     return f"${v:,.{places}f}"
+
+
+def one_decimal(value: float | None) -> str:
+    """A percentage or a duration to one decimal, with thousands separators; NULL as an en
+    dash."""
+    if value is None:
+        return "–"
+    return f"{value:,.1f}"
 
 
 def count(value: int | float | None) -> str:

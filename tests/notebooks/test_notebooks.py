@@ -851,6 +851,18 @@ def test_usd_never_shows_a_non_zero_cost_as_zero() -> None:
     assert wh.count(1234567) == "1,234,567"
 
 
+def test_percentages_and_minutes_keep_one_decimal() -> None:
+    from warehouse import notebook_support as wh
+
+    frame = pl.DataFrame(
+        {"failed_pct": [1.0, 6.84], "minutes": [1234.56, None], "p95_ms": [1.0, 2.0]}
+    )
+    formats = wh.readable_formats(frame)
+    assert [formats["failed_pct"](v) for v in frame["failed_pct"]] == ["1.0", "6.8"]
+    assert [formats["minutes"](v) for v in frame["minutes"]] == ["1,234.6", "–"]
+    assert "p95_ms" not in formats  # other floats keep marimo's own format
+
+
 def test_wilson_interval_hand_worked() -> None:
     from warehouse import notebook_support as wh
 
