@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from ingest import registry
 from ingest.cast import row_fields
 from ingest.config import Source
+from ingest.durable import fsync_dir, fsync_tree
 from ingest.systems import Kind, Table
 
 META_FIELDS = [
@@ -268,25 +269,6 @@ def _write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_tree(root: Path) -> None:
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        fsync_dir(Path(dirpath))
 
 
 # --------------------------------------------------------------------------- comparing

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.landing import fsync_dir, fsync_tree
+from ingest.durable import fsync_dir, fsync_tree
 
 READERS_DB = "warehouse.duckdb"
 BUILDER_DB = "builder.duckdb"
