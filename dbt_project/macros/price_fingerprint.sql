@@ -8,88 +8,53 @@
 {%- endmacro %}
 
 
+{#- The price seeds, in the order their rows enter the hash. -#}
+{% macro price_seeds() -%}
+    {{ return(['model_prices', 'model_price_overrides', 'model_price_tiers']) }}
+{%- endmacro %}
+
+
 {#- Spark: a row as JSON text (a table alias is no value there); a hash that
     only this engine's builds compare. -#}
 {% macro spark__price_fingerprint() -%}
     (
         select
             md5(
-                coalesce(
+                {%- for seed in price_seeds() %}
+                {{ "|| '#' || " if not loop.first }}coalesce(
                     (
                         select
                             concat_ws(
                                 '|', sort_array(collect_list(to_json(struct(*))))
                             )
-                        from {{ ref('model_prices') }}
+                        from {{ ref(seed) }}
                     ),
                     ''
                 )
-                || '#'
-                || coalesce(
-                    (
-                        select
-                            concat_ws(
-                                '|', sort_array(collect_list(to_json(struct(*))))
-                            )
-                        from {{ ref('model_price_overrides') }}
-                    ),
-                    ''
-                )
-                || '#'
-                || coalesce(
-                    (
-                        select
-                            concat_ws(
-                                '|', sort_array(collect_list(to_json(struct(*))))
-                            )
-                        from {{ ref('model_price_tiers') }}
-                    ),
-                    ''
-                )
+                {%- endfor %}
             )
     )
 {%- endmacro %}
 
 
+{#- DuckDB: each row as text (the cast of the row), sorted, joined. -#}
 {% macro default__price_fingerprint() -%}
     (
         select
             md5(
-                coalesce(
+                {%- for seed in price_seeds() %}
+                {{ "|| '#' || " if not loop.first }}coalesce(
                     (
                         select
                             string_agg(
-                                cast(p as varchar), '|'
-                                order by cast(p as varchar)
+                                cast(seed_row as varchar), '|'
+                                order by cast(seed_row as varchar)
                             )
-                        from {{ ref('model_prices') }} as p
+                        from {{ ref(seed) }} as seed_row
                     ),
                     ''
                 )
-                || '#'
-                || coalesce(
-                    (
-                        select
-                            string_agg(
-                                cast(o as varchar), '|'
-                                order by cast(o as varchar)
-                            )
-                        from {{ ref('model_price_overrides') }} as o
-                    ),
-                    ''
-                )
-                || '#'
-                || coalesce(
-                    (
-                        select
-                            string_agg(
-                                cast(t as varchar), '|'
-                                order by cast(t as varchar)
-                            )
-                        from {{ ref('model_price_tiers') }} as t
-                    ),
-                    ''
-                )
+                {%- endfor %}
             )
     )
 {%- endmacro %}
