@@ -17,12 +17,9 @@
 }}
 
 {%- set plan = key_rebuild_plan('session_id', 'started_at', 'ended_at') %}
-{%- set call_step_models = [] %}
+{%- set call_step_models, quoted = [], [] %}
 {%- for system, facts in var('systems').items() if facts.call_steps_model %}
-    {%- do call_step_models.append((system, facts.call_steps_model)) %}
-{%- endfor %}
-{%- set quoted = [] %}
-{%- for system, model in call_step_models %}
+    {%- do call_step_models.append(facts.call_steps_model) %}
     {%- do quoted.append("'" ~ system ~ "'") %}
 {%- endfor %}
 {%- set call_step_systems = quoted | join(', ') or 'null' %}
@@ -42,7 +39,7 @@ generations as (
 -- step_performance)
 call_steps as (
 
-    {% for system, model in call_step_models %}
+    {% for model in call_step_models %}
         select
             generation_id,
             step_name
