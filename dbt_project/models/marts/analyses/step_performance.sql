@@ -54,27 +54,36 @@ step_runs as (
 
 ),
 
--- the step each call was made in: its operation, or the system's
--- call_steps_model
+steps_of_calls as (
+
+    {{ call_steps_union() }}
+
+),
+
+-- the step each call of a system with steps was made in
+-- (macros/call_steps.sql): the system's call_steps_model, else its
+-- operation; a call under no step span counts in no step
 call_steps as (
 
-    {% for system, facts in step_systems.items() %}
-        {% if facts.call_steps_model %}
-            select
-                generations.*,
-                steps_of_calls.step_name
-            from generations
-            inner join {{ ref(facts.call_steps_model) }} as steps_of_calls
-                on generations.generation_id = steps_of_calls.generation_id
-        {% else %}
-            select
-                *,
-                operation as step_name
-            from generations
-            where source_system = '{{ system }}'
-        {% endif %}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select
+        generations.*,
+        {{ call_step_name('generations', 'steps_of_calls') }} as step_name
+    from generations
+    left join steps_of_calls
+        on generations.generation_id = steps_of_calls.generation_id
+    where
+        generations.source_system in (
+            {%- for system in step_systems %}
+                '{{ system }}'{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+        and (
+            coalesce(
+                generations.source_system not in ({{ call_step_systems() }}),
+                true
+            )
+            or steps_of_calls.generation_id is not null
+        )
 
 ),
 

@@ -17,12 +17,6 @@
 }}
 
 {%- set plan = key_rebuild_plan('session_id', 'started_at', 'ended_at') %}
-{%- set call_step_models, quoted = [], [] %}
-{%- for system, facts in var('systems').items() if facts.call_steps_model %}
-    {%- do call_step_models.append(facts.call_steps_model) %}
-    {%- do quoted.append("'" ~ system ~ "'") %}
-{%- endfor %}
-{%- set call_step_systems = quoted | join(', ') or 'null' %}
 
 with
 
@@ -34,22 +28,12 @@ generations as (
 
 ),
 
--- the step each call was made in: the system's call_steps_model (a call
--- under no step span is in none), else the call's operation (as in
--- step_performance)
+-- the step each call was made in (macros/call_steps.sql): the system's
+-- call_steps_model (a call under no step span is in none), else the call's
+-- operation
 call_steps as (
 
-    {% for model in call_step_models %}
-        select
-            generation_id,
-            step_name
-        from {{ ref(model) }}
-        union all
-    {% endfor %}
-    select
-        cast(null as {{ string_type() }}) as generation_id,
-        cast(null as {{ string_type() }}) as step_name
-    where false
+    {{ call_steps_union() }}
 
 ),
 
@@ -57,11 +41,7 @@ calls as (
 
     select
         generations.*,
-        case
-            when generations.source_system in ({{ call_step_systems }})
-                then call_steps.step_name
-            else generations.operation
-        end as step_name,
+        {{ call_step_name('generations', 'call_steps') }} as step_name,
         -- milliseconds since 1970 of the call's start
         {{ millis_between(
             timestamptz_literal('1970-01-01 00:00:00+00'), 'generations.started_at'
