@@ -18,7 +18,10 @@ documented rules, not by reading our SQL's output:
   the provider (`*`), then the price library's seed; a list price's long-context tier when
   the call's input tokens are over its threshold (all tokens at the tier's prices); cached
   input tokens at the cache-read price, tokens written to the cache at the cache-write price
-  (the input price when there is none); local models 0; no price or no tokens: NULL.
+  (the input price when there is none), the part written for 1 hour at the 1-hour price (the
+  cache-write price when there is none); a batch call (Anthropic's `service_tier` in
+  instagram_feed's raw response) at the batch list price where one is in force; local
+  models 0; no price or no tokens: NULL.
 
 Two shortcuts, both inputs rather than logic under test: prices are read from the dbt seeds
 (`dbt_project/seeds/model_prices.csv`, `model_price_tiers.csv`, `model_price_overrides.csv`),
@@ -170,6 +173,11 @@ def _calls_sql(land: _Landing) -> str:
     """One row per clean call of every system, in one shape (the intermediate models)."""
     null_s, null_i = "CAST(NULL, 'Nullable(String)')", "CAST(NULL, 'Nullable(Int64)')"
     null_f = "CAST(NULL, 'Nullable(Float64)')"
+    # Anthropic's usage (instagram_feed's Claude responses): input_tokens leaves these out
+    ig_read = ("f.gpt_response_raw", "usage", "cache_read_input_tokens")
+    ig_written = ("f.gpt_response_raw", "usage", "cache_creation_input_tokens")
+    ig_written_1h = ("f.gpt_response_raw", "usage", "cache_creation", "ephemeral_1h_input_tokens")
+    oa_cached = ("f.gpt_response_raw", "usage", "prompt_tokens_details", "cached_tokens")
     parts = [
         f"""
         select 'ai_process_log' as source_system, l._source_name as source_name,
@@ -178,6 +186,7 @@ def _calls_sql(land: _Landing) -> str:
             'success' as status,
             l.token_input as input_tokens, l.token_output as output_tokens,
             {null_i} as cache_read_tokens, {null_i} as cache_creation_tokens,
+            {null_i} as cache_write_1h_tokens, 'standard' as processing,
             toFloat64(l.latency_ms) as latency_ms, l.started_at
         from ({land.newest_clean("ai_process_log")}) as l
         left join ({
@@ -190,8 +199,8 @@ def _calls_sql(land: _Landing) -> str:
             concat(g._source_name, ':', toString(w.user_id)),
             g.model_provider, {_blank_as_null("g.model_name")},
             if(g.output is null and n.status = 'failed', 'error', 'success'),
-            g.prompt_tokens, g.completion_tokens, {null_i}, {null_i}, toFloat64(g.latency_ms),
-            g.started_at
+            g.prompt_tokens, g.completion_tokens, {null_i}, {null_i}, {null_i}, 'standard',
+            toFloat64(g.latency_ms), g.started_at
         from ({land.newest_clean("trip_planner")}) as g
         left join ({land.latest("trip_planner", "nodes", "id", "id, status")}) as n
             on g._source_name = n._source_name and g.node_id = n.id
@@ -201,19 +210,28 @@ def _calls_sql(land: _Landing) -> str:
         f"""
         select 'text2sql', _source_name, {null_s}, concat(_source_name, ':', user_id),
             {null_s}, {_blank_as_null("llm_model")}, if(success, 'success', 'error'),
-            prompt_tokens, completion_tokens, {null_i}, {null_i}, {null_f}, started_at
+            prompt_tokens, completion_tokens, {null_i}, {null_i}, {null_i}, 'standard', {null_f},
+            started_at
         from ({land.newest_clean("text2sql")})
         """,
         f"""
         select 'instagram_feed', f._source_name, f.tenant_id, {null_s},
             m.provider, m.model_name, 'success',
             coalesce(f.prompt_tokens, {_json_bigint("f.token_usage", "prompt_tokens")},
-                     {_json_bigint("f.gpt_response_raw", "usage", "prompt_tokens")}),
+                     {_json_bigint("f.gpt_response_raw", "usage", "prompt_tokens")},
+                     {_json_bigint("f.gpt_response_raw", "usage", "input_tokens")}
+                     + coalesce({_json_bigint(*ig_read)}, 0)
+                     + coalesce({_json_bigint(*ig_written)}, 0)),
             coalesce(f.completion_tokens,
                      {_json_bigint("f.token_usage", "completion_tokens")},
-                     {_json_bigint("f.gpt_response_raw", "usage", "completion_tokens")}),
-            {_json_bigint("f.gpt_response_raw", "usage", "prompt_tokens_details", "cached_tokens")},
-            {null_i}, toFloat64(f.latency_ms), f.started_at
+                     {_json_bigint("f.gpt_response_raw", "usage", "completion_tokens")},
+                     {_json_bigint("f.gpt_response_raw", "usage", "output_tokens")}),
+            coalesce({_json_bigint(*oa_cached)}, {_json_bigint(*ig_read)}),
+            {_json_bigint(*ig_written)}, {_json_bigint(*ig_written_1h)},
+            if(isValidJSON(f.gpt_response_raw)
+               and JSONExtractString(f.gpt_response_raw, 'usage', 'service_tier') = 'batch',
+               'batch', 'standard'),
+            toFloat64(f.latency_ms), f.started_at
         from ({land.newest_clean("instagram_feed")}) as f
         left join ({
             land.latest(
@@ -225,7 +243,7 @@ def _calls_sql(land: _Landing) -> str:
         f"""
         select 'ml_gateway', _source_name, {null_s}, {null_s}, {null_s}, {_blank_as_null("model")},
             if(error is null, 'success', 'error'), {null_i}, {null_i}, {null_i}, {null_i},
-            toFloat64(duration), started_at
+            {null_i}, 'standard', toFloat64(duration), started_at
         from ({land.newest_clean("ml_gateway")})
         """,
         f"""
@@ -234,7 +252,7 @@ def _calls_sql(land: _Landing) -> str:
             coalesce({_blank_as_null("response_model")}, {_blank_as_null("request_model")}),
             if(status_code = 'STATUS_CODE_ERROR' or error_type is not null, 'error', 'success'),
             input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens,
-            {_SPAN_US} / 1000.0, started_at
+            {null_i}, 'standard', {_SPAN_US} / 1000.0, started_at
         from ({land.newest_clean("otel_genai")})
         """,
     ]
@@ -242,17 +260,18 @@ def _calls_sql(land: _Landing) -> str:
 
 
 def _prices_sql() -> str:
-    """The price of every (provider, model, matched model, day) that has calls: overrides
-    key on the canonical model, list prices on the library entry it matched; a list price
+    """The price of every (provider, model, matched model, processing, day) that has calls:
+    overrides key on the canonical model, list prices on the library entry it matched (a
+    batch call: the batch list price in force, else the standard one); a list price
     carries its long-context tiers as an array of (threshold, input, output, cache read,
-    cache write), sorted by threshold."""
+    cache write, 1-hour cache write), sorted by threshold."""
     dec = "Nullable(Decimal(38, 6))"
     lists = (
         f"file({_lit(str(SEEDS / 'model_prices.csv'))}, CSVWithNames, "
-        "'provider String, model String, valid_from Date, valid_to Nullable(Date), "
-        "input_per_1m Nullable(String), output_per_1m Nullable(String), "
+        "'provider String, model String, processing String, valid_from Date, "
+        "valid_to Nullable(Date), input_per_1m Nullable(String), output_per_1m Nullable(String), "
         "cache_read_per_1m Nullable(String), cache_write_per_1m Nullable(String), "
-        "price_source String')"
+        "cache_write_1h_per_1m Nullable(String), price_source String')"
     )
     overrides = (
         f"file({_lit(str(SEEDS / 'model_price_overrides.csv'))}, CSVWithNames, "
@@ -262,10 +281,10 @@ def _prices_sql() -> str:
     )
     tiers = (
         f"file({_lit(str(SEEDS / 'model_price_tiers.csv'))}, CSVWithNames, "
-        "'provider String, model String, valid_from Date, input_tokens_over Int64, "
-        "input_per_1m Nullable(String), output_per_1m Nullable(String), "
+        "'provider String, model String, processing String, valid_from Date, "
+        "input_tokens_over Int64, input_per_1m Nullable(String), output_per_1m Nullable(String), "
         "cache_read_per_1m Nullable(String), cache_write_per_1m Nullable(String), "
-        "price_source String')"
+        "cache_write_1h_per_1m Nullable(String), price_source String')"
     )
     valid = "d.started_date >= p.valid_from and (p.valid_to is null or d.started_date < p.valid_to)"
     cols = (
@@ -275,57 +294,64 @@ def _prices_sql() -> str:
     )
     # overrides have no cache-write price and no tiers
     no_list = (
-        f"CAST(NULL, '{dec}') as cache_write_per_1m, CAST(NULL, 'Nullable(Date)') as list_from"
+        f"CAST(NULL, '{dec}') as cache_write_per_1m, "
+        f"CAST(NULL, '{dec}') as cache_write_1h_per_1m, "
+        "CAST(NULL, 'Nullable(Date)') as list_from, "
+        "CAST(NULL, 'Nullable(String)') as list_processing"
     )
-    tier = ", ".join(
-        f"CAST(t.{c}, '{dec}')"
-        for c in ("input_per_1m", "output_per_1m", "cache_read_per_1m", "cache_write_per_1m")
-    )
+    tier_columns = (
+        "input_per_1m", "output_per_1m", "cache_read_per_1m", "cache_write_per_1m",
+        "cache_write_1h_per_1m",
+    )  # fmt: skip
+    tier = ", ".join(f"CAST(t.{c}, '{dec}')" for c in tier_columns)
     # argMin over one tuple: argMin of a single Nullable column would skip its NULLs
     picked = "argMin((input_per_1m, output_per_1m, cache_read_per_1m, cache_write_per_1m, "
-    picked += "is_local, list_from), priority)"
+    picked += "is_local, list_from, cache_write_1h_per_1m, list_processing), priority)"
     return f"""
         with days as (
-            select distinct provider, model, matched_model, started_date from calls
+            select distinct provider, model, matched_model, processing, started_date from calls
             where provider is not null and model is not null
         ),
         candidates as (
-            select d.provider, d.model, d.matched_model, d.started_date, 1 as priority, {cols},
-                {no_list}, lower(p.is_local) = 'true' as is_local
+            select d.provider, d.model, d.matched_model, d.processing, d.started_date,
+                1 as priority, {cols}, {no_list}, lower(p.is_local) = 'true' as is_local
             from days as d inner join {overrides} as p
                 on d.provider = p.provider and d.model = p.model
             where {valid}
             union all
-            select d.provider, d.model, d.matched_model, d.started_date, 2, {cols},
-                {no_list}, lower(p.is_local) = 'true'
+            select d.provider, d.model, d.matched_model, d.processing, d.started_date, 2,
+                {cols}, {no_list}, lower(p.is_local) = 'true'
             from days as d inner join {overrides} as p on d.provider = p.provider
             where p.model = '*' and {valid}
             union all
-            select d.provider, d.model, d.matched_model, d.started_date, 3, {cols},
-                CAST(p.cache_write_per_1m, '{dec}'), CAST(p.valid_from, 'Nullable(Date)'), false
+            select d.provider, d.model, d.matched_model, d.processing, d.started_date,
+                if(p.processing = d.processing, 3, 4), {cols},
+                CAST(p.cache_write_per_1m, '{dec}'), CAST(p.cache_write_1h_per_1m, '{dec}'),
+                CAST(p.valid_from, 'Nullable(Date)'), CAST(p.processing, 'Nullable(String)'),
+                false
             from days as d inner join {lists} as p
                 on d.provider = p.provider and d.matched_model = p.model
-            where {valid}
+            where {valid} and (p.processing = d.processing or p.processing = 'standard')
         ),
         picked as (
-            select provider, model, matched_model, started_date, {picked} as pick
+            select provider, model, matched_model, processing, started_date, {picked} as pick
             from candidates
-            group by provider, model, matched_model, started_date
+            group by provider, model, matched_model, processing, started_date
         ),
         tier_lists as (
-            select t.provider, t.model, t.valid_from,
+            select t.provider, t.model, t.processing, t.valid_from,
                 arraySort(x -> x.1, groupArray((t.input_tokens_over, {tier}))) as tiers
             from {tiers} as t
-            group by t.provider, t.model, t.valid_from
+            group by t.provider, t.model, t.processing, t.valid_from
         )
-        select p.provider, p.model, p.matched_model, p.started_date,
+        select p.provider, p.model, p.matched_model, p.processing, p.started_date,
             p.pick.1 as input_per_1m, p.pick.2 as output_per_1m,
             p.pick.3 as cache_read_per_1m, p.pick.4 as cache_write_per_1m,
-            p.pick.5 as is_local, tl.tiers as tiers
+            p.pick.7 as cache_write_1h_per_1m, p.pick.5 as is_local, tl.tiers as tiers
         from picked as p
         left join tier_lists as tl
             on p.provider = tl.provider and p.matched_model = tl.model
-            and p.pick.6 = tl.valid_from
+            and p.pick.8 = tl.processing and p.pick.6 = tl.valid_from
     """
 
 
@@ -337,6 +363,7 @@ GENERATIONS_SQL = """
         least(coalesce(c.cache_read_tokens, 0), coalesce(c.input_tokens, 0)) as cached,
         least(coalesce(c.cache_creation_tokens, 0), coalesce(c.input_tokens, 0) - cached)
             as written,
+        least(coalesce(c.cache_write_1h_tokens, 0), written) as written_1h,
         -- the tier whose range holds the input tokens: the last threshold they exceed
         arrayLastIndex(x -> coalesce(c.input_tokens, 0) > x.1, p.tiers) as tier_i,
         if(tier_i > 0, p.tiers[tier_i].2, p.input_per_1m) as input_price,
@@ -345,13 +372,16 @@ GENERATIONS_SQL = """
             as read_price,
         coalesce(if(tier_i > 0, p.tiers[tier_i].5, p.cache_write_per_1m), input_price)
             as write_price,
+        coalesce(if(tier_i > 0, p.tiers[tier_i].6, p.cache_write_1h_per_1m), write_price)
+            as write_1h_price,
         CAST(multiIf(
             coalesce(p.is_local, false), toDecimal128(0, 12),
             p.input_per_1m is null or p.output_per_1m is null, NULL,
             c.input_tokens is null and c.output_tokens is null, NULL,
             ((coalesce(c.input_tokens, 0) - cached - written) * input_price
              + cached * read_price
-             + written * write_price
+             + (written - written_1h) * write_price
+             + written_1h * write_1h_price
              + coalesce(c.output_tokens, 0) * output_price)
             * toDecimal128('0.000001', 6)
         ), 'Nullable(Decimal(38, 12))') as cost_usd
@@ -359,6 +389,7 @@ GENERATIONS_SQL = """
     left join prices as p
         on c.provider = p.provider and c.model = p.model
         and isNotDistinctFrom(c.matched_model, p.matched_model)
+        and c.processing = p.processing
         and c.started_date = p.started_date
 """
 

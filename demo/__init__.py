@@ -74,7 +74,9 @@ ERROR_CAUSES: dict[str, str] = {
 # 3: trip_planner's llama3.2:latest; instagram_feed's claude-3-5-haiku-20241022
 # 4: text2sql quota bursts, counter drift and planted SQL (joins, DML, DDL, unparseable)
 # 5: instagram_feed copies restyled, in English and Japanese (truth/feed_copies.parquet)
-GENERATOR_VERSION = 5
+# 6: instagram_feed's Claude responses in Anthropic's shape: cache reads, 5-minute and
+#    1-hour cache writes, batch calls
+GENERATOR_VERSION = 6
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # rough relative cost per call of each generator, for scheduling the biggest first
 _COST_WEIGHT = {

@@ -7,7 +7,14 @@ only in gpt_response_raw.usage.
 OpenAI responses carry OpenAI's usage details: ``prompt_tokens_details.cached_tokens`` (part
 of prompt_tokens, ~half of the prompts of 1,024+ tokens hit the cache, in 128-token steps)
 and ``completion_tokens_details.reasoning_tokens`` (part of completion_tokens; non-zero for
-the reasoning model o4-mini only). The app's own cost ignores both. One model is a
+the reasoning model o4-mini only). Claude responses are in Anthropic's shape: ``input_tokens``
+without the cache, ``cache_read_input_tokens`` and ``cache_creation_input_tokens`` (a
+2,048-token cached system prefix added to the prompt, read from the cache for ~35 % of
+Claude calls, written to it for ~45 %, half of those writes for 1 hour in
+``cache_creation``), and ``service_tier``
+``batch`` for ~10 % (Message Batches calls), drawn from a stream of their own; the app's
+``prompt_tokens`` column holds the whole input, cache included. The app's own cost ignores
+the cache and the batch discount. One model is a
 fine-tuned gpt-4o-mini (``ft:...``, which genai-prices prices as such); one a dated Claude
 snapshot (``claude-3-5-haiku-20241022``) that genai-prices matches to its moving alias
 ``claude-3-5-haiku-latest``; another, NAVER's HCX-003, is unknown to the price library: its
@@ -120,6 +127,11 @@ MODELS = [
 ]
 # responses in OpenAI's shape with usage details (prompt/completion_tokens_details)
 HAS_DETAILS = np.array([m[2] == "openai" for m in MODELS])
+# responses in Anthropic's shape (usage with cache reads, cache writes and service tier)
+IS_ANTHROPIC = np.array([m[2] == "anthropic" for m in MODELS])
+# tokens of the system prefix Claude calls read from or write to the cache (2,048: the
+# smallest prompt Claude 3.5 Haiku caches)
+CACHE_PREFIX = 2048
 IS_REASONING = np.array([m[0] == "o4-mini" for m in MODELS])
 PRICE_IN = np.array([m[4] for m in MODELS])
 PRICE_OUT = np.array([m[5] for m in MODELS])
@@ -172,6 +184,8 @@ class Generator:
         self.copies_esc = [json_escape(js(s)) for s in self.copies]
         # a stream of its own, so planting leaves every other value of the demo as it was
         self.copy_rng = np.random.default_rng(rng.bit_generator.spawn(1)[0])
+        # and one for Claude's cache reads and writes and batch calls
+        self.claude_rng = np.random.default_rng(rng.bit_generator.spawn(1)[0])
         self.copy_truth: list[pa.Table] = []
 
     def setup(self) -> None:
@@ -221,6 +235,16 @@ class Generator:
         cache_hit = details & (p_tok >= 1024) & (rng.random(n) < 0.5)
         steps = rng.integers(0, 1 << 20, n) % (np.maximum(p_tok - 1024, 0) // 128 + 1)
         cached = np.where(cache_hit, 1024 + 128 * steps, 0)
+        # Claude (Anthropic's usage): a cached prefix read or written, writes for 5 minutes
+        # or 1 hour, some calls through the batch API
+        claude = IS_ANTHROPIC[model]
+        u = self.claude_rng.random((3, n))
+        read = np.where(claude & (u[0] < 0.35), CACHE_PREFIX, 0)
+        written = np.where(claude & (u[0] >= 0.35) & (u[0] < 0.8), CACHE_PREFIX, 0)
+        written_1h = np.where(u[1] < 0.5, written, 0)
+        batch = claude & (u[2] < 0.1)
+        cached = np.where(claude, read, cached)
+        p_tok = p_tok + read + written  # the prefix is part of the prompt
         tot = p_tok + c_tok
         lat = np.clip(lognormal_ms(rng, np.array([m[6] for m in MODELS])[model], 0.5, n), 800, 9000)
         lat = np.round(lat + rng.random(n), 3)
@@ -287,7 +311,7 @@ class Generator:
             else ""
             for d, ca, re in zip(details.tolist(), cached.tolist(), reasoning.tolist(), strict=True)
         ]
-        raw = [
+        raw_openai = [
             f'{{"id": "{cid}", "object": "chat.completion", "created": {cr}, '
             f'"model": "{resp_model[mo]}", "choices": [{{"index": 0, "message": '
             f'{{"role": "assistant", "content": "{{\\"instagram_ad_copy\\": {self.copies_esc[ci]}'
@@ -297,6 +321,23 @@ class Generator:
             for cid, cr, mo, ci, hi, a, b, c, ud in zip(
                 chat_ids, created_s, model.tolist(), copy_i.tolist(), tags_i.tolist(),
                 p_tok.tolist(), c_tok.tolist(), tot.tolist(), usage_details, strict=True,
+            )
+        ]  # fmt: skip
+        raw = [
+            (
+                f'{{"id": "msg_{cid[9:]}", "type": "message", "role": "assistant", '
+                f'"model": "{resp_model[mo]}", "content": [{{"type": "text", "text": '
+                f'"{{\\"instagram_ad_copy\\": {self.copies_esc[ci]}, '
+                f'\\"hashtags\\": {self.hashtags_esc[hi]}}}"}}], "stop_reason": "end_turn", '
+                f'"usage": {{"input_tokens": {a - r - w}, "cache_creation_input_tokens": {w}, '
+                f'"cache_read_input_tokens": {r}, "cache_creation": {{"ephemeral_5m_input_tokens": '
+                f'{w - w1}, "ephemeral_1h_input_tokens": {w1}}}, "output_tokens": {b}, '
+                f'"service_tier": "{"batch" if bt else "standard"}"}}}}'
+            ) if cl else oa
+            for oa, cl, cid, mo, ci, hi, a, b, r, w, w1, bt in zip(
+                raw_openai, claude.tolist(), chat_ids, model.tolist(), copy_i.tolist(),
+                tags_i.tolist(), p_tok.tolist(), c_tok.tolist(), read.tolist(),
+                written.tolist(), written_1h.tolist(), batch.tolist(), strict=True,
             )
         ]  # fmt: skip
         prompts = [
@@ -360,6 +401,11 @@ class Generator:
             cache_read_tokens=cached,
             reasoning_tokens=reasoning,
             token_details_null=~details,
+            cache_read_null=~(details | claude),
+            cache_creation_tokens=written,
+            cache_write_1h_tokens=written_1h,
+            cache_write_null=~claude,
+            is_batch=batch,
             latency_ms=lat,
             reported_cost_usd=cost,
         )

@@ -231,10 +231,14 @@ TRUTH_SCHEMA = pa.schema(
         ("status", pa.string()),
         ("error_message", pa.string()),
         ("reported_cost_usd", pa.float64()),
-        # of input_tokens, written to the prompt cache (otel_genai only)
+        # of input_tokens, written to the prompt cache (otel_genai, instagram_feed's Claude)
         ("cache_creation_tokens", pa.int64()),
         # time to the first streamed token or chunk (otel_genai only)
         ("time_to_first_token_ms", pa.float64()),
+        # of cache_creation_tokens, written for 1 hour (instagram_feed's Claude only)
+        ("cache_write_1h_tokens", pa.int64()),
+        # made through the batch API (instagram_feed's Claude only; NULL: not recorded)
+        ("is_batch", pa.bool_()),
     ]
 )
 
@@ -272,6 +276,11 @@ def truth_chunk(
     cache_read_tokens: Any = None,
     reasoning_tokens: Any = None,
     token_details_null: np.ndarray | None = None,
+    cache_read_null: np.ndarray | None = None,
+    cache_creation_tokens: Any = None,
+    cache_write_1h_tokens: Any = None,
+    cache_write_null: np.ndarray | None = None,
+    is_batch: Any = None,
     latency_ms: Any = None,
     latency_null: np.ndarray | None = None,
     error_message: Any = None,
@@ -295,13 +304,20 @@ def truth_chunk(
         _str(model_raw, n),
         _num(input_tokens, pa.int64(), n, tokens_null),
         _num(output_tokens, pa.int64(), n, tokens_null),
-        _num(cache_read_tokens, pa.int64(), n, token_details_null),
+        _num(
+            cache_read_tokens,
+            pa.int64(),
+            n,
+            token_details_null if cache_read_null is None else cache_read_null,
+        ),
         _num(reasoning_tokens, pa.int64(), n, token_details_null),
         _num(latency_ms, pa.float64(), n, latency_null),
         _str(status, n),
         _str(error_message, n),
         _num(reported_cost_usd, pa.float64(), n, None),
-        pa.nulls(n, pa.int64()),
+        _num(cache_creation_tokens, pa.int64(), n, cache_write_null),
         pa.nulls(n, pa.float64()),
+        _num(cache_write_1h_tokens, pa.int64(), n, cache_write_null),
+        pa.nulls(n, pa.bool_()) if is_batch is None else pa.array(np.asarray(is_batch, bool)),
     ]
     return pa.Table.from_arrays(cols, schema=TRUTH_SCHEMA)

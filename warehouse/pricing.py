@@ -1,8 +1,9 @@
 """List prices from the maintained ``genai-prices`` library (pinned in pyproject.toml).
 
-``export_prices`` writes the dbt seed ``model_prices.csv``: one row per provider, model and
-validity range, per-1M-token base prices, and the library version that produced it, so a
-build says which price data it used. ``export_tiers`` writes ``model_price_tiers.csv``: the
+``export_prices`` writes the dbt seed ``model_prices.csv``: one row per provider, model,
+processing (``standard``, or ``batch``: the library's batch price variant, where one is in
+force) and validity range, per-1M-token base prices, and the library version that produced
+it, so a build says which price data it used. ``export_tiers`` writes ``model_price_tiers.csv``: the
 long-context tiers (a request over a tier's input-token threshold pays that tier's prices
 on all its tokens). ``make prices`` refreshes both; review the diff like code.
 
@@ -11,7 +12,8 @@ on all its tokens). ``make prices`` refreshes both; review the diff like code.
 model, using the library's own matching rules.
 
 Not modelled, documented in docs/costs.md: time-of-day discounts (e.g. DeepSeek off-peak),
-request-context variants (batch processing, service tiers), 1-hour cache writes.
+request-context variants other than batch processing (service tiers, speed, route), which no
+source records.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.metadata
+from copy import copy
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,12 +30,14 @@ from genai_prices import data_snapshot, types
 PRICE_COLUMNS = [
     "provider",
     "model",
+    "processing",
     "valid_from",
     "valid_to",
     "input_per_1m",
     "output_per_1m",
     "cache_read_per_1m",
     "cache_write_per_1m",
+    "cache_write_1h_per_1m",
     "price_source",
 ]
 OPEN_START = dt.date(2000, 1, 1)
@@ -48,10 +53,14 @@ PRICE_KEYS = {
     "output_per_1m": "output_mtok",
     "cache_read_per_1m": "cache_read_mtok",
     "cache_write_per_1m": "cache_write_mtok",
+    "cache_write_1h_per_1m": "cache_write_1h_mtok",
 }
+# the request context of a batch call, as genai-prices' price variants name it
+BATCH = {"processing": "batch"}
 TIER_COLUMNS = [
     "provider",
     "model",
+    "processing",
     "valid_from",
     "input_tokens_over",
     *PRICE_KEYS,
@@ -86,10 +95,36 @@ def _fmt(value: Decimal | None) -> str:
     return f"{value.quantize(Decimal('0.000001')).normalize():f}"
 
 
-def _periods() -> list[tuple[str, str, dt.date, dt.date | None, types.ModelPrice]]:
-    """(provider, model, valid_from, valid_to, prices) of every priced model and period."""
+Period = tuple[str, str, str, dt.date, dt.date | None, types.ModelPrice]
+
+
+def _batch_prices(model: types.ModelInfo, base: types.ModelPrice, day: dt.date):
+    """The prices of a batch call on ``day``: ``base`` with the batch variants in force that
+    day laid over it, key by key, first variant first (genai_prices.types.ModelInfo
+    .get_prices with the context ``{"processing": "batch"}``); None when no variant is."""
+    at = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    overrides: dict = {}
+    for variant in model.price_variants or ():
+        if variant.constraint is not None and not variant.constraint.active(at):
+            continue
+        if any(BATCH.get(k) != v for k, v in variant.when.items()):
+            continue
+        for key, price in variant.prices.__dict__.items():
+            if price is not None:
+                overrides.setdefault(key, price)
+    if not overrides:
+        return None
+    resolved = copy(base)
+    resolved.__dict__.update(overrides)
+    return resolved
+
+
+def _periods() -> list[Period]:
+    """(provider, model, processing, valid_from, valid_to, prices) of every priced model
+    and period: the standard prices, then the batch prices where a batch variant is in
+    force (its start dates split the standard periods)."""
     snapshot = data_snapshot.get_snapshot()
-    out = []
+    out: list[Period] = []
     seen: set[tuple[str, str, dt.date]] = set()
     for provider in snapshot.providers:
         for model in provider.models:
@@ -105,6 +140,14 @@ def _periods() -> list[tuple[str, str, dt.date, dt.date | None, types.ModelPrice
                         periods.append((cp.constraint.start_date, cp.prices))
                     # time-of-day constraints are not modelled (docs/costs.md)
                 periods.sort(key=lambda p: p[0])
+            variant_starts = sorted(
+                {
+                    v.constraint.start_date
+                    for v in model.price_variants or ()
+                    if isinstance(v.constraint, types.StartDateConstraint)
+                }
+            )
+            batch: list[Period] = []
             for i, (start, p) in enumerate(periods):
                 end = periods[i + 1][0] if i + 1 < len(periods) else None
                 if p.input_mtok is None and p.output_mtok is None:
@@ -114,33 +157,42 @@ def _periods() -> list[tuple[str, str, dt.date, dt.date | None, types.ModelPrice
                 if (provider.id, model.id, start) in seen:
                     continue
                 seen.add((provider.id, model.id, start))
-                out.append((provider.id, model.id, start, end, p))
+                out.append((provider.id, model.id, "standard", start, end, p))
+                inside = (d for d in variant_starts if start < d and (end is None or d < end))
+                cuts = [start, *inside]
+                for j, cut in enumerate(cuts):
+                    resolved = _batch_prices(model, p, cut)
+                    if resolved is not None:
+                        until = cuts[j + 1] if j + 1 < len(cuts) else end
+                        batch.append((provider.id, model.id, "batch", cut, until, resolved))
+            out.extend(batch)
     return out
 
 
 def price_rows() -> list[dict[str, str]]:
-    """The base prices: one row per provider, model and validity range."""
+    """The base prices: one row per provider, model, processing and validity range."""
     source = library_version()
     return [
         {
             "provider": provider,
             "model": model,
+            "processing": processing,
             "valid_from": start.isoformat(),
             "valid_to": end.isoformat() if end else "",
             **{col: _fmt(_base(getattr(p, key))) for col, key in PRICE_KEYS.items()},
             "price_source": source,
         }
-        for provider, model, start, end, p in _periods()
+        for provider, model, processing, start, end, p in _periods()
     ]
 
 
 def tier_rows() -> list[dict[str, str]]:
-    """The long-context tiers: one row per provider, model, validity range and tier start,
-    with every price a request over that many input tokens pays (a key with no tier of
-    its own keeps its base price; empty: no price, as in the base row)."""
+    """The long-context tiers: one row per provider, model, processing, validity range and
+    tier start, with every price a request over that many input tokens pays (a key with no
+    tier of its own keeps its base price; empty: no price, as in the base row)."""
     source = library_version()
     rows = []
-    for provider, model, start, _end, p in _periods():
+    for provider, model, processing, start, _end, p in _periods():
         values = {col: getattr(p, key) for col, key in PRICE_KEYS.items()}
         starts = sorted(
             {t.start for v in values.values() if isinstance(v, types.TieredPrices) for t in v.tiers}
@@ -150,6 +202,7 @@ def tier_rows() -> list[dict[str, str]]:
                 {
                     "provider": provider,
                     "model": model,
+                    "processing": processing,
                     "valid_from": start.isoformat(),
                     "input_tokens_over": str(over),
                     **{col: _fmt(_at_tier(v, over)) for col, v in values.items()},

@@ -1,5 +1,6 @@
--- Price histories are ranges that never overlap: at most one list price and
--- one override per provider, model and day, so a call has exactly one price.
+-- Price histories are ranges that never overlap: at most one list price per
+-- provider, model, processing (standard or batch) and day, and one override
+-- per provider, model and day, so a call has exactly one price.
 with
 
 list_prices as (
@@ -18,6 +19,7 @@ ranges as (
 
     select
         'model_prices' as price_table,
+        processing,
         provider,
         model,
         valid_from,
@@ -26,6 +28,7 @@ ranges as (
     union all
     select
         'model_price_overrides' as price_table,
+        'standard' as processing,
         provider,
         model,
         valid_from,
@@ -38,6 +41,7 @@ overlapping as (
 
     select
         earlier.price_table,
+        earlier.processing,
         earlier.provider,
         earlier.model,
         earlier.valid_from,
@@ -46,6 +50,7 @@ overlapping as (
     inner join ranges as later
         on
             earlier.price_table = later.price_table
+            and earlier.processing = later.processing
             and earlier.provider = later.provider
             and earlier.model = later.model
             and earlier.valid_from < later.valid_from

@@ -116,6 +116,8 @@ TRUTH_TYPES = {
     "reported_cost_usd": pa.float64(),
     "cache_creation_tokens": pa.int64(),
     "time_to_first_token_ms": pa.float64(),
+    "cache_write_1h_tokens": pa.int64(),
+    "is_batch": pa.bool_(),
 }
 OTEL = "otel_genai"  # a folder of OTLP/JSON exports, extra to calls_per_day
 
@@ -459,23 +461,57 @@ def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> Non
         ).fetchall()
     assert {m[0]: (m[2], m[3]) for m in models.values()} == per_1m
     null_cols = usage_only_raw = kst = cache_hits = 0
+    claude = {"read": 0, "written": 0, "written_1h": 0, "batch": 0, "calls": 0}
     reasoning_by_model: dict[str, int] = {}
     for fid, mid, p, comp, tot, usage, raw, created, job, tenant, lat in rows:
         r = t[fid]
         name, provider, pin, pout = models[mid]
+        raw_usage = json.loads(raw)["usage"]
+        if provider == "anthropic":
+            # Anthropic's usage: input_tokens leaves out the tokens read from and written
+            # to the cache; the app's prompt_tokens holds the whole input
+            written = raw_usage["cache_creation_input_tokens"]
+            read = raw_usage["cache_read_input_tokens"]
+            by_ttl = raw_usage["cache_creation"]
+            whole_input = raw_usage["input_tokens"] + read + written
+            assert by_ttl["ephemeral_5m_input_tokens"] + by_ttl["ephemeral_1h_input_tokens"] == (
+                written
+            )
+            assert raw_usage["service_tier"] in ("standard", "batch")
+            assert (r["cache_read_tokens"], r["cache_creation_tokens"]) == (read, written)
+            assert r["cache_write_1h_tokens"] == by_ttl["ephemeral_1h_input_tokens"]
+            assert r["is_batch"] == (raw_usage["service_tier"] == "batch")
+            assert r["reasoning_tokens"] is None
+            assert read in (0, 2048) and written in (0, 2048) and not (read and written)
+            claude["calls"] += 1
+            claude["read"] += read > 0
+            claude["written"] += written > 0
+            claude["written_1h"] += by_ttl["ephemeral_1h_input_tokens"] > 0
+            claude["batch"] += r["is_batch"]
         if p is None:
             null_cols += 1
             assert comp is None and tot is None
             if usage is None:
                 usage_only_raw += 1
-                u = json.loads(raw)["usage"]
+                if provider == "anthropic":
+                    p, comp = whole_input, raw_usage["output_tokens"]
+                    tot = p + comp
+                else:
+                    p, comp = raw_usage["prompt_tokens"], raw_usage["completion_tokens"]
+                    tot = raw_usage["total_tokens"]
             else:
                 u = json.loads(usage)
-            p, comp, tot = u["prompt_tokens"], u["completion_tokens"], u["total_tokens"]
-        raw_usage = json.loads(raw)["usage"]
-        details_p = raw_usage.pop("prompt_tokens_details", None)
-        details_c = raw_usage.pop("completion_tokens_details", None)
-        assert raw_usage == {"prompt_tokens": p, "completion_tokens": comp, "total_tokens": tot}
+                p, comp, tot = u["prompt_tokens"], u["completion_tokens"], u["total_tokens"]
+        if provider == "anthropic":
+            assert (whole_input, raw_usage["output_tokens"]) == (p, comp)
+        else:
+            details_p = raw_usage.pop("prompt_tokens_details", None)
+            details_c = raw_usage.pop("completion_tokens_details", None)
+            assert raw_usage == {
+                "prompt_tokens": p, "completion_tokens": comp, "total_tokens": tot
+            }  # fmt: skip
+            assert r["cache_creation_tokens"] is None and r["cache_write_1h_tokens"] is None
+            assert r["is_batch"] in (None, False)
         if provider == "openai":  # OpenAI's usage details: parts of prompt / completion
             cached, reasoning = details_p["cached_tokens"], details_c["reasoning_tokens"]
             assert (r["cache_read_tokens"], r["reasoning_tokens"]) == (cached, reasoning)
@@ -483,7 +519,7 @@ def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> Non
             assert 0 <= reasoning < comp
             cache_hits += cached > 0
             reasoning_by_model[name] = reasoning_by_model.get(name, 0) + reasoning
-        else:
+        elif provider != "anthropic":
             assert details_p is None and details_c is None
             assert r["cache_read_tokens"] is None and r["reasoning_tokens"] is None
         assert (r["input_tokens"], r["output_tokens"]) == (p, comp) and tot == p + comp
@@ -494,6 +530,9 @@ def test_instagram_tokens_offsets_and_cost(demo: Path, truth: list[dict]) -> Non
         assert r["started_at"] == dt.datetime.fromisoformat(created)
         assert (r["session_key"], r["tenant_id"], r["user_key"]) == (job, tenant, None)
         assert r["latency_ms"] == lat and r["status"] == "success"
+    # every Claude case is there: reads, 5-minute and 1-hour writes, batch calls
+    assert 0 < claude["written_1h"] < claude["written"]
+    assert claude["read"] > 0 and 0 < claude["batch"] < claude["calls"]
     assert 0 < usage_only_raw < null_cols < len(rows) * 0.3
     assert 0 < cache_hits < len(rows) * 0.5
     assert reasoning_by_model.pop("o4-mini") > 0  # only the reasoning model reasons

@@ -66,13 +66,25 @@ def _truth_rows(truth: pl.DataFrame, system: str, model_raw: str) -> list[dict]:
     ).to_dicts()
 
 
-def _hand_cost(r: dict, per_1m_in: str, per_1m_out: str, per_1m_cache: str | None) -> Decimal:
-    """Published per-1M prices; cached input (part of input_tokens) at the cache price."""
+def _hand_cost(
+    r: dict,
+    per_1m_in: str,
+    per_1m_out: str,
+    per_1m_cache: str | None,
+    per_1m_write: str | None = None,
+    per_1m_write_1h: str | None = None,
+) -> Decimal:
+    """Published per-1M prices; cached input (part of input_tokens) at the cache price,
+    cache writes (part of it too) at the 5-minute and 1-hour write prices."""
     cached = r["cache_read_tokens"] or 0
+    written, written_1h = r["cache_creation_tokens"] or 0, r["cache_write_1h_tokens"] or 0
+    assert not written or per_1m_write is not None, "writes need a write price here"
     cache_price = Decimal(per_1m_cache if per_1m_cache is not None else per_1m_in)
     return (
-        (r["input_tokens"] - cached) * Decimal(per_1m_in)
+        (r["input_tokens"] - cached - written) * Decimal(per_1m_in)
         + cached * cache_price
+        + (written - written_1h) * Decimal(per_1m_write or 0)
+        + written_1h * Decimal(per_1m_write_1h or 0)
         + r["output_tokens"] * Decimal(per_1m_out)
     ) / M
 
@@ -83,11 +95,12 @@ def _hand_cost(r: dict, per_1m_in: str, per_1m_out: str, per_1m_cache: str | Non
         # OpenAI: gpt-4o-mini $0.15 in / $0.60 out per 1M, cached input $0.075
         ("instagram_feed", "gpt-4o-mini", ("0.15", "0.60", "0.075")),
         ("text2sql", "gpt-4o-mini", ("0.15", "0.60", "0.075")),
-        # Anthropic: claude-3-5-sonnet-20241022 $3 / $15 per 1M
-        ("instagram_feed", "claude-3-5-sonnet-20241022", ("3", "15", "0.30")),
-        # claude-3-5-haiku-20241022 $0.80 / $4 (shown under its dated name, priced as the
-        # library's claude-3-5-haiku-latest entry it matches)
-        ("instagram_feed", "claude-3-5-haiku-20241022", ("0.80", "4", "0.08")),
+        # Anthropic: claude-3-5-sonnet-20241022 $3 / $15 per 1M, cache read $0.30, cache
+        # write $3.75 (5 minutes) and $6 (1 hour)
+        ("instagram_feed", "claude-3-5-sonnet-20241022", ("3", "15", "0.30", "3.75", "6")),
+        # claude-3-5-haiku-20241022 $0.80 / $4, read $0.08, write $1 / $1.60 (shown under
+        # its dated name, priced as the library's claude-3-5-haiku-latest entry it matches)
+        ("instagram_feed", "claude-3-5-haiku-20241022", ("0.80", "4", "0.08", "1", "1.60")),
         # OpenAI: gpt-4o $2.50 / $10, cached $1.25
         ("instagram_feed", "gpt-4o", ("2.50", "10", "1.25")),
         # OpenAI's fine-tuned gpt-4o-mini: $0.30 / $1.20, no cache price (input price)
@@ -103,8 +116,10 @@ def test_cost_is_the_published_list_price(warehouse, truth, system, model_raw, p
         assert status == "priced" and source == "genai-prices 0.2.3"
         assert cached == r["cache_read_tokens"]
         assert cost == _hand_cost(r, *prices), r
-    if system == "instagram_feed" and not model_raw.startswith("claude-"):
+    if system == "instagram_feed":
         assert sum(1 for r in want if r["cache_read_tokens"]) > 0, "some calls hit the cache"
+    if model_raw.startswith("claude-"):
+        assert sum(1 for r in want if r["cache_write_1h_tokens"]) > 0, "some 1-hour writes"
 
 
 def test_reasoning_tokens_are_carried_and_billed_as_output(warehouse, truth):

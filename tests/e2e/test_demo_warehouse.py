@@ -81,9 +81,15 @@ def _list_price(row: dict) -> Decimal | None:
         cache_write_tokens=row["cache_creation_tokens"] or 0,
         output_tokens=row["output_tokens"],
     )
+    if row["cache_write_1h_tokens"]:
+        usage.cache_write_1h_tokens = row["cache_write_1h_tokens"]
     try:
         price = calc_price(
-            usage, row["model_raw"], provider_id=provider, genai_request_timestamp=row["started_at"]
+            usage,
+            row["model_raw"],
+            provider_id=provider,
+            genai_request_timestamp=row["started_at"],
+            price_context={"processing": "batch"} if row["is_batch"] else None,
         )
     except LookupError:
         return None
@@ -133,17 +139,20 @@ def test_every_call_lands_once(con, truth):
 def test_generation_rows_equal_truth(con, truth):
     g = con.sql(
         """select source_name, source_key, started_at, input_tokens, output_tokens,
-                  cache_read_tokens, reasoning_tokens, latency_ms, status, error_message,
+                  cache_read_tokens, cache_creation_tokens, cache_write_1h_tokens,
+                  reasoning_tokens, latency_ms, status, error_message, is_batch,
                   user_id, session_id, tenant_id,
                   provider, model, cost_usd::double as cost_usd,
                   reported_cost_usd::double as reported_cost_usd
            from marts.generations"""
     ).pl()
-    j = truth.join(g, on=["source_name", "source_key"], suffix="_wh")
+    j = truth.with_columns(pl.col("is_batch").fill_null(False)).join(
+        g, on=["source_name", "source_key"], suffix="_wh"
+    )
     assert j.height == truth.height
-    for col in ["input_tokens", "output_tokens", "cache_read_tokens", "reasoning_tokens",
-                "latency_ms", "status", "error_message", "user_id", "session_id",
-                "tenant_id"]:  # fmt: skip
+    for col in ["input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens",
+                "cache_write_1h_tokens", "reasoning_tokens", "latency_ms", "status",
+                "error_message", "is_batch", "user_id", "session_id", "tenant_id"]:  # fmt: skip
         bad = j.filter(~pl.col(col).eq_missing(pl.col(f"{col}_wh")))
         assert bad.height == 0, (col, bad.select("source_name", col, f"{col}_wh").head(5))
     same_instant = j["started_at"].dt.epoch("us") == j["started_at_wh"].dt.epoch("us")
@@ -154,6 +163,8 @@ def test_generation_rows_equal_truth(con, truth):
     assert j["expected_cost"].is_null().eq(j["cost_usd"].is_null()).all()
     priced = j.filter(pl.col("expected_cost").is_not_null())
     np.testing.assert_allclose(priced["cost_usd"], priced["expected_cost"], rtol=0, atol=1e-12)
+    # instagram_feed's Claude responses plant 1-hour cache writes and batch calls
+    assert j["cache_write_1h_tokens"].sum() > 0 and j["is_batch"].sum() > 0
     rep = j.filter(pl.col("reported_cost_usd").is_not_null())
     assert rep.height == j.filter(pl.col("reported_cost_usd_wh").is_not_null()).height
     np.testing.assert_allclose(rep["reported_cost_usd"], rep["reported_cost_usd_wh"], atol=1e-9)
@@ -215,18 +226,23 @@ def test_ollama_default_tag_is_one_model(con, truth):
 
 def test_dated_snapshot_keeps_its_name(con, truth):
     """claude-3-5-haiku-20241022 matches genai-prices' claude-3-5-haiku-latest entry: shown
-    under the dated name the app wrote, priced at that entry's list price ($0.80 / $4)."""
+    under the dated name the app wrote, priced at that entry's list price: $0.80 / $4, cache
+    read $0.08, 5-minute cache write $1, 1-hour cache write $1.60 (Anthropic's list)."""
     want = truth.filter(pl.col("model_raw") == "claude-3-5-haiku-20241022")
     assert want.height > 5
     got = con.execute(
         """select source_key, provider, model, cost_status, input_tokens, output_tokens,
-                  cost_usd
+                  cache_read_tokens, cache_creation_tokens, cache_write_1h_tokens, cost_usd
            from marts.generations where model_raw = 'claude-3-5-haiku-20241022'"""
     ).fetchall()
     assert sorted(r[0] for r in got) == sorted(want["source_key"])
-    for _, provider, model, status, i, o, cost in got:
+    for _, provider, model, status, i, o, r, w, w1, cost in got:
         assert (provider, model, status) == ("anthropic", "claude-3-5-haiku-20241022", "priced")
-        assert cost == (i * Decimal("0.80") + o * Decimal(4)) / Decimal(1_000_000)
+        per_1m = (
+            (i - r - w) * Decimal("0.80") + r * Decimal("0.08") + (w - w1) * Decimal(1)
+            + w1 * Decimal("1.60") + o * Decimal(4)
+        )  # fmt: skip
+        assert cost == per_1m / Decimal(1_000_000)
     for mart in ["generations", "daily_usage", "model_costs", "latency_percentiles"]:
         names = {m for (m,) in con.execute(f"select distinct model from marts.{mart}").fetchall()}
         assert "claude-3-5-haiku-20241022" in names, mart
@@ -258,7 +274,8 @@ def test_o3_priced_on_each_side_of_its_price_change(con):
         assert cost == Decimal(i * rate[0] + o * rate[1]) / Decimal(1_000_000)
     prices = con.execute(
         """select valid_from, valid_to, input_per_1m, output_per_1m
-           from reference.model_prices where provider = 'openai' and model = 'o3'
+           from reference.model_prices
+           where provider = 'openai' and model = 'o3' and processing = 'standard'
            order by valid_from"""
     ).fetchall()
     assert [(p[2], p[3]) for p in prices] == [(Decimal(10), Decimal(40)), (Decimal(2), Decimal(8))]
@@ -982,12 +999,14 @@ def test_otel_genai_time_to_first_token_cache_creation_and_speed(con, truth):
     np.testing.assert_allclose(
         have["time_to_first_token_ms_wh"], have["time_to_first_token_ms"], atol=1e-6
     )
-    # the other five systems record none
+    # the other five systems record no time to first token; cache writes only
+    # instagram_feed's Claude responses do
     others = con.execute(
         "select count(time_to_first_token_ms), count(cache_creation_tokens) "
         "from marts.generations where source_system <> 'otel_genai'"
-    ).fetchone()
-    assert others == (0, 0)
+    ).fetchall()
+    claude = truth.filter(pl.col("source_system") != "otel_genai")["cache_creation_tokens"]
+    assert others == [(0, claude.len() - claude.null_count())]
     speed = j.filter(pl.col("output_tokens").is_not_null())
     gen_ms = speed["latency_ms"] - speed["time_to_first_token_ms"].fill_null(0)
     np.testing.assert_allclose(
@@ -1041,22 +1060,27 @@ def test_long_context_and_cache_write_calls_cost_what_calc_price_says(con, truth
     )
 
 
-def test_otel_genai_dialects_recorded_and_conflicts_flagged(warehouse):
+def test_otel_genai_dialects_recorded_and_conflicts_flagged(con, warehouse):
     calls = pl.read_parquet(warehouse / "demo" / "truth" / "otel_calls.parquet")
     assert set(calls["dialect"]) == {"standard", "openllmetry", "openinference", "openlit"}
-    with duckdb.connect(str(warehouse / "builder.duckdb"), read_only=True) as b:
-        spans = b.sql(
-            "select span_record_key as source_key, dialect, has_dialect_conflict "
-            "from staging.stg_otel_genai__llm_spans"
-        ).pl()
-    j = calls.join(spans, on="source_key", how="left")
-    assert j.height == calls.height and j["dialect"].null_count() == 0
+    g = con.sql(
+        "select source_key, field_dialects, has_dialect_conflict from marts.generations "
+        "where source_system = 'otel_genai'"
+    ).pl()
+    j = calls.join(g, on="source_key", how="left")
+    assert j.height == calls.height and j["field_dialects"].null_count() == 0
     assert j["has_conflict"].eq(j["has_dialect_conflict"]).all()
     assert j["has_conflict"].sum() > 0
     # each family's own names are recognised as its own
     for family in ("openllmetry", "openinference"):
         fam = j.filter(pl.col("dialect") == family)
-        assert fam["dialect_right"].str.contains(family).all(), family
+        assert fam["field_dialects"].str.contains(family).all(), family
+    # the other systems have one shape each: no dialects, no conflicts
+    others = con.execute(
+        "select count(*), count(field_dialects), count(*) filter (has_dialect_conflict) "
+        "from marts.generations where source_system <> 'otel_genai'"
+    ).fetchall()
+    assert others[0][0] > 0 and others[0][1:] == (0, 0)
 
 
 def test_otel_genai_steps_follow_their_parent_chain(warehouse):

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from genai_prices import Usage, calc_price, data_snapshot
+from genai_prices import Usage, calc_price, data_snapshot, types
 
 from tests.support.cli import REPO
 from warehouse.pricing import (
@@ -35,9 +35,13 @@ def _seed() -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _rows(provider: str, model: str) -> list[dict[str, str]]:
+def _rows(provider: str, model: str, processing: str = "standard") -> list[dict[str, str]]:
     return sorted(
-        (r for r in _seed() if r["provider"] == provider and r["model"] == model),
+        (
+            r
+            for r in _seed()
+            if (r["provider"], r["model"], r["processing"]) == (provider, model, processing)
+        ),
         key=lambda r: r["valid_from"],
     )
 
@@ -75,8 +79,10 @@ def test_tier_seed_is_a_fresh_export_of_the_pinned_library(tmp_path):
     assert list(tiers[0]) == TIER_COLUMNS
     assert {r["price_source"] for r in tiers} == {library_version()}
     # every tier belongs to a price period of model_prices
-    periods = {(r["provider"], r["model"], r["valid_from"]) for r in _seed()}
-    assert all((r["provider"], r["model"], r["valid_from"]) in periods for r in tiers)
+    periods = {(r["provider"], r["model"], r["processing"], r["valid_from"]) for r in _seed()}
+    assert all(
+        (r["provider"], r["model"], r["processing"], r["valid_from"]) in periods for r in tiers
+    )
 
 
 def test_long_context_tier_of_a_published_price():
@@ -84,7 +90,10 @@ def test_long_context_tier_of_a_published_price():
     $0.60, cache write $7.50 (its base: $3 / $15 / $0.30 / $3.75)."""
     (base,) = _rows("anthropic", "claude-sonnet-4-5")
     (tier,) = [
-        r for r in _tiers() if (r["provider"], r["model"]) == ("anthropic", "claude-sonnet-4-5")
+        r
+        for r in _tiers()
+        if (r["provider"], r["model"], r["processing"])
+        == ("anthropic", "claude-sonnet-4-5", "standard")
     ]
     cols = ["input_per_1m", "output_per_1m", "cache_read_per_1m", "cache_write_per_1m"]
     assert [base[c] for c in cols] == ["3", "15", "0.3", "3.75"]
@@ -92,14 +101,24 @@ def test_long_context_tier_of_a_published_price():
     assert [tier[c] for c in cols] == ["6", "22.5", "0.6", "7.5"]
 
 
-def _seed_cost(row: dict[str, str], tin: int, cached: int, written: int, tout: int) -> Decimal:
-    """What the warehouse's rule charges at one seed row's prices (docs/costs.md)."""
+def _seed_cost(
+    row: dict[str, str], tin: int, cached: int, written: int, tout: int, written_1h: int = 0
+) -> Decimal:
+    """What the warehouse's rule charges at one seed row's prices (docs/costs.md): of the
+    cache writes, ``written_1h`` at the 1-hour price (else the cache-write price)."""
     p = {k: Decimal(v) if v else None for k, v in row.items() if k.endswith("_per_1m")}
     inp = p["input_per_1m"] or Decimal(0)
     read = p["cache_read_per_1m"] if p["cache_read_per_1m"] is not None else inp
     write = p["cache_write_per_1m"] if p["cache_write_per_1m"] is not None else inp
+    write_1h = p["cache_write_1h_per_1m"] if p["cache_write_1h_per_1m"] is not None else write
     out = p["output_per_1m"] or Decimal(0)
-    return ((tin - cached - written) * inp + cached * read + written * write + tout * out) / M
+    return (
+        (tin - cached - written) * inp
+        + cached * read
+        + (written - written_1h) * write
+        + written_1h * write_1h
+        + tout * out
+    ) / M
 
 
 M = Decimal(1_000_000)
@@ -110,41 +129,99 @@ def test_every_tier_charges_what_calc_price_charges():
     what the library's own calc_price charges; at the lowest threshold itself, the base
     row's prices. Models with a per-request fee are left out (not modelled)."""
     snapshot = data_snapshot.get_snapshot()
-    base = {(r["provider"], r["model"], r["valid_from"]): r for r in _seed()}
-    lowest: dict[tuple[str, str, str], int] = {}
+    base = {(r["provider"], r["model"], r["processing"], r["valid_from"]): r for r in _seed()}
+    lowest: dict[tuple[str, str, str, str], int] = {}
     for r in _tiers():
-        key = (r["provider"], r["model"], r["valid_from"])
+        key = (r["provider"], r["model"], r["processing"], r["valid_from"])
         lowest[key] = min(lowest.get(key, 1 << 62), int(r["input_tokens_over"]))
-    checked = 0
+    checked = set()
     for r in _tiers():
-        key = (r["provider"], r["model"], r["valid_from"])
+        key = (r["provider"], r["model"], r["processing"], r["valid_from"])
         provider = next(p for p in snapshot.providers if p.id == r["provider"])
         model = next(m for m in provider.models if m.id == r["model"])
         ts = dt.datetime.combine(dt.date.fromisoformat(r["valid_from"]), dt.time(12), dt.UTC)
-        prices = model.get_prices(ts)
+        context = {"processing": "batch"} if r["processing"] == "batch" else None
+        prices = model.get_prices(ts, context)
         if prices.requests_kcount is not None:
             continue
         over = int(r["input_tokens_over"])
         cases = [(over + 1, r)] + ([(over, base[key])] if over == lowest[key] else [])
         for tin, row in cases:
-            cached, written, tout = tin // 4, tin // 8, 1000
+            cached, written, written_1h, tout = tin // 4, tin // 8, tin // 16, 1000
             usage = Usage(
                 input_tokens=tin, cache_read_tokens=cached, cache_write_tokens=written,
-                output_tokens=tout,
+                cache_write_1h_tokens=written_1h, output_tokens=tout,
             )  # fmt: skip
-            want = model.calc_price(usage, provider, genai_request_timestamp=ts).total_price
-            assert _seed_cost(row, tin, cached, written, tout) == want, (r, tin)
-            checked += 1
-    assert checked > 100
+            want = model.calc_price(
+                usage, provider, genai_request_timestamp=ts, price_context=context
+            ).total_price
+            assert _seed_cost(row, tin, cached, written, tout, written_1h) == want, (r, tin)
+            checked.add(r["processing"])
+    assert checked == {"standard", "batch"}
+
+
+def _time_of_day(model: types.ModelInfo) -> bool:
+    """Prices that depend on the time of day (DeepSeek's off-peak hours): not exported."""
+    periods = model.prices if isinstance(model.prices, list) else []
+    return any(
+        p.constraint is not None and not isinstance(p.constraint, types.StartDateConstraint)
+        for p in periods
+    )
+
+
+def test_every_price_row_charges_what_calc_price_charges():
+    """For every model_prices row, standard and batch, a call under every long-context
+    threshold, with cache reads, 5-minute and 1-hour cache writes, costs at the row's prices
+    what calc_price charges on the row's first day (with the context processing=batch for
+    a batch row). Models with a per-request fee or time-of-day prices are left out (not
+    modelled, docs/costs.md)."""
+    snapshot = data_snapshot.get_snapshot()
+    models = {(p.id, m.id): (p, m) for p in snapshot.providers for m in p.models}
+    tin, cached, written, written_1h, tout = 1000, 250, 125, 50, 400
+    usage = Usage(
+        input_tokens=tin, cache_read_tokens=cached, cache_write_tokens=written,
+        cache_write_1h_tokens=written_1h, output_tokens=tout,
+    )  # fmt: skip
+    checked = {"standard": 0, "batch": 0}
+    for r in _seed():
+        provider, model = models[(r["provider"], r["model"])]
+        ts = dt.datetime.combine(dt.date.fromisoformat(r["valid_from"]), dt.time(12), dt.UTC)
+        context = {"processing": "batch"} if r["processing"] == "batch" else None
+        if model.get_prices(ts, context).requests_kcount is not None or _time_of_day(model):
+            continue
+        want = model.calc_price(
+            usage, provider, genai_request_timestamp=ts, price_context=context
+        ).total_price
+        # exact but for the seed's 6 decimals per 1M tokens: a few library prices have more
+        # (0.18000000000000001, 1/12 of a dollar), each off by at most half a unit of the 6th
+        got = _seed_cost(r, tin, cached, written, tout, written_1h)
+        assert abs(got - want) <= (tin + tout) * Decimal("0.0000005") / M, (r, got, want)
+        checked[r["processing"]] += 1
+    assert checked["standard"] > 2000 and checked["batch"] > 100
+
+
+def test_batch_prices_of_a_published_model():
+    """Anthropic's Message Batches halve Claude Sonnet 4.6's prices: $1.50 / $7.50, cache
+    read $0.15, 5-minute write $1.875, 1-hour write $3 (standard: $3 / $15 / $0.30 / $3.75 /
+    $6), in the library from 2026-10-14 (earlier batch history is not in it)."""
+    (std,) = [r for r in _rows("anthropic", "claude-sonnet-4-6") if r["valid_to"] == ""]
+    (batch,) = _rows("anthropic", "claude-sonnet-4-6", "batch")
+    cols = [
+        "input_per_1m", "output_per_1m", "cache_read_per_1m", "cache_write_per_1m",
+        "cache_write_1h_per_1m",
+    ]  # fmt: skip
+    assert [std[c] for c in cols] == ["3", "15", "0.3", "3.75", "6"]
+    assert [batch[c] for c in cols] == ["1.5", "7.5", "0.15", "1.875", "3"]
+    assert (batch["valid_from"], batch["valid_to"]) == ("2026-10-14", "")
 
 
 def test_seed_rows_are_unique_ranges():
     rows = price_rows()
-    keys = [(r["provider"], r["model"], r["valid_from"]) for r in rows]
+    keys = [(r["provider"], r["model"], r["processing"], r["valid_from"]) for r in rows]
     assert len(keys) == len(set(keys))
-    by_model: dict[tuple[str, str], list[dict[str, str]]] = {}
+    by_model: dict[tuple[str, str, str], list[dict[str, str]]] = {}
     for r in rows:
-        by_model.setdefault((r["provider"], r["model"]), []).append(r)
+        by_model.setdefault((r["provider"], r["model"], r["processing"]), []).append(r)
     for periods in by_model.values():
         periods.sort(key=lambda r: r["valid_from"])
         # each range ends where the next begins; only the last is open

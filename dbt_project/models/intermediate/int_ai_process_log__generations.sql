@@ -38,17 +38,23 @@ logs_joined_to_sessions as (
             when logs.input_tokens is not null or logs.output_tokens is not null
                 then 'columns'
         end as token_source,
+        cast(null as {{ string_type() }}) as field_dialects,
 
         ---------- numerics
         logs.input_tokens,
         logs.output_tokens,
         cast(null as bigint) as cache_read_tokens,
         cast(null as bigint) as cache_creation_tokens,
+        cast(null as bigint) as cache_write_1h_tokens,
         cast(null as bigint) as reasoning_tokens,
         cast(null as bigint) as reported_total_tokens,
         logs.latency_ms,
         cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
+
+        ---------- booleans
+        false as is_batch,
+        false as has_dialect_conflict,
 
         ---------- timestamps
         logs.created_at as started_at,

@@ -5,12 +5,16 @@
 -- matched (matched_model: a dated snapshot shown under its own name is
 -- priced as the alias entry it matched). Input tokens read from and written
 -- to the prompt cache (parts of input_tokens, OpenAI's and OpenTelemetry's
--- convention) are billed at the cache-read and cache-write prices, as
--- genai-prices' calc_price does (a part with no price of its own costs the
--- input price); reasoning tokens are part of output_tokens and billed as
--- output. A list price with long-context tiers: a call whose input tokens
--- (cached included) exceed a tier's threshold pays that tier's prices on all
--- its tokens, as calc_price does; overrides have no tiers. No price known:
+-- convention) are billed at the cache-read and cache-write prices, the part
+-- written for 1 hour at the 1-hour cache-write price, as genai-prices'
+-- calc_price does (a part with no price of its own costs its parent's: the
+-- cache-write, else the input price); reasoning tokens are part of
+-- output_tokens and billed as output. A batch call (is_batch) pays the batch
+-- prices in force on its day (processing = 'batch'), else the standard ones,
+-- as calc_price with the context processing=batch does. A list price with
+-- long-context tiers: a call whose input tokens (cached included) exceed a
+-- tier's threshold pays that tier's prices on all its tokens, as calc_price
+-- does; overrides have no tiers. No price known:
 -- cost_usd is NULL, never 0; cost_status says why.
 with
 
@@ -50,7 +54,7 @@ tier_ranges as (
     select
         *,
         lead(input_tokens_over) over (
-            partition by provider, model, valid_from
+            partition by provider, model, processing, valid_from
             order by input_tokens_over
         ) as next_input_tokens_over
     from tiers
@@ -65,6 +69,8 @@ generations_resolved as (
         models_resolved.model,
         models_resolved.matched_model,
         models_resolved.is_known_model,
+        case when generations.is_batch then 'batch' else 'standard' end
+            as processing,
         -- the UTC date whatever the session's time zone
         {{ utc_date('generations.started_at') }} as started_date
     from generations
@@ -84,18 +90,28 @@ calendar as (
 
 ),
 
+processings as (
+
+    select 'standard' as processing
+    union all
+    select 'batch' as processing
+
+),
+
 model_days as (
 
-    -- priced per model and day from the small model table, not from the calls:
-    -- the calls are then read once, so a filter on them (generations' nightly
-    -- days) reaches the staging tables' scans
+    -- priced per model, processing and day from the small model table, not
+    -- from the calls: the calls are then read once, so a filter on them
+    -- (generations' nightly days) reaches the staging tables' scans
     select distinct
         models_resolved.provider,
         models_resolved.model,
         models_resolved.matched_model,
+        processings.processing,
         calendar.started_date
     from models_resolved
     cross join calendar
+    cross join processings
     where
         models_resolved.provider is not null
         and models_resolved.model is not null
@@ -112,8 +128,10 @@ price_candidates as (
         overrides.cache_read_per_1m,
         -- an override has no cache-write price: the input price applies
         cast(null as decimal(18, 6)) as cache_write_per_1m,
+        cast(null as decimal(18, 6)) as cache_write_1h_per_1m,
         overrides.is_local,
         cast(null as date) as list_valid_from,
+        cast(null as {{ string_type() }}) as list_processing,
         'override' as price_source
     from model_days
     inner join overrides
@@ -136,8 +154,10 @@ price_candidates as (
         overrides.cache_read_per_1m,
         -- an override has no cache-write price: the input price applies
         cast(null as decimal(18, 6)) as cache_write_per_1m,
+        cast(null as decimal(18, 6)) as cache_write_1h_per_1m,
         overrides.is_local,
         cast(null as date) as list_valid_from,
+        cast(null as {{ string_type() }}) as list_processing,
         'override' as price_source
     from model_days
     inner join overrides
@@ -154,20 +174,26 @@ price_candidates as (
 
     select
         model_days.*,
-        3 as priority,
+        -- a batch call: the batch prices in force, else the standard ones
+        case
+            when list_prices.processing = model_days.processing then 3 else 4
+        end as priority,
         list_prices.input_per_1m,
         list_prices.output_per_1m,
         list_prices.cache_read_per_1m,
         list_prices.cache_write_per_1m,
+        list_prices.cache_write_1h_per_1m,
         false as is_local,
         -- the key of the list price's tiers
         list_prices.valid_from as list_valid_from,
+        list_prices.processing as list_processing,
         list_prices.price_source
     from model_days
     inner join list_prices
         on
             model_days.provider = list_prices.provider
             and model_days.matched_model = list_prices.model
+            and list_prices.processing in (model_days.processing, 'standard')
             and model_days.started_date >= list_prices.valid_from
             and (
                 list_prices.valid_to is null
@@ -181,7 +207,8 @@ price_candidates_ranked as (
     select
         *,
         row_number() over (
-            partition by provider, model, matched_model, started_date
+            partition by
+                provider, model, matched_model, processing, started_date
             order by priority
         ) as price_rank
     from price_candidates
@@ -223,6 +250,15 @@ generations_joined_to_prices as (
             tier_ranges.input_per_1m,
             model_day_prices.input_per_1m
         ) as cache_write_per_1m,
+        -- no 1-hour cache-write price: the cache-write price, else the input
+        coalesce(
+            tier_ranges.cache_write_1h_per_1m,
+            model_day_prices.cache_write_1h_per_1m,
+            tier_ranges.cache_write_per_1m,
+            model_day_prices.cache_write_per_1m,
+            tier_ranges.input_per_1m,
+            model_day_prices.input_per_1m
+        ) as cache_write_1h_per_1m,
         model_day_prices.price_source
     from generations_resolved
     left join model_day_prices
@@ -231,6 +267,7 @@ generations_joined_to_prices as (
             and generations_resolved.model = model_day_prices.model
             and generations_resolved.matched_model
             is not distinct from model_day_prices.matched_model
+            and generations_resolved.processing = model_day_prices.processing
             and generations_resolved.started_date
             = model_day_prices.started_date
     -- at most one tier: the one whose range holds the call's input tokens
@@ -238,6 +275,7 @@ generations_joined_to_prices as (
         on
             model_day_prices.provider = tier_ranges.provider
             and model_day_prices.matched_model = tier_ranges.model
+            and model_day_prices.list_processing = tier_ranges.processing
             and model_day_prices.list_valid_from = tier_ranges.valid_from
             and coalesce(generations_resolved.input_tokens, 0)
             > tier_ranges.input_tokens_over
@@ -274,6 +312,18 @@ generations_with_billed_tokens as (
 
 ),
 
+generations_with_billed_1h_tokens as (
+
+    select
+        *,
+        -- the part of the cache writes kept for 1 hour
+        least(
+            coalesce(cache_write_1h_tokens, 0), billed_cache_write_tokens
+        ) as billed_cache_write_1h_tokens
+    from generations_with_billed_tokens
+
+),
+
 priced as (
 
     select
@@ -291,7 +341,9 @@ priced as (
                     )
                     * input_per_1m
                     + billed_cache_read_tokens * cache_read_per_1m
-                    + billed_cache_write_tokens * cache_write_per_1m
+                    + (billed_cache_write_tokens - billed_cache_write_1h_tokens)
+                    * cache_write_per_1m
+                    + billed_cache_write_1h_tokens * cache_write_1h_per_1m
                     + coalesce(output_tokens, 0) * output_per_1m
                 )
                 * 0.000001 as decimal(38, 12)
@@ -306,7 +358,7 @@ priced as (
             when input_tokens is null and output_tokens is null then 'no_tokens'
             else 'priced'
         end as cost_status
-    from generations_with_billed_tokens
+    from generations_with_billed_1h_tokens
 
 )
 

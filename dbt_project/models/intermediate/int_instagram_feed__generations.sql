@@ -1,8 +1,11 @@
 -- One generation per instagram_feeds row. Token counts come from the token
 -- columns, else from the token_usage JSON, else from gpt_response_raw.usage
--- (token_source says which). Cached and reasoning tokens come from
--- gpt_response_raw.usage's OpenAI details. The app's own cost: tokens at its
--- llm_models per-1M prices (it ignores the cache discount).
+-- (token_source says which). gpt_response_raw is the provider's own response:
+-- OpenAI's shape (prompt/completion_tokens, cached and reasoning details) or,
+-- for Claude, Anthropic's (input_tokens without the cache, cache_read_ and
+-- cache_creation_input_tokens, the 1-hour part of the cache writes, and
+-- service_tier, 'batch' for a Message Batches call). The app's own cost:
+-- tokens at its llm_models per-1M prices (it ignores the cache discount).
 with
 
 feeds as (
@@ -26,17 +29,50 @@ feeds_with_json_tokens as (
             as usage_input_tokens,
         {{ json_bigint('token_usage', '$.completion_tokens') }}
             as usage_output_tokens,
-        {{ json_bigint('gpt_response_raw', '$.usage.prompt_tokens') }}
-            as raw_input_tokens,
-        {{ json_bigint('gpt_response_raw', '$.usage.completion_tokens') }}
-            as raw_output_tokens,
+        coalesce(
+            {{ json_bigint('gpt_response_raw', '$.usage.prompt_tokens') }},
+            -- Anthropic's input_tokens leaves out the tokens read from and
+            -- written to the cache
+            {{ json_bigint('gpt_response_raw', '$.usage.input_tokens') }}
+            + coalesce(
+                {{ json_bigint(
+                    'gpt_response_raw', '$.usage.cache_read_input_tokens'
+                ) }}, 0
+            )
+            + coalesce(
+                {{ json_bigint(
+                    'gpt_response_raw', '$.usage.cache_creation_input_tokens'
+                ) }}, 0
+            )
+        ) as raw_input_tokens,
+        coalesce(
+            {{ json_bigint('gpt_response_raw', '$.usage.completion_tokens') }},
+            {{ json_bigint('gpt_response_raw', '$.usage.output_tokens') }}
+        ) as raw_output_tokens,
+        coalesce(
+            {{ json_bigint(
+                'gpt_response_raw', '$.usage.prompt_tokens_details.cached_tokens'
+            ) }},
+            {{ json_bigint(
+                'gpt_response_raw', '$.usage.cache_read_input_tokens'
+            ) }}
+        ) as raw_cache_read_tokens,
         {{ json_bigint(
-            'gpt_response_raw', '$.usage.prompt_tokens_details.cached_tokens'
-        ) }} as raw_cache_read_tokens,
+            'gpt_response_raw', '$.usage.cache_creation_input_tokens'
+        ) }} as raw_cache_creation_tokens,
+        {{ json_bigint(
+            'gpt_response_raw',
+            '$.usage.cache_creation.ephemeral_1h_input_tokens'
+        ) }} as raw_cache_write_1h_tokens,
         {{ json_bigint(
             'gpt_response_raw',
             '$.usage.completion_tokens_details.reasoning_tokens'
-        ) }} as raw_reasoning_tokens
+        ) }} as raw_reasoning_tokens,
+        coalesce(
+            {{ json_path_text('gpt_response_raw', '$.usage.service_tier') }}
+            = 'batch',
+            false
+        ) as raw_is_batch
     from feeds
 
 ),
@@ -77,6 +113,7 @@ feeds_joined_to_models as (
                 or feeds.raw_output_tokens is not null
                 then 'gpt_response_raw'
         end as token_source,
+        cast(null as {{ string_type() }}) as field_dialects,
 
         ---------- numerics
         coalesce(
@@ -87,10 +124,12 @@ feeds_joined_to_models as (
             feeds.usage_output_tokens,
             feeds.raw_output_tokens
         ) as output_tokens,
-        -- OpenAI's usage details, only in the raw response: parts of the input
-        -- (cached) and output (reasoning) counts above
+        -- the usage details, only in the raw response: parts of the input
+        -- (cache read, cache written, of it for 1 hour) and output (reasoning)
+        -- counts above
         feeds.raw_cache_read_tokens as cache_read_tokens,
-        cast(null as bigint) as cache_creation_tokens,
+        feeds.raw_cache_creation_tokens as cache_creation_tokens,
+        feeds.raw_cache_write_1h_tokens as cache_write_1h_tokens,
         feeds.raw_reasoning_tokens as reasoning_tokens,
         feeds.total_tokens as reported_total_tokens,
         feeds.latency_ms,
@@ -107,6 +146,10 @@ feeds_joined_to_models as (
         )
         * llm_models.output_cost_per_1m_usd
         / 1000000.0 as reported_cost_usd,
+
+        ---------- booleans
+        feeds.raw_is_batch as is_batch,
+        false as has_dialect_conflict,
 
         ---------- timestamps
         feeds.created_at as started_at,

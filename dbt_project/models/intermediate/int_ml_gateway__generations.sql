@@ -30,17 +30,23 @@ calls as (
             as status,
         error_message,
         cast(null as {{ string_type() }}) as token_source,
+        cast(null as {{ string_type() }}) as field_dialects,
 
         ---------- numerics
         cast(null as bigint) as input_tokens,
         cast(null as bigint) as output_tokens,
         cast(null as bigint) as cache_read_tokens,
         cast(null as bigint) as cache_creation_tokens,
+        cast(null as bigint) as cache_write_1h_tokens,
         cast(null as bigint) as reasoning_tokens,
         cast(null as bigint) as reported_total_tokens,
         latency_ms,
         cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
+
+        ---------- booleans
+        false as is_batch,
+        false as has_dialect_conflict,
 
         ---------- timestamps
         created_at as started_at,

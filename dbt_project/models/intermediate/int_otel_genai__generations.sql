@@ -40,23 +40,32 @@ calls as (
             when input_tokens is not null or output_tokens is not null
                 then 'span_attributes'
         end as token_source,
+        -- the naming dialects the fields were read from (standard, openllmetry,
+        -- ...: docs/sources/otel_genai.md)
+        dialect as field_dialects,
 
         ---------- numerics
         input_tokens,
         output_tokens,
         cache_read_tokens,
         cache_creation_tokens,
+        cast(null as bigint) as cache_write_1h_tokens,
         reasoning_tokens,
         total_tokens as reported_total_tokens,
         latency_ms,
         time_to_first_token_ms,
         reported_cost_usd,
 
+        ---------- booleans
+        false as is_batch,
+        -- two dialects disagreed on a field: the standard's value is kept
+        has_dialect_conflict,
+
         ---------- timestamps
         started_at,
         loaded_at,
 
-        ---------- bad input kept and flagged (SPEC §5)
+        ---------- bad input kept and flagged (docs/bad_input.md)
         text_issues,
         has_unparseable_json
 

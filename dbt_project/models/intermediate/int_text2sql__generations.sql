@@ -59,17 +59,23 @@ calls_joined_to_sessions as (
                 then query_analytics.error_message
         end as error_message,
         'columns' as token_source,
+        cast(null as {{ string_type() }}) as field_dialects,
 
         ---------- numerics
         query_analytics.input_tokens,
         query_analytics.output_tokens,
         cast(null as bigint) as cache_read_tokens,
         cast(null as bigint) as cache_creation_tokens,
+        cast(null as bigint) as cache_write_1h_tokens,
         cast(null as bigint) as reasoning_tokens,
         query_analytics.total_tokens as reported_total_tokens,
         cast(null as double) as latency_ms,
         cast(null as double) as time_to_first_token_ms,
         query_analytics.reported_cost_usd,
+
+        ---------- booleans
+        false as is_batch,
+        false as has_dialect_conflict,
 
         ---------- timestamps
         query_analytics.executed_at as started_at,

@@ -52,17 +52,23 @@ generations_joined as (
                 then nodes.error_message
         end as error_message,
         'columns' as token_source,
+        cast(null as {{ string_type() }}) as field_dialects,
 
         ---------- numerics
         generations.input_tokens,
         generations.output_tokens,
         cast(null as bigint) as cache_read_tokens,
         cast(null as bigint) as cache_creation_tokens,
+        cast(null as bigint) as cache_write_1h_tokens,
         cast(null as bigint) as reasoning_tokens,
         generations.total_tokens as reported_total_tokens,
         generations.latency_ms,
         cast(null as double) as time_to_first_token_ms,
         cast(null as double) as reported_cost_usd,
+
+        ---------- booleans
+        false as is_batch,
+        false as has_dialect_conflict,
 
         ---------- timestamps
         generations.created_at as started_at,

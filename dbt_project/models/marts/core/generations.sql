@@ -71,6 +71,7 @@ final as (
         cost_status,
         price_source,
         token_source,
+        field_dialects,
         text_issues,
 
         ---------- numerics
@@ -78,6 +79,7 @@ final as (
         output_tokens,
         cache_read_tokens,
         cache_creation_tokens,
+        cache_write_1h_tokens,
         reasoning_tokens,
         case
             when input_tokens is not null or output_tokens is not null
@@ -102,6 +104,7 @@ final as (
         ---------- booleans
         is_known_model,
         is_local_model,
+        is_batch,
         -- bad input kept, repaired and flagged (docs/bad_input.md)
         coalesce(
             reported_total_tokens
@@ -112,6 +115,7 @@ final as (
         coalesce(text_issues like '%:mojibake%', false) as has_repaired_text,
         coalesce(text_issues like '%:invalid_utf8%', false) as has_invalid_utf8,
         model is null as has_no_model,
+        has_dialect_conflict,
 
         ---------- dates
         started_date as started_on,

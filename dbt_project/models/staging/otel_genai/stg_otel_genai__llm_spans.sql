@@ -91,8 +91,8 @@ renamed as (
 
 checked as (
 
-    -- SPEC §5: a row whose counted facts cannot be true or placed is set aside
-    -- (quarantined_rows), everything else is kept
+    -- a row whose counted facts cannot be true or placed is set aside
+    -- (docs/bad_input.md; quarantined_rows), everything else is kept
     select
         *,
         {{ call_quarantine_rule(
