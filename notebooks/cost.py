@@ -283,6 +283,58 @@ def _(mo, per_model, wh):
 @app.cell(hide_code=True)
 def _(mo):
     mo.md(r"""
+    ## Price rules at work
+
+    The calls in the window that a price rule beyond tokens × the list price
+    touched, per model: input read from the prompt cache (cheaper), written to
+    it for 5 minutes or for 1 hour (dearer), a request over a long-context
+    tier's threshold (every token at the tier's prices), and batch calls (the
+    provider's batch prices where the price library has them). Each call is
+    priced as genai-prices' `calc_price` prices it (docs/costs.md).
+    """)
+    return
+
+
+@app.cell
+def _(filters, wh):
+    price_rules = wh.query(
+        """
+        select
+            provider,
+            coalesce(model, $no_model) as model,
+            count(*) filter (where cache_read_tokens > 0) as calls_reading_cache,
+            cast(sum(cache_read_tokens) as bigint) as cache_read_tokens,
+            count(*) filter (where cache_creation_tokens > 0) as calls_writing_cache,
+            cast(sum(cache_creation_tokens) as bigint) as cache_write_tokens,
+            cast(sum(cache_write_1h_tokens) as bigint) as cache_write_1h_tokens,
+            count(*) filter (where price_tier_input_tokens_over is not null)
+                as long_context_calls,
+            count(*) filter (where is_batch) as batch_calls,
+            sum(cost_usd) as cost_usd
+        from marts.generations
+        where started_on between $start and $end
+        group by all
+        having calls_reading_cache + calls_writing_cache + long_context_calls + batch_calls > 0
+        order by cost_usd desc nulls last, model
+        """,
+        filters,
+    )
+    return (price_rules,)
+
+
+@app.cell
+def _(mo, price_rules, wh):
+    (
+        wh.table(price_rules, order="most spend first", format_mapping={"cost_usd": wh.usd})
+        if len(price_rules)
+        else mo.md("No call in the window read or wrote the cache, crossed a tier or was batched.")
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _(mo):
+    mo.md(r"""
     ## What the apps think they spend
 
     `text2sql` and `instagram_feed` record a cost of their own: a hard-coded
