@@ -8,10 +8,7 @@
 {% macro latency_percentiles_by(dimensions, measures=[]) -%}
 generations as (
 
-    {{ generations_on_nightly_days(
-        target_count='requests_with_latency',
-        counted="status = 'success' and latency_ms is not null"
-    ) }}
+    {{ generations_on_nightly_days() }}
 
 ),
 

@@ -77,29 +77,12 @@
 
 
 {#- The rows of marts.generations a daily mart (grain: usage_date x …) rebuilds
-    from: every row on a full build; in a nightly, the rows of nightly_days()
-    and, for a mart with costs, every day again when the price data changed
-    (no frozen costs). -#}
-{% macro generations_on_nightly_days(
-    costs=false, target_count='requests', counted='true'
-) -%}
+    from: every row on a full build; in a nightly, the rows of the days
+    daily_mart_days() gives (every day again, for a mart with costs, when the
+    price data changed: no frozen costs). -#}
+{% macro generations_on_nightly_days() -%}
     select * from {{ ref('generations') }}
-    {% if is_incremental() %}
-        where started_on in (
-            {{ nightly_days(
-                ref('generations'), 'started_on', 'loaded_at',
-                'usage_date', 'last_loaded_at'
-            ) }}
-            union
-            {{ days_out_of_step(
-                ref('generations'), 'started_on', 'usage_date',
-                target_count, counted
-            ) }}
-        )
-        {%- if costs %}
-            or {{ prices_changed() }}
-        {%- endif %}
-    {% endif %}
+    {{ daily_mart_day_filter('started_on') }}
 {%- endmacro %}
 
 
@@ -262,14 +245,6 @@
 {%- endmacro %}
 
 
-{#- The successful calls with a latency (the latency marts' rows), upstream. -#}
-{% macro generations_with_latency() -%}
-    {{ generations_where(
-        "status = 'success' and latency_ms is not null", 'timed_generations'
-    ) }}
-{%- endmacro %}
-
-
 {#- The generations rows of one source system (upstream). -#}
 {% macro generations_of_system(system) -%}
     {{ generations_where(
@@ -319,4 +294,116 @@
         order by 1
     {%- endset -%}
     {{ return(query_days(query)) }}
+{%- endmacro %}
+
+
+{#- The days a daily mart (day column usage_date, newest loaded_at of its rows
+    in last_loaded_at) rebuilds in a nightly build, worked out before the
+    build as literal values, the same for its pre-hook (which deletes them) and
+    its select (which rebuilds them from the upstream rows of those days): so a
+    day that lost its last row goes, whatever the cause. Returns none for
+    "every day" (the mart has costs and the price data changed), else ISO
+    dates: the days of upstream rows loaded after the newest the mart holds,
+    the look-back, and the days whose row count differs from the upstream's
+    (a source left or came back). The model's meta `nightly_days` says what
+    it counts: `upstream` generations (default) or daily_usage; `target_count`
+    (default requests) the upstream rows one row stands for; `counted` the
+    upstream rows it counts; `costs` (default false). -#}
+{% macro daily_mart_days() -%}
+    {%- set spec = (config.get('meta') or {}).get('nightly_days') or {} -%}
+    {%- if spec.get('costs') -%}
+        {%- set changed = run_query(
+            "select " ~ prices_changed() ~ " as changed"
+        ).columns[0].values()[0] -%}
+        {%- if changed -%}{{ return(none) }}{%- endif -%}
+    {%- endif -%}
+    {%- if spec.get('upstream') == 'daily_usage' -%}
+        {%- set upstream, day, loaded_at, upstream_count = (
+            ref('daily_usage'), 'usage_date', 'last_loaded_at', 'requests'
+        ) -%}
+    {%- else -%}
+        {%- set upstream, day, loaded_at, upstream_count = (
+            ref('generations'), 'started_on', 'loaded_at', '1'
+        ) -%}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct nightly_day from (
+            {{ nightly_days(
+                upstream, day, loaded_at, 'usage_date', 'last_loaded_at'
+            ) }}
+            union
+            {{ days_out_of_step(
+                upstream, day, 'usage_date',
+                target_count=spec.get('target_count', 'requests'),
+                upstream_where=spec.get('counted', 'true'),
+                upstream_count=upstream_count
+            ) }}
+        ) as days
+        where nightly_day is not null
+        order by 1
+    {%- endset -%}
+    {{ return(query_days(query)) }}
+{%- endmacro %}
+
+
+{#- The filter of a daily mart's select on its upstream's day column: every
+    day on a full build, in a nightly the days of daily_mart_days(). -#}
+{% macro daily_mart_day_filter(upstream_day) -%}
+    {%- if is_incremental() and execute -%}
+        {%- set days = daily_mart_days() -%}
+        {%- if days is none -%}
+            -- new price data: every day again (no frozen costs)
+        {%- elif days -%}
+            where {{ upstream_day }} in (
+                {%- for d in days %}
+                    date '{{ d }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+        {%- else -%}
+            where false
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of a daily mart: delete the days its nightly build rebuilds
+    (daily_mart_days), so a day whose rows are all gone does not linger (a
+    delete+insert replaces only the days that still produce rows); every day
+    when the price data changed. -#}
+{% macro delete_daily_mart_days() -%}
+    {{ return(adapter.dispatch('delete_daily_mart_days', 'llm_usage_warehouse')()) }}
+{%- endmacro %}
+
+
+{% macro default__delete_daily_mart_days() -%}
+    {%- if is_incremental() and execute -%}
+        {%- set days = daily_mart_days() -%}
+        {%- if days is none -%}
+            delete from {{ this }}
+        {%- elif days -%}
+            delete from {{ this }}
+            where usage_date in (
+                {%- for d in days %}
+                    date '{{ d }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Spark: a Parquet table has no row delete, but the mart is partitioned by
+    usage_date: the days are dropped as partitions. -#}
+{% macro spark__delete_daily_mart_days() -%}
+    {%- if is_incremental() and execute -%}
+        {%- set days = daily_mart_days() -%}
+        {%- if days is none -%}
+            truncate table {{ this }}
+        {%- elif days -%}
+            alter table {{ this }} drop if exists
+            {%- for d in days %}
+                partition (usage_date = '{{ d }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}

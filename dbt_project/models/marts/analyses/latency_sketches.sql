@@ -3,18 +3,21 @@
 -- latency bucket. Percentiles over any window of days, sources and models come
 -- from merging these rows (macro sketch_percentiles; warehouse/sketches.py),
 -- within relative_error of the exact percentile, without reading the calls.
--- Incremental by usage_date, as the daily marts (docs/nightly.md): a nightly
--- build deletes and re-inserts the days whose calls changed. The pre-hook
--- drops the days left with no successful call with a latency (a
--- delete+insert replaces only days that still have rows).
+-- Incremental by usage_date, as the daily marts (docs/nightly.md): the
+-- pre-hook of a nightly build deletes the days whose calls changed (macro
+-- daily_mart_days, counting the successful calls with a latency) and the
+-- select re-inserts them.
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='usage_date',
         on_schema_change='fail',
-        pre_hook="{{ drop_days_without_upstream(
-            generations_with_latency(), 'started_on', 'usage_date') }}",
+        pre_hook="{{ delete_daily_mart_days() }}",
+        meta={'nightly_days': {
+            'target_count': 'calls',
+            'counted': "status = 'success' and latency_ms is not null"
+        }},
     )
 }}
 
@@ -22,10 +25,7 @@ with
 
 generations as (
 
-    {{ generations_on_nightly_days(
-        target_count='calls',
-        counted="status = 'success' and latency_ms is not null"
-    ) }}
+    {{ generations_on_nightly_days() }}
 
 ),
 

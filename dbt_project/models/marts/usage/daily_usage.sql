@@ -3,11 +3,15 @@
 -- Grain: UTC day x source x tenant x user x model. cost_usd is NULL when no
 -- call of the group has a known cost; unpriced_requests counts the calls
 -- without one.
+-- The days a nightly rebuilds (macro daily_mart_days): every day when the
+-- price data changed.
+{{ config(meta={'nightly_days': {'costs': true}}) }}
+
 with
 
 generations as (
 
-    {{ generations_on_nightly_days(costs=true) }}
+    {{ generations_on_nightly_days() }}
 
 ),
 

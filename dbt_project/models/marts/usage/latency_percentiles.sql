@@ -1,14 +1,13 @@
 -- Incremental by usage_date (config: dbt_project.yml, marts.usage;
 -- docs/nightly.md). last_loaded_at: the newest loaded_at of the group's calls.
 -- Grain: UTC day x source x model (macro latency_percentiles_by).
--- The pre-hook drops the days left with no successful call with a latency
--- (a delete+insert replaces only days that still have rows), on top of the
--- folder's, which drops the days with no call at all.
+-- A nightly rebuilds the days of macro daily_mart_days, counting the
+-- successful calls with a latency.
 {{
-    config(
-        pre_hook="{{ drop_days_without_upstream(
-            generations_with_latency(), 'started_on', 'usage_date') }}",
-    )
+    config(meta={'nightly_days': {
+        'target_count': 'requests_with_latency',
+        'counted': "status = 'success' and latency_ms is not null"
+    }})
 }}
 
 with

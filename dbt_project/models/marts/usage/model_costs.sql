@@ -5,27 +5,21 @@
 -- Summed from daily_usage (a finer grain of the same calls: its counts,
 -- BIGINT tokens and DECIMAL costs add up exactly), not from generations: a
 -- full build reads its ~1 row per 20 calls, a nightly the days daily_usage
--- rebuilt (its rows loaded after the newest here, the look-back, the days
--- whose request count differs) or every day when the price data changed.
+-- rebuilt (macro daily_mart_days: its rows loaded after the newest here,
+-- the look-back, the days whose request count differs) or every day when the
+-- price data changed.
+{{
+    config(meta={
+        'nightly_days': {'upstream': 'daily_usage', 'costs': true}
+    })
+}}
+
 with
 
 daily_usage as (
 
     select * from {{ ref('daily_usage') }}
-    {% if is_incremental() %}
-        where usage_date in (
-            {{ nightly_days(
-                ref('daily_usage'), 'usage_date', 'last_loaded_at',
-                'usage_date', 'last_loaded_at'
-            ) }}
-            union
-            {{ days_out_of_step(
-                ref('daily_usage'), 'usage_date', 'usage_date',
-                target_count='requests', upstream_count='requests'
-            ) }}
-        )
-        or {{ prices_changed() }}
-    {% endif %}
+    {{ daily_mart_day_filter('usage_date') }}
 
 ),
 

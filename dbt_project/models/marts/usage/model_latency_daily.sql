@@ -4,14 +4,13 @@
 -- computed from the calls themselves (macro latency_percentiles_by), not
 -- averaged from latency_percentiles' per-source figures: percentiles do not
 -- average.
--- The pre-hook drops the days left with no successful call with a latency
--- (a delete+insert replaces only days that still have rows), on top of the
--- folder's, which drops the days with no call at all.
+-- A nightly rebuilds the days of macro daily_mart_days, counting the
+-- successful calls with a latency.
 {{
-    config(
-        pre_hook="{{ drop_days_without_upstream(
-            generations_with_latency(), 'started_on', 'usage_date') }}",
-    )
+    config(meta={'nightly_days': {
+        'target_count': 'requests_with_latency',
+        'counted': "status = 'success' and latency_ms is not null"
+    }})
 }}
 
 with
