@@ -354,11 +354,7 @@
         {%- if days is none -%}
             -- new price data: every day again (no frozen costs)
         {%- elif days -%}
-            where {{ upstream_day }} in (
-                {%- for d in days %}
-                    date '{{ d }}'{{ ',' if not loop.last }}
-                {%- endfor %}
-            )
+            where {{ upstream_day }} in ({{ date_literals(days) }})
         {%- else -%}
             where false
         {%- endif -%}
@@ -382,11 +378,7 @@
             delete from {{ this }}
         {%- elif days -%}
             delete from {{ this }}
-            where usage_date in (
-                {%- for d in days %}
-                    date '{{ d }}'{{ ',' if not loop.last }}
-                {%- endfor %}
-            )
+            where usage_date in ({{ date_literals(days) }})
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -406,4 +398,12 @@
             {%- endfor %}
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- ISO dates as a comma-separated list of date literals. -#}
+{% macro date_literals(days) -%}
+    {%- for d in days -%}
+        date '{{ d }}'{{ ', ' if not loop.last }}
+    {%- endfor -%}
 {%- endmacro %}
