@@ -175,66 +175,6 @@
 {%- endmacro %}
 
 
-{#- Pre-hook of an incremental mart: the days it holds that its upstream no
-    longer has at all (their only source left the sources file) go, which a
-    delete+insert of the rebuilt days cannot do. `landed_sources`: when given,
-    only if the landed sources differ from the ones the mart holds (the check
-    reads the whole upstream). -#}
-{% macro drop_days_without_upstream(
-    upstream, upstream_day, target_day, landed_sources=none
-) -%}
-    {{ return(adapter.dispatch('drop_days_without_upstream', 'llm_usage_warehouse')(
-        upstream, upstream_day, target_day, landed_sources
-    )) }}
-{%- endmacro %}
-
-
-{#- Spark: a Parquet table has no row delete, but the mart is partitioned by
-    its day: the days found are dropped as partitions. -#}
-{% macro spark__drop_days_without_upstream(
-    upstream, upstream_day, target_day, landed_sources
-) -%}
-    {%- if is_incremental() and execute -%}
-        {%- set query -%}
-            select distinct cast({{ target_day }} as string) from {{ this }}
-            where {{ target_day }} not in (
-                select distinct {{ upstream_day }} from {{ upstream }}
-                where {{ upstream_day }} is not null
-            )
-        {%- endset -%}
-        {%- set gone = run_query(query).columns[0].values() | list -%}
-        {%- if gone -%}
-            alter table {{ this }} drop if exists
-            {%- for d in gone %}
-                partition ({{ target_day }} = '{{ d }}'){{ ',' if not loop.last }}
-            {%- endfor %}
-        {%- endif -%}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{% macro default__drop_days_without_upstream(
-    upstream, upstream_day, target_day, landed_sources
-) -%}
-    {%- if is_incremental() and execute -%}
-        {%- set check = true -%}
-        {%- if landed_sources is not none -%}
-            {%- set held = run_query(
-                "select distinct source_name from " ~ this
-            ).columns[0].values() | list -%}
-            {%- set check = (landed_sources | sort) != (held | sort) -%}
-        {%- endif -%}
-        {%- if check -%}
-            delete from {{ this }}
-            where {{ target_day }} not in (
-                select distinct {{ upstream_day }} from {{ upstream }}
-                where {{ upstream_day }} is not null
-            )
-        {%- endif -%}
-    {%- endif -%}
-{%- endmacro %}
-
-
 {#- The generations rows that meet `condition`, as a relation for the macros
     above (upstream). -#}
 {% macro generations_where(condition, alias='counted_generations') -%}
@@ -354,7 +294,7 @@
         {%- if days is none -%}
             -- new price data: every day again (no frozen costs)
         {%- elif days -%}
-            where {{ upstream_day }} in ({{ date_literals(days) }})
+            where {{ upstream_day }} in ({{ date_list(days) }})
         {%- else -%}
             where false
         {%- endif -%}
@@ -362,48 +302,45 @@
 {%- endmacro %}
 
 
-{#- Pre-hook of a daily mart: delete the days its nightly build rebuilds
-    (daily_mart_days), so a day whose rows are all gone does not linger (a
-    delete+insert replaces only the days that still produce rows); every day
-    when the price data changed. -#}
+{#- Pre-hook of a mart incremental by day: delete the days its nightly build
+    rebuilds (`days`, ISO dates, worked out as its select works them out; none:
+    every day, the price data changed), so a day whose rows are all gone does
+    not linger: a delete+insert replaces only the days that still produce rows
+    (a call that moved to another day, the last successful timed call of a day
+    landed again as failed, a source that left). Call it only when
+    is_incremental() and execute. -#}
+{% macro delete_days(day_column, days) -%}
+    {{ return(adapter.dispatch('delete_days', 'llm_usage_warehouse')(day_column, days)) }}
+{%- endmacro %}
+
+
+{% macro default__delete_days(day_column, days) -%}
+    {%- if days is none -%}
+        delete from {{ this }}
+    {%- elif days -%}
+        delete from {{ this }}
+        where {{ day_column }} in ({{ date_list(days) }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Spark: a Parquet table has no row delete, but the marts are partitioned by
+    their day: the days are dropped as partitions. -#}
+{% macro spark__delete_days(day_column, days) -%}
+    {%- if days is none -%}
+        truncate table {{ this }}
+    {%- elif days -%}
+        alter table {{ this }} drop if exists
+        {%- for d in days %}
+            partition ({{ day_column }} = '{{ d }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of a daily mart (usage_date): delete_days of daily_mart_days. -#}
 {% macro delete_daily_mart_days() -%}
-    {{ return(adapter.dispatch('delete_daily_mart_days', 'llm_usage_warehouse')()) }}
-{%- endmacro %}
-
-
-{% macro default__delete_daily_mart_days() -%}
     {%- if is_incremental() and execute -%}
-        {%- set days = daily_mart_days() -%}
-        {%- if days is none -%}
-            delete from {{ this }}
-        {%- elif days -%}
-            delete from {{ this }}
-            where usage_date in ({{ date_literals(days) }})
-        {%- endif -%}
+        {{ delete_days('usage_date', daily_mart_days()) }}
     {%- endif -%}
-{%- endmacro %}
-
-
-{#- Spark: a Parquet table has no row delete, but the mart is partitioned by
-    usage_date: the days are dropped as partitions. -#}
-{% macro spark__delete_daily_mart_days() -%}
-    {%- if is_incremental() and execute -%}
-        {%- set days = daily_mart_days() -%}
-        {%- if days is none -%}
-            truncate table {{ this }}
-        {%- elif days -%}
-            alter table {{ this }} drop if exists
-            {%- for d in days %}
-                partition (usage_date = '{{ d }}'){{ ',' if not loop.last }}
-            {%- endfor %}
-        {%- endif -%}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- ISO dates as a comma-separated list of date literals. -#}
-{% macro date_literals(days) -%}
-    {%- for d in days -%}
-        date '{{ d }}'{{ ', ' if not loop.last }}
-    {%- endfor -%}
 {%- endmacro %}

@@ -127,10 +127,12 @@ def _update_text2sql_call(db: Path, call_id: str, assignment: str, *params: obje
     assert n == 1
 
 
-def _late_otel_span(path: Path, error: bool) -> None:
-    """An OTLP/JSON export of one chat span on 2025-05-02 03:00 UTC, 1.2 s long; the same
+def _late_otel_span(
+    path: Path, error: bool, day: dt.date = dt.date(2025, 5, 2), span_id: str = "cd" * 8
+) -> None:
+    """An OTLP/JSON export of one chat span on ``day`` at 03:00 UTC, 1.2 s long; the same
     trace and span ids every time, so a second export supersedes the first."""
-    start = int(dt.datetime(2025, 5, 2, 3, tzinfo=dt.UTC).timestamp()) * 10**9
+    start = int(dt.datetime(day.year, day.month, day.day, 3, tzinfo=dt.UTC).timestamp()) * 10**9
     attributes = {
         "gen_ai.operation.name": {"stringValue": "chat"},
         "gen_ai.provider.name": {"stringValue": "openai"},
@@ -139,7 +141,7 @@ def _late_otel_span(path: Path, error: bool) -> None:
         "gen_ai.usage.output_tokens": {"intValue": "5"},
     }
     span = {
-        "traceId": "ab" * 16, "spanId": "cd" * 8, "name": "chat gpt-4o-mini", "kind": 3,
+        "traceId": "ab" * 16, "spanId": span_id, "name": "chat gpt-4o-mini", "kind": 3,
         "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 1_200_000_000),
         "attributes": [{"key": k, "value": v} for k, v in attributes.items()],
         "status": {"code": 2 if error else 1},
@@ -254,6 +256,9 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     # success, and leaves the latency marts
     _update_text2sql_call(src / "text2sql.db", bad, "prompt_tokens = 5")
     _late_otel_span(src / "otel_genai" / "late-2.json", error=True)
+    # and another span, the only call of 2025-04-20
+    lone_span = "ef" * 8
+    _late_otel_span(src / "otel_genai" / "late-3.json", False, dt.date(2025, 4, 20), lone_span)
     _run(env)
     nightly = _marts(data_dir)
     assert nightly["daily_usage"].filter(lone_day)["requests"].sum() == 2
@@ -262,3 +267,17 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     assert bad not in nightly["quarantined_rows"]["source_row_key"].to_list()
     assert bad in nightly["generations"]["source_key"].to_list()
     _assert_same(nightly, _full_rebuild(data_dir))
+
+    # that span is exported again a day later: its old day, left with no call, leaves
+    # every daily mart (a delete+insert alone replaces only the days that still have
+    # rows), and the call is counted once
+    _late_otel_span(src / "otel_genai" / "late-4.json", False, dt.date(2025, 4, 21), lone_span)
+    _run(env)
+    nightly = _marts(data_dir)
+    moved_span = nightly["generations"].filter(pl.col("source_key").str.ends_with(lone_span))
+    assert moved_span["started_on"].to_list() == [dt.date(2025, 4, 21)]
+    assert nightly["generations"]["generation_id"].is_unique().all()
+    for m in ("daily_usage", "model_costs", "latency_percentiles", "model_latency_daily",
+              "latency_sketches"):  # fmt: skip
+        days = nightly[m]["usage_date"].to_list()
+        assert dt.date(2025, 4, 20) not in days and dt.date(2025, 4, 21) in days, m

@@ -3,18 +3,22 @@
 -- int_instagram_feed__generations maps, one per key); the rows set aside,
 -- duplicates of a key included, are in quarantined_rows. The same caption
 -- posted again by a tenant: marts.feed_caption_repeats.
--- Incremental by created_on (docs/nightly.md): a nightly build deletes and
--- re-inserts the days whose instagram_feed calls changed (macro
--- literal_call_days), reading the staging rows of those days only.
+-- Incremental by created_on (docs/nightly.md): a nightly build deletes
+-- (pre-hook) and re-inserts the days whose instagram_feed calls changed
+-- (macro literal_call_days, the same day set for both), reading the staging
+-- rows of those days only.
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='created_on',
         on_schema_change='fail',
-        pre_hook="{{ drop_days_without_upstream(
-            generations_of_system('instagram_feed'), 'started_on', 'created_on'
-        ) }}",
+        pre_hook="{% if is_incremental() and execute %}{{ delete_days(
+            'created_on',
+            literal_call_days(
+                'instagram_feed', 'created_on', 'loaded_at', 'feed_output_id'
+            )
+        ) }}{% endif %}",
     )
 }}
 

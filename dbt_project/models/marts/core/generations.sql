@@ -1,5 +1,6 @@
--- Incremental (docs/nightly.md): a nightly build deletes and re-inserts the
--- days that new or changed rows touch (macro nightly_days);
+-- Incremental (docs/nightly.md): a nightly build deletes (pre-hook) and
+-- re-inserts the days that new or changed rows touch (macro
+-- literal_nightly_days, the same day set for both);
 -- --full-refresh rebuilds every day, with the same rows. Tested at night on
 -- the rebuilt days (macros/nightly_tests.sql).
 -- depends_on: {{ ref('stg_landing__call_loads') }}
@@ -10,10 +11,13 @@
         unique_key='started_on',
         on_schema_change='fail',
         meta={'nightly_tests': {'loaded_at': 'loaded_at', 'day': 'started_on'}},
-        pre_hook="{{ drop_days_without_upstream(
-            ref('int_generations_priced'), 'started_date', 'started_on',
-            landed_call_sources()
-        ) }}",
+        pre_hook="{% if is_incremental() and execute %}{{ delete_days(
+            'started_on',
+            literal_nightly_days(
+                ref('int_generations_priced'), 'generation_id',
+                landed_call_sources()
+            )
+        ) }}{% endif %}",
     )
 }}
 
