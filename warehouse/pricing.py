@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.metadata
-from copy import copy
 from decimal import Decimal
 from pathlib import Path
 
@@ -99,24 +98,16 @@ Period = tuple[str, str, str, dt.date, dt.date | None, types.ModelPrice]
 
 
 def _batch_prices(model: types.ModelInfo, base: types.ModelPrice, day: dt.date):
-    """The prices of a batch call on ``day``: ``base`` with the batch variants in force that
-    day laid over it, key by key, first variant first (genai_prices.types.ModelInfo
-    .get_prices with the context ``{"processing": "batch"}``); None when no variant is."""
+    """The prices of a batch call on ``day``: the library's own resolution
+    (``ModelInfo.get_prices`` with the context ``{"processing": "batch"}``: the batch
+    variants in force that day laid over the standard prices, key by key); None when no
+    variant changes them, or when the library's standard prices for that day are not
+    ``base`` (a time-of-day price, not modelled)."""
     at = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    overrides: dict = {}
-    for variant in model.price_variants or ():
-        if variant.constraint is not None and not variant.constraint.active(at):
-            continue
-        if any(BATCH.get(k) != v for k, v in variant.when.items()):
-            continue
-        for key, price in variant.prices.__dict__.items():
-            if price is not None:
-                overrides.setdefault(key, price)
-    if not overrides:
+    if model.get_prices(at) is not base:
         return None
-    resolved = copy(base)
-    resolved.__dict__.update(overrides)
-    return resolved
+    resolved = model.get_prices(at, BATCH)
+    return None if resolved.__dict__ == base.__dict__ else resolved
 
 
 def _periods() -> list[Period]:
