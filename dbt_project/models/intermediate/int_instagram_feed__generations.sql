@@ -29,34 +29,22 @@ feeds_with_json_tokens as (
             as usage_input_tokens,
         {{ json_bigint('token_usage', '$.completion_tokens') }}
             as usage_output_tokens,
-        coalesce(
-            {{ json_bigint('gpt_response_raw', '$.usage.prompt_tokens') }},
-            -- Anthropic's input_tokens leaves out the tokens read from and
-            -- written to the cache
-            {{ json_bigint('gpt_response_raw', '$.usage.input_tokens') }}
-            + coalesce(
-                {{ json_bigint(
-                    'gpt_response_raw', '$.usage.cache_read_input_tokens'
-                ) }}, 0
-            )
-            + coalesce(
-                {{ json_bigint(
-                    'gpt_response_raw', '$.usage.cache_creation_input_tokens'
-                ) }}, 0
-            )
-        ) as raw_input_tokens,
+        {{ json_bigint('gpt_response_raw', '$.usage.prompt_tokens') }}
+            as raw_prompt_tokens,
+        -- Anthropic's input_tokens leaves out the tokens read from and
+        -- written to the cache
+        {{ json_bigint('gpt_response_raw', '$.usage.input_tokens') }}
+            as raw_uncached_input_tokens,
+        {{ json_bigint(
+            'gpt_response_raw', '$.usage.cache_read_input_tokens'
+        ) }} as raw_cache_read_input_tokens,
         coalesce(
             {{ json_bigint('gpt_response_raw', '$.usage.completion_tokens') }},
             {{ json_bigint('gpt_response_raw', '$.usage.output_tokens') }}
         ) as raw_output_tokens,
-        coalesce(
-            {{ json_bigint(
-                'gpt_response_raw', '$.usage.prompt_tokens_details.cached_tokens'
-            ) }},
-            {{ json_bigint(
-                'gpt_response_raw', '$.usage.cache_read_input_tokens'
-            ) }}
-        ) as raw_cache_read_tokens,
+        {{ json_bigint(
+            'gpt_response_raw', '$.usage.prompt_tokens_details.cached_tokens'
+        ) }} as raw_cached_tokens,
         {{ json_bigint(
             'gpt_response_raw', '$.usage.cache_creation_input_tokens'
         ) }} as raw_cache_creation_tokens,
@@ -74,6 +62,23 @@ feeds_with_json_tokens as (
             false
         ) as raw_is_batch
     from feeds
+
+),
+
+feeds_with_raw_usage as (
+
+    -- each JSON path read once above; OpenAI's fields, else Anthropic's
+    select
+        *,
+        coalesce(
+            raw_prompt_tokens,
+            raw_uncached_input_tokens
+            + coalesce(raw_cache_read_input_tokens, 0)
+            + coalesce(raw_cache_creation_tokens, 0)
+        ) as raw_input_tokens,
+        coalesce(raw_cached_tokens, raw_cache_read_input_tokens)
+            as raw_cache_read_tokens
+    from feeds_with_json_tokens
 
 ),
 
@@ -159,7 +164,7 @@ feeds_joined_to_models as (
         feeds.text_issues,
         feeds.has_unparseable_json
 
-    from feeds_with_json_tokens as feeds
+    from feeds_with_raw_usage as feeds
     left join llm_models
         on
             feeds.source_name = llm_models.source_name
