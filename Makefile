@@ -16,12 +16,8 @@ ifdef WAREHOUSE_SOURCES
 override WAREHOUSE_SOURCES := $(abspath $(WAREHOUSE_SOURCES))
 export WAREHOUSE_SOURCES
 endif
-export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
-# dbt's compiled files and logs live with the warehouse they built
-export DBT_TARGET_PATH := $(WAREHOUSE_DATA_DIR)/dbt/target
-export DBT_LOG_PATH := $(WAREHOUSE_DATA_DIR)/dbt/logs
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
-DBT := cd dbt_project && dbt
+# dbt and sqlfluff run through the CLI, which gives them the warehouse's dbt environment
+# (profiles, compiled files and logs under $WAREHOUSE_DATA_DIR/dbt: warehouse/paths.py)
 
 DEMO_DAYS ?= 30
 DEMO_CALLS_PER_DAY ?= 500
@@ -86,8 +82,8 @@ notebooks: $(STAMP) ## Write the notebook reports under $WAREHOUSE_DATA_DIR/repo
 prices: $(STAMP) ## Refresh the price seeds (model_prices.csv, model_price_tiers.csv) from the pinned genai-prices
 	$(PY) -m warehouse prices
 
-docs: $(STAMP) ## dbt docs generate
-	$(DBT) docs generate
+docs: $(STAMP) ## dbt docs generate (into $WAREHOUSE_DATA_DIR/dbt/target)
+	$(PY) -m warehouse dbt docs generate
 
 test: $(STAMP) ## Run every test
 	$(PY) -m pytest -n 2 --dist loadfile
@@ -102,12 +98,12 @@ lint: $(STAMP) ## Check only: ruff, ruff format --check, mypy, sqlfluff lint (as
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	cd dbt_project && sqlfluff lint models
+	$(PY) -m warehouse sqlfluff lint dbt_project/models
 
 format: $(STAMP) ## Rewrite in place: ruff check --fix, ruff format, sqlfluff fix
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
-	cd dbt_project && sqlfluff fix models
+	$(PY) -m warehouse sqlfluff fix dbt_project/models
 
 clean: ## Remove generated data and build output (keeps .venv)
 	rm -rf "$(WAREHOUSE_DATA_DIR)" dbt_project/target dbt_project/logs

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.paths import REPO_ROOT
+from warehouse.paths import REPO_ROOT, dbt_target_dir
 
 HEARTBEAT_S = 60  # not on a terminal: one line a minute while a step runs
 
@@ -108,7 +108,7 @@ def machine() -> dict:
 def dbt_profile(wh: Path, keep_as: Path) -> dict:
     """Where dbt's last invocation spent its time (run_results.json, kept as `keep_as`):
     seconds per resource type and the slowest nodes. Node times overlap (2 threads)."""
-    src = wh / "dbt" / "target" / "run_results.json"
+    src = dbt_target_dir(wh) / "run_results.json"
     if not src.exists():
         return {}
     shutil.copyfile(src, keep_as)

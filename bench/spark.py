@@ -34,7 +34,7 @@ import duckdb
 
 from bench._proc import Step, python_step
 from bench.nightly import demo
-from warehouse.paths import data_dir
+from warehouse.paths import data_dir, dbt_target_dir
 
 REL_TOL = 1e-9
 END = dt.date(2025, 6, 23)
@@ -64,7 +64,7 @@ def mart_grains(data: Path) -> dict[str, list[str]]:
     """Every mart stored as a table (schema marts) and its grain: the columns of its
     unique or unique_combination test (dbt's manifest of the last build). A view
     (refresh_runs, over the run-log files) has no table of its own on Spark."""
-    manifest = json.loads((data / "dbt" / "target" / "manifest.json").read_text())
+    manifest = json.loads((dbt_target_dir(data) / "manifest.json").read_text())
     marts: dict[str, list[str]] = {
         n["name"]: []
         for n in manifest["nodes"].values()

@@ -7,11 +7,15 @@ build      dbt build in dbt_project/ (``make build``; ``--extract``: ``make inge
 notebooks  export the notebook reports
 prices     refresh the price seeds from genai-prices
 nightly    locked incremental refresh: extract, dbt build (freshness included), reports, run log
+dbt        any dbt command against this warehouse (e.g. ``dbt docs generate``), in dbt_project/
+sqlfluff   sqlfluff with the dbt templater against this warehouse (``make lint``)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -224,3 +228,32 @@ def nightly(full_refresh: bool, wait: float, no_notebooks: bool) -> None:
         click.echo(f"nightly: FAILED ({', '.join(failed)})", err=True)
         sys.exit(1)
     click.echo("nightly: ok")
+
+
+def _with_dbt_env(tool: str, args: tuple[str, ...], cwd: Path | None) -> None:
+    """Run `tool` (from this Python's environment) with the dbt environment of the
+    warehouse in $WAREHOUSE_DATA_DIR (warehouse/paths.py), and exit with its status."""
+    data_dir = paths.data_dir()
+    (data_dir / "dbt").mkdir(parents=True, exist_ok=True)
+    exe = shutil.which(tool, path=str(Path(sys.executable).parent)) or tool
+    sys.exit(subprocess.run([exe, *args], cwd=cwd, env=paths.dbt_env(data_dir)).returncode)
+
+
+_PASS_THROUGH = {"ignore_unknown_options": True, "help_option_names": []}
+
+
+@cli.command(context_settings=_PASS_THROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def dbt(args: tuple[str, ...]) -> None:
+    """dbt ARGS in dbt_project/, against this warehouse (its profiles, target and log
+    paths), e.g. ``python -m warehouse dbt docs generate``. The nightly's lock is not
+    taken: run it between refreshes."""
+    _with_dbt_env("dbt", args, paths.DBT_DIR)
+
+
+@cli.command(context_settings=_PASS_THROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def sqlfluff(args: tuple[str, ...]) -> None:
+    """sqlfluff ARGS from the current folder (its dbt templater compiles the project
+    against this warehouse), e.g. ``python -m warehouse sqlfluff lint dbt_project/models``."""
+    _with_dbt_env("sqlfluff", args, None)

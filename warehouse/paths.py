@@ -33,6 +33,12 @@ def engine() -> str:
     return name
 
 
+def dbt_target_dir(data_dir: Path) -> Path:
+    """dbt's compiled files, manifest.json and run_results.json for the warehouse in
+    `data_dir`: they belong to that warehouse, not to the checkout."""
+    return data_dir / "dbt" / "target"
+
+
 def dbt_env(data_dir: Path, nightly_tests: bool = False) -> dict[str, str]:
     """The environment every dbt invocation of this warehouse gets. `nightly_tests`: the
     data tests read only what the build rebuilt (macros/nightly_tests.sql)."""
@@ -49,6 +55,6 @@ def dbt_env(data_dir: Path, nightly_tests: bool = False) -> dict[str, str]:
     env["WAREHOUSE_DATA_DIR"] = str(data_dir)
     env["DBT_PROFILES_DIR"] = str(DBT_DIR)
     # dbt's compiled files and logs belong to this warehouse, not to the checkout
-    env["DBT_TARGET_PATH"] = str(data_dir / "dbt" / "target")
+    env["DBT_TARGET_PATH"] = str(dbt_target_dir(data_dir))
     env["DBT_LOG_PATH"] = str(data_dir / "dbt" / "logs")
     return env

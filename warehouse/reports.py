@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from warehouse.paths import NOTEBOOKS_DIR, REPO_ROOT
+from warehouse.paths import NOTEBOOKS_DIR, REPO_ROOT, dbt_target_dir
 
 # reports rendered at once (each a marimo process): one per core of the 2-core machine
 EXPORT_WORKERS = 2
@@ -91,7 +91,7 @@ def unchanged_notebooks(data_dir: Path) -> set[str]:
 
     from warehouse.publish import BUILDER_DB
 
-    manifest = data_dir / "dbt" / "target" / "manifest.json"
+    manifest = dbt_target_dir(data_dir) / "manifest.json"
     builder = data_dir / BUILDER_DB
     if not manifest.exists() or not builder.exists():
         return set()
