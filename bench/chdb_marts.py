@@ -29,6 +29,11 @@ and raw model strings are
 mapped to the canonical provider and model, and the library entry whose list price applies
 (`matched_model`), with the mapping the warehouse holds (`staging.stg_landing__models_resolved`,
 genai-prices' own matching, passed in as a Parquet file).
+
+The systems are those `ingest.systems.SYSTEMS` declares, with their call tables, keys and
+which timestamps are naive; how each one's calls map to the common shape is written here by
+hand (`MAPPINGS`). A declared system without a mapping is named (stderr) and left out of the
+cross-check: of chDB's marts here, of DuckDB's by `bench/agreement.py`.
 """
 
 from __future__ import annotations
@@ -36,39 +41,22 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.paths import REPO_ROOT
+from ingest.systems import SYSTEMS, Kind
+from warehouse.paths import DBT_DIR
 
-SEEDS = REPO_ROOT / "dbt_project" / "seeds"
+SEEDS = DBT_DIR / "seeds"
 MARTS = ("daily_usage", "model_costs", "latency_percentiles")
-# (system, call table, key, timestamp column, naive?, token columns, latency column)
-CALL_TABLES = {
-    "ai_process_log": ("ai_process_log", "id", "created_at", True,
-                       ("token_input", "token_output"), "latency_ms"),
-    "trip_planner": ("generations", "id", "created_at", True,
-                     ("prompt_tokens", "completion_tokens"), "latency_ms"),
-    "text2sql": ("query_analytics", "id", "timestamp", True,
-                 ("prompt_tokens", "completion_tokens"), None),
-    "instagram_feed": ("instagram_feeds", "instagram_feed_id", "created_at", False,
-                       ("prompt_tokens", "completion_tokens"), "latency_ms"),
-    "ml_gateway": ("chat_logs", "id", "createdAt", True, (), "duration"),
-    "otel_genai": ("llm_spans", "record_key", "start_time", False,
-                   ("input_tokens", "output_tokens", "cache_read_input_tokens",
-                    "cache_creation_input_tokens", "reasoning_output_tokens"), None),
-}  # fmt: skip
-# otel_genai's span latency (end - start, µs), and its own set-aside rules: a span without
-# both ids or its end time, a line or attribute that could not be read
+# otel_genai's span latency (end - start, µs)
 _SPAN_US = "(toUnixTimestamp64Micro(end_time) - toUnixTimestamp64Micro(start_time))"
-EXTRA_KEEP = {
-    "otel_genai": [
-        "trace_id is not null", "span_id is not null", "end_time is not null",
-        "unreadable is null", f"{_SPAN_US} between 0 and 86400000000",
-    ],
-}  # fmt: skip
+null_s, null_i = "CAST(NULL, 'Nullable(String)')", "CAST(NULL, 'Nullable(Int64)')"
+null_f = "CAST(NULL, 'Nullable(Float64)')"
 
 
 def _q(name: str) -> str:
@@ -77,6 +65,11 @@ def _q(name: str) -> str:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _keys(system: str, table: str) -> tuple[str, ...]:
+    """A table's key, as the system declares it (ingest.systems)."""
+    return SYSTEMS[system].table(table).key
 
 
 class _Landing:
@@ -114,11 +107,15 @@ class _Landing:
 
     def newest_clean(self, system: str) -> str:
         """The call table's rows that reach the clean model (the set-aside rules,
-        docs/warehouse.md), with `started_at` (UTC) added."""
-        table, key, ts, naive, tokens, latency = CALL_TABLES[system]
-        started = self.to_utc(system, table, ts) if naive else f"toTimeZone({_q(ts)}, 'UTC')"
+        docs/warehouse.md), with `started_at` (UTC) added. The table, its key and whether
+        the timestamp is naive: the system's declaration; the rest: its `_Mapping`."""
+        m, table = MAPPINGS[system], SYSTEMS[system].call_table
+        key = ", ".join(_q(k) for k in _keys(system, table))
+        naive = SYSTEMS[system].table(table).column(m.started).kind is Kind.TS
+        utc = f"toTimeZone({_q(m.started)}, 'UTC')"
+        started = self.to_utc(system, table, m.started) if naive else utc
         keep = [
-            f"{_q(key)} is not null",
+            *(f"{_q(k)} is not null" for k in _keys(system, table)),
             "started_at is not null",
             "started_at >= toDateTime64('2020-01-01 00:00:00', 6, 'UTC')",
             "started_at <= now64(6) + interval 1 day",
@@ -126,33 +123,35 @@ class _Landing:
         ]
         if "_unreadable" in self.columns(system, table):  # a value not readable as its kind
             keep.append("_unreadable is null")
-        keep += [f"({_q(c)} is null or {_q(c)} between 0 and 10000000)" for c in tokens]
-        if latency:
+        keep += [f"({_q(c)} is null or {_q(c)} between 0 and 10000000)" for c in m.tokens]
+        if m.latency:
             keep.append(
-                f"({_q(latency)} is null or toFloat64({_q(latency)}) between 0 and 86400000)"
+                f"({_q(m.latency)} is null or toFloat64({_q(m.latency)}) between 0 and 86400000)"
             )
-        keep += EXTRA_KEEP.get(system, [])
+        keep += m.keep
         return f"""
             select * from (
                 select
                     *,
                     {started} as started_at,
                     row_number() over (
-                        partition by _source_name, {_q(key)}
+                        partition by _source_name, {key}
                         order by _loaded_at desc, _load_id desc, _row_number
                     ) as _key_rank,
-                    max(_load_id) over (partition by _source_name, {_q(key)}) as _newest_load
+                    max(_load_id) over (partition by _source_name, {key}) as _newest_load
                 from {self.file(system, table)}
             )
             where _load_id = _newest_load and {" and ".join(keep)}
         """
 
-    def latest(self, system: str, table: str, key: str, columns: str) -> str:
-        """The newest version of each row of a small table (`latest_rows` macro)."""
+    def latest(self, system: str, table: str, columns: str) -> str:
+        """The newest version of each row of a small table (`latest_rows` macro), by the
+        table's declared key."""
+        key = ", ".join(_q(k) for k in _keys(system, table))
         return f"""
             select _source_name, {columns} from {self.file(system, table)}
             order by _loaded_at desc, _load_id desc
-            limit 1 by _source_name, {_q(key)}
+            limit 1 by _source_name, {key}
         """
 
 
@@ -169,17 +168,13 @@ def _blank_as_null(column: str) -> str:
     return f"if(trim({column}) = '', NULL, {column})"
 
 
-def _calls_sql(land: _Landing) -> str:
-    """One row per clean call of every system, in one shape (the intermediate models)."""
-    null_s, null_i = "CAST(NULL, 'Nullable(String)')", "CAST(NULL, 'Nullable(Int64)')"
-    null_f = "CAST(NULL, 'Nullable(Float64)')"
-    # Anthropic's usage (instagram_feed's Claude responses): input_tokens leaves these out
-    ig_read = ("f.gpt_response_raw", "usage", "cache_read_input_tokens")
-    ig_written = ("f.gpt_response_raw", "usage", "cache_creation_input_tokens")
-    ig_written_1h = ("f.gpt_response_raw", "usage", "cache_creation", "ephemeral_1h_input_tokens")
-    oa_cached = ("f.gpt_response_raw", "usage", "prompt_tokens_details", "cached_tokens")
-    parts = [
-        f"""
+# Each system's calls in one shape (its intermediate model), written by hand from the
+# documented rules: one select per system, its columns in this order. The union takes its
+# column names from its first select: ai_process_log's names them (_NAMING).
+
+
+def _ai_process_log_calls(land: _Landing) -> str:
+    return f"""
         select 'ai_process_log' as source_system, l._source_name as source_name,
             {null_s} as tenant_id, concat(l._source_name, ':', s.user_id) as user_id,
             {null_s} as provider_raw, {_blank_as_null("l.model")} as model_raw,
@@ -189,12 +184,13 @@ def _calls_sql(land: _Landing) -> str:
             {null_i} as cache_write_1h_tokens, 'standard' as processing,
             toFloat64(l.latency_ms) as latency_ms, l.started_at
         from ({land.newest_clean("ai_process_log")}) as l
-        left join ({
-            land.latest("ai_process_log", "chat_session", "session_id", "session_id, user_id")
-        }) as s
+        left join ({land.latest("ai_process_log", "chat_session", "session_id, user_id")}) as s
             on l._source_name = s._source_name and l.session_id = s.session_id
-        """,
-        f"""
+        """
+
+
+def _trip_planner_calls(land: _Landing) -> str:
+    return f"""
         select 'trip_planner', g._source_name, {null_s},
             concat(g._source_name, ':', toString(w.user_id)),
             g.model_provider, {_blank_as_null("g.model_name")},
@@ -202,19 +198,31 @@ def _calls_sql(land: _Landing) -> str:
             g.prompt_tokens, g.completion_tokens, {null_i}, {null_i}, {null_i}, 'standard',
             toFloat64(g.latency_ms), g.started_at
         from ({land.newest_clean("trip_planner")}) as g
-        left join ({land.latest("trip_planner", "nodes", "id", "id, status")}) as n
+        left join ({land.latest("trip_planner", "nodes", "id, status")}) as n
             on g._source_name = n._source_name and g.node_id = n.id
-        left join ({land.latest("trip_planner", "workflows", "id", "id, user_id")}) as w
+        left join ({land.latest("trip_planner", "workflows", "id, user_id")}) as w
             on g._source_name = w._source_name and g.workflow_id = w.id
-        """,
-        f"""
+        """
+
+
+def _text2sql_calls(land: _Landing) -> str:
+    return f"""
         select 'text2sql', _source_name, {null_s}, concat(_source_name, ':', user_id),
             {null_s}, {_blank_as_null("llm_model")}, if(success, 'success', 'error'),
             prompt_tokens, completion_tokens, {null_i}, {null_i}, {null_i}, 'standard', {null_f},
             started_at
         from ({land.newest_clean("text2sql")})
-        """,
-        f"""
+        """
+
+
+def _instagram_feed_calls(land: _Landing) -> str:
+    # Anthropic's usage (instagram_feed's Claude responses): input_tokens leaves these out
+    ig_read = ("f.gpt_response_raw", "usage", "cache_read_input_tokens")
+    ig_written = ("f.gpt_response_raw", "usage", "cache_creation_input_tokens")
+    ig_written_1h = ("f.gpt_response_raw", "usage", "cache_creation", "ephemeral_1h_input_tokens")
+    oa_cached = ("f.gpt_response_raw", "usage", "prompt_tokens_details", "cached_tokens")
+    models = land.latest("instagram_feed", "llm_models", "llm_model_id, provider, model_name")
+    return f"""
         select 'instagram_feed', f._source_name, f.tenant_id, {null_s},
             m.provider, m.model_name, 'success',
             coalesce(f.prompt_tokens, {_json_bigint("f.token_usage", "prompt_tokens")},
@@ -233,20 +241,22 @@ def _calls_sql(land: _Landing) -> str:
                'batch', 'standard'),
             toFloat64(f.latency_ms), f.started_at
         from ({land.newest_clean("instagram_feed")}) as f
-        left join ({
-            land.latest(
-                "instagram_feed", "llm_models", "llm_model_id", "llm_model_id, provider, model_name"
-            )
-        }) as m
+        left join ({models}) as m
             on f._source_name = m._source_name and f.llm_model_id = m.llm_model_id
-        """,
-        f"""
+        """
+
+
+def _ml_gateway_calls(land: _Landing) -> str:
+    return f"""
         select 'ml_gateway', _source_name, {null_s}, {null_s}, {null_s}, {_blank_as_null("model")},
             if(error is null, 'success', 'error'), {null_i}, {null_i}, {null_i}, {null_i},
             {null_i}, 'standard', toFloat64(duration), started_at
         from ({land.newest_clean("ml_gateway")})
-        """,
-        f"""
+        """
+
+
+def _otel_genai_calls(land: _Landing) -> str:
+    return f"""
         select 'otel_genai', _source_name, tenant, concat(_source_name, ':', user_id),
             {_blank_as_null("provider")},
             coalesce({_blank_as_null("response_model")}, {_blank_as_null("request_model")}),
@@ -254,9 +264,73 @@ def _calls_sql(land: _Landing) -> str:
             input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens,
             {null_i}, 'standard', {_SPAN_US} / 1000.0, started_at
         from ({land.newest_clean("otel_genai")})
-        """,
-    ]
-    return "\nunion all\n".join(parts)
+        """
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    """How this implementation reads one system's call table. Which table that is, its key,
+    and whether a timestamp is naive come from the system's declaration (ingest.systems)."""
+
+    started: str  # the column the call started at
+    tokens: tuple[str, ...]  # token columns: set aside when negative or over 10M
+    latency: str | None  # latency column (ms): set aside when negative or over 24 h
+    calls: Callable[[_Landing], str]  # its calls in the common shape
+    keep: tuple[str, ...] = ()  # the system's own further set-aside rules
+
+
+MAPPINGS: dict[str, _Mapping] = {
+    "ai_process_log": _Mapping(
+        "created_at", ("token_input", "token_output"), "latency_ms", _ai_process_log_calls
+    ),
+    "trip_planner": _Mapping(
+        "created_at", ("prompt_tokens", "completion_tokens"), "latency_ms", _trip_planner_calls
+    ),
+    "text2sql": _Mapping(
+        "timestamp", ("prompt_tokens", "completion_tokens"), None, _text2sql_calls
+    ),
+    "instagram_feed": _Mapping(
+        "created_at", ("prompt_tokens", "completion_tokens"), "latency_ms", _instagram_feed_calls
+    ),
+    "ml_gateway": _Mapping("createdAt", (), "duration", _ml_gateway_calls),
+    "otel_genai": _Mapping(
+        "start_time",
+        ("input_tokens", "output_tokens", "cache_read_input_tokens",
+         "cache_creation_input_tokens", "reasoning_output_tokens"),
+        None,
+        _otel_genai_calls,
+        # a span without both ids or its end time, a line or attribute that could not be read
+        keep=("trace_id is not null", "span_id is not null", "end_time is not null",
+              "unreadable is null", f"{_SPAN_US} between 0 and 86400000000"),
+    ),
+}  # fmt: skip
+_NAMING = "ai_process_log"  # its select names the union's columns: it goes first
+# The declared systems (ingest.systems.SYSTEMS, in their order) this implementation maps,
+# and those it does not: left out of the cross-check on both sides (bench/agreement.py)
+MAPPED = tuple(s for s in SYSTEMS if s in MAPPINGS)
+UNMAPPED = tuple(s for s in SYSTEMS if s not in MAPPINGS)
+
+
+def not_cross_checked() -> str:
+    """A line naming the declared systems without a chDB mapping; '' when there are none."""
+    if not UNMAPPED:
+        return ""
+    return (
+        f"chDB maps no calls of {', '.join(UNMAPPED)} (no mapping in bench/chdb_marts.py): "
+        f"not cross-checked; the marts are compared on {', '.join(MAPPED)} only"
+    )
+
+
+def _calls_sql(land: _Landing) -> str:
+    """One row per clean call of every mapped system, in one shape (the intermediate
+    models)."""
+    if _NAMING not in MAPPED:
+        raise RuntimeError(
+            f"{_NAMING}'s select names the calls' columns and it is not mapped or declared: "
+            "name them (`as ...`) in the select of another system and set _NAMING"
+        )
+    order = [_NAMING, *(s for s in MAPPED if s != _NAMING)]
+    return "\nunion all\n".join(MAPPINGS[s].calls(land) for s in order)
 
 
 def _prices_sql() -> str:
@@ -438,6 +512,8 @@ def compute_marts(data_dir: Path, models_resolved: Path) -> tuple[dict[str, pa.T
     """The three marts from DATA/landing by chDB, and the seconds it took."""
     from chdb import session
 
+    if not_cross_checked():
+        print(not_cross_checked(), file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     sess = session.Session()
     try:

@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from warehouse import notebook_support
+from warehouse.paths import REPO_ROOT
 from warehouse.reports import notebook_paths, register_marimo_formatters
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class QueryTimer:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import importlib
 import json
 import os
 import pathlib
@@ -33,15 +34,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import (
-    _ai_process_log,
-    _instagram_feed,
-    _ml_gateway,
-    _otel_genai,
-    _text2sql,
-    _texts,
-    _trip_planner,
-)
+from ingest.systems import SYSTEMS as DECLARED_SYSTEMS
+
+from . import _instagram_feed, _otel_genai, _texts
 from ._util import TRUTH_SCHEMA, US_PER_DAY, DbWriter
 
 __all__ = [
@@ -55,20 +50,23 @@ __all__ = [
     "yesterday_utc",
 ]
 
-# system -> (generator module, share of calls in percent, timezone written to sources.toml)
+# every declared source system's generator, demo/_<system>.py, in the declaration's order
+# (each system's random stream is its index there)
+GENERATORS: dict[str, Any] = {
+    name: importlib.import_module(f"demo._{name}") for name in DECLARED_SYSTEMS
+}
+# the systems written as a database (TABLES, a Generator over a DbWriter), sharing
+# calls_per_day: system -> (generator module, share of calls in percent, timezone written
+# to sources.toml), each the module's own SHARE and TIMEZONE. The others write a folder
+# of exports (otel_genai), extra to calls_per_day.
 SYSTEMS: dict[str, tuple[Any, int, str]] = {
-    "ai_process_log": (_ai_process_log, 25, "Asia/Seoul"),
-    "trip_planner": (_trip_planner, 20, "UTC"),
-    "text2sql": (_text2sql, 25, "UTC"),
-    "instagram_feed": (_instagram_feed, 15, "UTC"),
-    "ml_gateway": (_ml_gateway, 15, "UTC"),
+    name: (m, m.SHARE, m.TIMEZONE) for name, m in GENERATORS.items() if hasattr(m, "TABLES")
 }
 SHARES = {name: share for name, (_, share, _) in SYSTEMS.items()}
 # every error message the generators write -> why the call failed (generations.error_class)
 ERROR_CAUSES: dict[str, str] = {
     **_texts.ERROR_CAUSES,
-    **_ml_gateway.ERROR_CAUSES,
-    **_otel_genai.ERROR_CAUSES,
+    **{k: v for m in GENERATORS.values() for k, v in getattr(m, "ERROR_CAUSES", {}).items()},
 }
 # 2: instagram_feed usage details; o4-mini, fine-tune, HCX-003
 # 3: trip_planner's llama3.2:latest; instagram_feed's claude-3-5-haiku-20241022
@@ -78,14 +76,6 @@ ERROR_CAUSES: dict[str, str] = {
 #    1-hour cache writes, batch calls
 GENERATOR_VERSION = 6
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-# rough relative cost per call of each generator, for scheduling the biggest first
-_COST_WEIGHT = {
-    "ai_process_log": 1.0,
-    "trip_planner": 3.0,
-    "text2sql": 3.0,
-    "instagram_feed": 2.5,
-    "ml_gateway": 0.6,
-}
 # below this many calls, worker processes cost more than they save
 _PARALLEL_MIN_CALLS = 200_000
 _DEMO_FILES = {f"{s}.db" for s in SYSTEMS} | {
@@ -230,7 +220,7 @@ def _run_parallel(tmp: pathlib.Path, options: DemoOptions, workers: int) -> dict
     no re-import of the caller's __main__ (which breaks scripts without a main guard).
     """
     counts = daily_counts(options.calls_per_day)
-    todo = sorted(SYSTEMS, key=lambda s: -counts[s] * _COST_WEIGHT[s])  # biggest first
+    todo = sorted(SYSTEMS, key=lambda s: -counts[s] * SYSTEMS[s][0].COST_WEIGHT)  # biggest first
     opts = json.dumps(
         {
             "days": options.days,
@@ -239,9 +229,7 @@ def _run_parallel(tmp: pathlib.Path, options: DemoOptions, workers: int) -> dict
             "seed": options.seed,
         }
     )
-    env = dict(os.environ)
-    root = str(pathlib.Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env = dict(os.environ)  # the project is installed (pip install -e .): demo imports
     running: list[tuple[str, subprocess.Popen]] = []
     failed: list[str] = []
     while todo or running:

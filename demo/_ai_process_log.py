@@ -21,6 +21,9 @@ from ._util import (
 )
 
 SYSTEM = "ai_process_log"
+# demo/__init__.py: percent of calls_per_day; timezone written to sources.toml; rough
+# relative cost per call (biggest generators start first)
+SHARE, TIMEZONE, COST_WEIGHT = 25, "Asia/Seoul", 1.0
 TABLES = (
     Table(
         "chat_session",

@@ -53,6 +53,9 @@ from ._util import (
 )
 
 SYSTEM = "instagram_feed"
+# demo/__init__.py: percent of calls_per_day; timezone written to sources.toml; rough
+# relative cost per call (biggest generators start first)
+SHARE, TIMEZONE, COST_WEIGHT = 15, "UTC", 2.5
 FEED_COPIES_PART = ".feed-copies.parquet"  # beside the database; truth/feed_copies.parquet
 FEED_COPIES_TRUTH = "feed_copies.parquet"
 FEED_COPIES_COLUMNS = ("source_key", "tenant_id", "copy", "language", "caption_key")

@@ -24,6 +24,9 @@ from ._util import (
 )
 
 SYSTEM = "ml_gateway"
+# demo/__init__.py: percent of calls_per_day; timezone written to sources.toml; rough
+# relative cost per call (biggest generators start first)
+SHARE, TIMEZONE, COST_WEIGHT = 15, "UTC", 0.6
 TABLES = (
     Table(
         "chat_logs",

@@ -28,6 +28,9 @@ from ._util import (
 )
 
 SYSTEM = "text2sql"
+# demo/__init__.py: percent of calls_per_day; timezone written to sources.toml; rough
+# relative cost per call (biggest generators start first)
+SHARE, TIMEZONE, COST_WEIGHT = 25, "UTC", 3.0
 ALEMBIC_REVISION = "8e2fbd009a9c"
 
 

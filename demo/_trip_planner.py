@@ -26,6 +26,9 @@ from ._util import (
 )
 
 SYSTEM = "trip_planner"
+# demo/__init__.py: percent of calls_per_day; timezone written to sources.toml; rough
+# relative cost per call (biggest generators start first)
+SHARE, TIMEZONE, COST_WEIGHT = 20, "UTC", 3.0
 TABLES = (
     Table(
         "users",

@@ -27,6 +27,8 @@ import pyarrow.parquet as pq
 
 from ingest.systems import SYSTEMS
 
+from . import _otel_genai
+
 _NS = uuid.UUID("6f1d3c1e-8a55-4f51-9b55-2f6b0c1d0bad")
 
 KOREAN = "서울 2박 3일 맛집 위주로 일정 짜줘"
@@ -118,8 +120,7 @@ DUPLICATE_KIND = "duplicate_key"
 EXTRA_COLUMN_KIND = "extra_column"
 EXPORT_SOURCE = "demo_gateway_export"
 EXPORT_DIR = "exports"
-OTEL_DIR = "otel_genai"  # demo/_otel_genai.py's folder
-OTEL_SOURCE = "demo_otel_genai"
+OTEL_DIR, OTEL_SOURCE = _otel_genai.FOLDER, _otel_genai.SOURCE
 OTEL_FILE = "bad-input.jsonl"
 
 

@@ -244,7 +244,8 @@ def load_sources(path: Path) -> list[Source]:
 
 
 # keys that only a source of one system may set
-_SYSTEM_KEYS = {"tenant_attribute": "otel_genai", "store_content": "otel_genai"}
+# (each system module's `source_keys`)
+_SYSTEM_KEYS = {key: s.name for s in SYSTEMS.values() for key in s.source_keys}
 
 
 def _otel_keys(entry: dict, system: str, where: str) -> tuple[str, bool]:

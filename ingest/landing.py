@@ -30,6 +30,7 @@ from ingest import registry
 from ingest.cast import row_fields
 from ingest.config import Source
 from ingest.durable import fsync_dir, fsync_tree
+from ingest.sql_text import quote_ident, quote_literal
 from ingest.systems import Kind, Table
 
 META_FIELDS = [
@@ -199,7 +200,7 @@ def _landed_calls(version: Path, system_name: str) -> int:
     files = sorted((version / system.call_table).glob("*.parquet"))
     if not files:
         return 0
-    key = ", ".join(_q(k) for k in system.table(system.call_table).key)
+    key = ", ".join(quote_ident(k) for k in system.table(system.call_table).key)
     with duckdb.connect() as con:
         row = con.execute(
             f"select count(*) from (select 1 from {_files_sql(files)} group by {key})"
@@ -274,16 +275,8 @@ def _write_atomic(path: Path, text: str) -> None:
 # --------------------------------------------------------------------------- comparing
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _files_sql(files: list[Path]) -> str:
-    return f"read_parquet([{', '.join(_lit(f) for f in files)}], union_by_name = true)"
+    return f"read_parquet([{', '.join(quote_literal(f) for f in files)}], union_by_name = true)"
 
 
 def changed_rows(
@@ -297,28 +290,29 @@ def changed_rows(
     version of their key; return how many. `window` = (cursor column, lower bound)
     limits the landed rows compared to those a look-back re-read can return."""
     cols = [c.landed_name for c in table.columns]
-    key = ", ".join(_q(k) for k in table.key)
-    row_hash = "hash(" + ", ".join(_q(c) for c in cols) + ")"
+    key = ", ".join(quote_ident(k) for k in table.key)
+    row_hash = "hash(" + ", ".join(quote_ident(c) for c in cols) + ")"
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
-        new = f"read_parquet({_lit(raw)})"
+        new = f"read_parquet({quote_literal(raw)})"
         if previous:
             where = ""
             if window is not None:
                 column, bound = window
                 con.execute("create temp table bound as select ?::varchar as b", [str(bound)])
                 where = (
-                    f"where {_q(column)} >= (select cast(b as {_duck_type(table, column)}) "
-                    f"from bound) or {_q(column)} is null"
+                    f"where {quote_ident(column)} >= "
+                    f"(select cast(b as {_duck_type(table, column)}) from bound) "
+                    f"or {quote_ident(column)} is null"
                 )
             landed = (
                 f"select {key}, {row_hash} as _h from {_files_sql(previous)} {where} "
                 f"qualify row_number() over (partition by {key} "
                 "order by _loaded_at desc, _load_id desc) = 1"
             )
-            keys_eq = " and ".join(f"n.{_q(k)} = l.{_q(k)}" for k in table.key)
-            new_hash = "hash(" + ", ".join(f"n.{_q(c)}" for c in cols) + ")"
+            keys_eq = " and ".join(f"n.{quote_ident(k)} = l.{quote_ident(k)}" for k in table.key)
+            new_hash = "hash(" + ", ".join(f"n.{quote_ident(c)}" for c in cols) + ")"
             query = (
                 f"select n.* from {new} as n anti join ({landed}) as l "
                 f"on {keys_eq} and {new_hash} = l._h"
@@ -326,10 +320,10 @@ def changed_rows(
         else:
             query = f"select * from {new}"
         con.execute(
-            f"copy ({query}) to {_lit(out)} (format parquet, compression zstd, "
+            f"copy ({query}) to {quote_literal(out)} (format parquet, compression zstd, "
             "row_group_size 1000000)"
         )
-        return _count(con, f"select count(*) from read_parquet({_lit(out)})")
+        return _count(con, f"select count(*) from read_parquet({quote_literal(out)})")
     finally:
         con.close()
 
@@ -338,15 +332,15 @@ def same_rows(raw: Path, previous: list[Path], table: Table) -> bool:
     """Whether a full re-read holds exactly the rows already landed (as a multiset)."""
     if not previous:
         return False
-    cols = ", ".join(_q(c.landed_name) for c in table.columns)
+    cols = ", ".join(quote_ident(c.landed_name) for c in table.columns)
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
         q = (
-            f"select count(*) from ((select {cols} from read_parquet({_lit(raw)}) "
+            f"select count(*) from ((select {cols} from read_parquet({quote_literal(raw)}) "
             f"except all select {cols} from {_files_sql(previous)}) union all "
             f"(select {cols} from {_files_sql(previous)} except all "
-            f"select {cols} from read_parquet({_lit(raw)})))"
+            f"select {cols} from read_parquet({quote_literal(raw)})))"
         )
         return _count(con, q) == 0
     except duckdb.Error:

@@ -7,7 +7,8 @@ dbt reads it as the source ``landing.models_resolved`` (model ``stg_landing__mod
 DuckDB and on Spark alike: Spark's dbt (session method) cannot run a Python model.
 
 The pairs are taken from the landed files the way the staging models take them
-(``MODEL_COLUMNS``: blank strings as NULL, NULL for a system that records no provider).
+(each system module's ``model_columns``: blank strings as NULL, NULL for a system that
+records no provider).
 A pair the generations hold that the file lacks (a system's columns changed here but not
 in its staging model) fails the dbt test
 ``assert_every_model_pair_resolved``, so the two cannot drift apart silently.
@@ -22,28 +23,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _blank_as_null(column: str) -> str:
-    """A text column with a blank string as NULL (dbt macro blank_as_null)."""
-    return f"case when trim({_q(column)}) = '' then null else {_q(column)} end"
-
+from ingest.systems import SYSTEMS
 
 # (system, landed table) -> (provider_raw, model_raw) as SQL over the landed columns,
-# exactly as the staging models compute them (stg_<system>__<table>.sql)
+# exactly as the staging models compute them: each system module's `model_columns`
 MODEL_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {
-    ("ai_process_log", "ai_process_log"): ("null", _blank_as_null("model")),
-    ("instagram_feed", "llm_models"): (_q("provider"), _blank_as_null("model_name")),
-    ("ml_gateway", "chat_logs"): ("null", _blank_as_null("model")),
-    ("text2sql", "query_analytics"): ("null", _blank_as_null("llm_model")),
-    ("trip_planner", "generations"): (_q("model_provider"), _blank_as_null("model_name")),
-    ("otel_genai", "llm_spans"): (
-        _blank_as_null("provider"),
-        f"coalesce({_blank_as_null('response_model')}, {_blank_as_null('request_model')})",
-    ),
+    (s.name, s.model_columns.table): (s.model_columns.provider, s.model_columns.model)
+    for s in SYSTEMS.values()
+    if s.model_columns is not None
 }
 
 SCHEMA = pa.schema(

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -31,10 +32,7 @@ from sqlglot import exp
 
 from ingest.cast import SIDE_PREFIX, cast_table
 from ingest.config import Source
-from ingest.systems import Kind, Table
-
-if TYPE_CHECKING:
-    from ingest.otlp import OtlpReader
+from ingest.systems import SYSTEMS, Kind, Table
 
 SENTINEL = "__sentinel"
 BATCH_ROWS = 65_536
@@ -449,17 +447,20 @@ class FileReader:
         pass
 
 
-def open_reader(source: Source) -> SqliteReader | PostgresReader | FileReader | OtlpReader:
+def open_reader(source: Source) -> Reader:
+    """The reader of `source`: its system's own (a system module's `reader`, such as
+    otel_genai's folder of OTLP/JSON exports, ingest/otlp.py), else by the url's scheme."""
     scheme = source.scheme
-    if source.system == "otel_genai":  # a folder of OTLP/JSON trace exports (ingest/otlp.py)
+    own = SYSTEMS[source.system].reader
+    if own is not None:
         if scheme != "file":
             raise SourceError(
-                f"source {source.name}: an otel_genai source is a folder of OTLP/JSON "
-                f"exports, not {source.display_url}"
+                f"source {source.name}: a {source.system} source is a folder of exported "
+                f"files, not {source.display_url}"
             )
-        from ingest.otlp import OtlpReader
-
-        return OtlpReader(source)
+        module, _, name = own.partition(":")
+        reader: Reader = getattr(importlib.import_module(module), name)(source)
+        return reader
     if scheme == "sqlite":
         return SqliteReader(source)
     if scheme in ("postgresql", "postgres"):

@@ -12,9 +12,8 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 
 from ingest.systems import SYSTEMS
+from warehouse.paths import DBT_DIR as DBT
 
-REPO = Path(__file__).resolve().parents[1]
-DBT = REPO / "dbt_project"
 STAGING = DBT / "models" / "staging"
 # staging folders of the warehouse's own files, not of a source system
 OWN_FOLDERS = {"_landing", "runlog"}
@@ -116,3 +115,19 @@ def test_the_model_mapping_reads_every_system():
     assert sorted({system for system, _table in MODEL_COLUMNS}) == sorted(SYSTEMS)
     for system, table in MODEL_COLUMNS:
         assert table in {t.name for t in SYSTEMS[system].tables}, (system, table)
+
+
+@pytest.mark.parametrize("name", sorted(SYSTEMS))
+def test_every_system_has_a_demo_generator(name: str):
+    """demo/_<system>.py, found by name: a database system's generator shares the demo's
+    calls (SHARE, written with its TIMEZONE into sources.toml); one that writes exports
+    (otel_genai) adds its calls to them. Either way the end-to-end tests cover it."""
+    import demo
+
+    module = demo.GENERATORS[name]
+    if name in demo.SYSTEMS:
+        assert module.SHARE > 0 and module.COST_WEIGHT > 0
+        assert {t.name for t in module.TABLES} >= {SYSTEMS[name].call_table}
+    else:
+        assert SYSTEMS[name].reader, f"{name}: no demo tables and no reader of its own"
+        assert module.FOLDER

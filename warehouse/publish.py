@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.durable import fsync_dir, fsync_tree
+from ingest.sql_text import quote_ident, quote_literal
 
 READERS_DB = "warehouse.duckdb"
 BUILDER_DB = "builder.duckdb"
@@ -63,14 +64,6 @@ class Published:
     files_linked: int
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str | Path) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def current_publication(data_dir: Path) -> Path | None:
     """The publication that $DATA/warehouse.duckdb shows (same inode), if any."""
     readers = data_dir / READERS_DB
@@ -91,9 +84,9 @@ def _day_key(cols: list[tuple[str, str]]) -> str | None:
     types = dict(cols)
     for name in PARTITION_COLUMNS:
         if types.get(name) == "DATE":
-            return f"strftime({_q(name)}, '%Y-%m-%d')"
+            return f"strftime({quote_ident(name)}, '%Y-%m-%d')"
         if types.get(name) == "TIMESTAMP WITH TIME ZONE":
-            return f"strftime(timezone('UTC', {_q(name)}), '%Y-%m-%d')"
+            return f"strftime(timezone('UTC', {quote_ident(name)}), '%Y-%m-%d')"
     return None
 
 
@@ -113,7 +106,7 @@ def _previous_fingerprints(previous: Path | None) -> dict[tuple[str, str], tuple
     with duckdb.connect() as con:
         rows = con.execute(
             "select relation, file, row_count, row_hash "
-            f"from read_parquet({_lit(previous / FINGERPRINTS)})"
+            f"from read_parquet({quote_literal(previous / FINGERPRINTS)})"
         ).fetchall()
     return {(r, f): (n, h) for r, f, n, h in rows}
 
@@ -133,7 +126,7 @@ def _write_table(
     part = _day_key(cols)
     folder.mkdir(parents=True)
     con.execute(
-        f"copy (select * from {relation} limit 0) to {_lit(folder / '_schema.parquet')} "
+        f"copy (select * from {relation} limit 0) to {quote_literal(folder / '_schema.parquet')} "
         "(format parquet)"
     )
     now = _fingerprints(con, relation, part)
@@ -148,7 +141,7 @@ def _write_table(
             changed.append(name)
     if changed and part is None:
         con.execute(
-            f"copy (select * from {relation}) to {_lit(folder / 'all.parquet')} "
+            f"copy (select * from {relation}) to {quote_literal(folder / 'all.parquet')} "
             "(format parquet, compression zstd)"
         )
         written = 1
@@ -158,7 +151,7 @@ def _write_table(
         tmp = folder / ".partitions"
         con.execute(
             f"copy (select *, coalesce({part}, 'null') as _file "
-            f"from {relation} where {where}) to {_lit(tmp)} "
+            f"from {relation} where {where}) to {quote_literal(tmp)} "
             "(format parquet, compression zstd, partition_by (_file))",
             [days],
         )
@@ -178,7 +171,7 @@ def _column_list(con: duckdb.DuckDBPyConnection, relation: str) -> str:
         "where table_schema || '.' || table_name = ? order by ordinal_position",
         [relation],
     ).fetchall()
-    return ", ".join(_q(c) for (c,) in cols)
+    return ", ".join(quote_ident(c) for (c,) in cols)
 
 
 def _relations(
@@ -199,7 +192,7 @@ def _relations(
         "and (list_contains(?, schema_name) or list_contains(?, schema_name || '.' || view_name))",
         [db, list(schemas), list(views)],
     ).fetchall()
-    qualifier = re.compile(r'(?<![\w".])' + re.escape(_q(db)) + r"\.")
+    qualifier = re.compile(r'(?<![\w".])' + re.escape(quote_ident(db)) + r"\.")
     return [t for (t,) in tables], {name: qualifier.sub("", sql) for name, sql in rows}
 
 
@@ -236,19 +229,20 @@ def publish(
         )
         if fps:
             mem.executemany("insert into fp values (?, ?, ?, ?)", fps)
-        mem.execute(f"copy fp to {_lit(staging / FINGERPRINTS)} (format parquet)")
+        mem.execute(f"copy fp to {quote_literal(staging / FINGERPRINTS)} (format parquet)")
     fsync_tree(staging)
     os.rename(staging, final)
     # the views name the final folder, so they are written after the rename
     tmp_db = final / f".{READERS_DB}.tmp"
     with duckdb.connect(str(tmp_db)) as readers:
         for schema in sorted({r.split(".", 1)[0] for r in [*relations, *view_sql]}):
-            readers.execute(f"create schema if not exists {_q(schema)}")
+            readers.execute(f"create schema if not exists {quote_ident(schema)}")
         for relation in relations:
             schema, table = relation.split(".", 1)
-            files = _lit(final / relation / "*.parquet")
+            files = quote_literal(final / relation / "*.parquet")
             readers.execute(
-                f"create view {_q(schema)}.{_q(table)} as select {columns[relation]} "
+                f"create view {quote_ident(schema)}.{quote_ident(table)} "
+                f"as select {columns[relation]} "
                 f"from read_parquet({files}, union_by_name = false)"
             )
         # views last, in an order that lets each find the views it reads

@@ -5,13 +5,15 @@ negative tokens or latency occur; RAG steps have NULL ``model`` and tokens;
 ``chat_session`` is undocumented beyond ``session_id``, so its other columns are optional.
 """
 
-from ingest.systems.base import System, Table, cols
+from ingest.sql_text import blank_as_null
+from ingest.systems.base import ModelColumns, System, Table, cols
 
 SYSTEM = System(
     name="ai_process_log",
     default_timezone="Asia/Seoul",
     description="GPT / RAG call log of a chat backend (SQLAlchemy model AIProcessLog).",
     call_table="ai_process_log",
+    model_columns=ModelColumns("ai_process_log", "null", blank_as_null("model")),
     # The RAG assistant is called every day, so every nightly refresh lands calls.
     # warn 36 h = one nightly refresh missed plus 12 h of slack; error 60 h = two nights
     # missed.

@@ -100,6 +100,18 @@ class Table:
 
 
 @dataclass(frozen=True)
+class ModelColumns:
+    """Where a system's calls name their model: SQL over the landed columns of `table`
+    (ingest/sql_text.py helpers), exactly as its staging model computes `provider_raw`
+    and `model_raw` (NULL for a system that records no provider). The model-name
+    reference table is built from these (ingest/models_resolved.py)."""
+
+    table: str
+    provider: str
+    model: str
+
+
+@dataclass(frozen=True)
 class System:
     name: str
     default_timezone: str
@@ -118,12 +130,23 @@ class System:
     # a source of this system gets when its sources.toml entry has no `quota` key
     # (marts.quota_breaches). Empty: the app enforces none that we know of.
     default_quota: dict[str, int] = field(default_factory=dict)
+    # where its calls name their model (above)
+    model_columns: ModelColumns | None = None
+    # A source of this system that is not a database: "module:Class" of its reader (e.g.
+    # a folder of exported files), used whatever its url's scheme; None: read by scheme.
+    reader: str | None = None
+    # sources.toml keys only a source of this system may set (read by ingest/config.py)
+    source_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 < self.freshness_warn_hours <= self.freshness_error_hours:
             raise ValueError(f"system {self.name}: need 0 < freshness warn <= error hours")
         if self.call_table and self.call_table not in {t.name for t in self.tables}:
             raise ValueError(f"system {self.name}: call table {self.call_table} is not declared")
+        if self.model_columns and self.model_columns.table not in {t.name for t in self.tables}:
+            raise ValueError(
+                f"system {self.name}: model table {self.model_columns.table} is not declared"
+            )
 
     def table(self, name: str) -> Table:
         for t in self.tables:

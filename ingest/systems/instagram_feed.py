@@ -5,13 +5,15 @@ while ``token_usage`` or ``gpt_response_raw.usage`` hold the counts; prices per 
 in ``llm_models``.
 """
 
-from ingest.systems.base import System, Table, cols
+from ingest.sql_text import blank_as_null, quote_ident
+from ingest.systems.base import ModelColumns, System, Table, cols
 
 SYSTEM = System(
     name="instagram_feed",
     default_timezone="UTC",
     description="Instagram feed copy generation with a central llm_models price table.",
     call_table="instagram_feeds",
+    model_columns=ModelColumns("llm_models", quote_ident("provider"), blank_as_null("model_name")),
     # Feed generation jobs are scheduled daily. warn 36 h = one nightly refresh missed
     # plus 12 h of slack; error 60 h = two nights missed.
     freshness_warn_hours=36,

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.systems.base import System, Table, cols
+from ingest.sql_text import blank_as_null
+from ingest.systems.base import ModelColumns, System, Table, cols
 
 LLM_TABLE = "llm_spans"
 STEP_TABLE = "step_spans"
@@ -47,6 +48,13 @@ SYSTEM = System(
     default_timezone="UTC",  # OTLP times are Unix nanoseconds: instants, never local
     description="OpenTelemetry GenAI spans (OTLP/JSON files from the Collector's file exporter).",
     call_table=LLM_TABLE,
+    model_columns=ModelColumns(
+        LLM_TABLE,
+        blank_as_null("provider"),
+        f"coalesce({blank_as_null('response_model')}, {blank_as_null('request_model')})",
+    ),
+    reader="ingest.otlp:OtlpReader",
+    source_keys=("tenant_attribute", "store_content"),
     # Instrumented apps export continuously; the folder only grows while the Collector
     # runs. warn 36 h = one nightly refresh missed plus 12 h of slack; error 60 h = two
     # nights missed (a stopped Collector shows here).

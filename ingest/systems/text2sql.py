@@ -7,13 +7,15 @@ values are never selected; emails and IP addresses land only as keyed hashes
 (``email_hmac``, ``ip_address_hmac``, see ingest/pseudonym.py).
 """
 
-from ingest.systems.base import Column, Kind, System, Table, cols
+from ingest.sql_text import blank_as_null
+from ingest.systems.base import Column, Kind, ModelColumns, System, Table, cols
 
 SYSTEM = System(
     name="text2sql",
     default_timezone="UTC",
     description="Text-to-SQL assistant with per-query LLM token and cost analytics.",
     call_table="query_analytics",
+    model_columns=ModelColumns("query_analytics", "null", blank_as_null("llm_model")),
     # A workday tool: no queries from Friday night to Monday morning. warn 84 h = a
     # weekend (72 h) plus 12 h; error 108 h = a weekend and one missed night.
     freshness_warn_hours=84,

@@ -4,13 +4,17 @@ Quirks: naive UTC (``datetime.utcnow()``); JSON columns; local Ollama models
 (``llama3.2``, provider ``ollama``) that cost nothing.
 """
 
-from ingest.systems.base import System, Table, cols
+from ingest.sql_text import blank_as_null, quote_ident
+from ingest.systems.base import ModelColumns, System, Table, cols
 
 SYSTEM = System(
     name="trip_planner",
     default_timezone="UTC",
     description="Trip-planning agent: users, workflow runs, node runs, LLM generations.",
     call_table="generations",
+    model_columns=ModelColumns(
+        "generations", quote_ident("model_provider"), blank_as_null("model_name")
+    ),
     # Trip planning runs every day, weekends included. warn 36 h = one nightly refresh
     # missed plus 12 h of slack; error 60 h = two nights missed.
     freshness_warn_hours=36,
