@@ -6,10 +6,7 @@ JSON, and a second, newer load of everything."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -17,18 +14,14 @@ import pytest
 
 from bench.agreement import MARTS, compare_marts, duckdb_marts, export_models_resolved
 from bench.chdb_marts import compute_marts
-from tests.support.cli import REPO
+from tests.support.cli import cli, demo_env
+from tests.support.marts import dbt_build
 
 # kept, with tokens from the JSON fallbacks (token_usage, else gpt_response_raw.usage)
 JSON_TOKENS = [
     "prompt_tokens = null, completion_tokens = null",
     "prompt_tokens = null, completion_tokens = null, token_usage = '{not json'",
 ]
-
-
-def _run(env: dict[str, str], *args: str, cwd: Path = REPO) -> None:
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
 def _update(db: Path, table: str, assignment: str, offset: int) -> None:
@@ -40,34 +33,23 @@ def _update(db: Path, table: str, assignment: str, offset: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> tuple[Path, int]:
+def warehouse(tmp_path_factory, builds_a_warehouse) -> tuple[Path, int]:
     data = tmp_path_factory.mktemp("chdb")
     src = data / "src"
-    env = dict(
-        os.environ, WAREHOUSE_DATA_DIR=str(data), WAREHOUSE_SOURCES=str(src / "sources.toml")
-    )
-    py = sys.executable
-    _run(env, py, "-m", "warehouse", "demo", "--days", "4", "--calls-per-day", "600",
-         "--end-date", "2025-06-24", "--bad-input", "--out", str(src))  # fmt: skip
+    env = demo_env(data, src / "sources.toml")
+    cli(env, "demo", "--days", "4", "--calls-per-day", "600", "--end-date", "2025-06-24",
+        "--bad-input", "--out", str(src), timeout=None)  # fmt: skip
     # the calls that must reach the marts: the clean ones and the planted rows kept
     truth_rows = pl.read_parquet(src / "truth" / "generations.parquet").height
     bad = pl.read_parquet(src / "truth" / "bad_input.parquet")
     assert bad.filter(pl.col("outcome") == "set_aside").height >= 10
     kept = bad.filter(pl.col("outcome") == "kept").height
-    _run(env, py, "-m", "warehouse", "extract")
+    cli(env, "extract", timeout=None)
     # a second load of everything, after the app changed two rows: the newest load wins
     for i, assignment in enumerate(JSON_TOKENS):
         _update(src / "instagram_feed.db", "instagram_feeds", assignment, offset=40 + i)
-    _run(env, py, "-m", "warehouse", "extract", "--full-refresh")
-    dbt = str(Path(py).parent / "dbt")
-    _run(
-        env | {"DBT_PROFILES_DIR": str(REPO / "dbt_project"),
-               "DBT_TARGET_PATH": str(data / "dbt" / "target"),
-               "DBT_LOG_PATH": str(data / "dbt" / "logs")},
-        dbt, "build", "--quiet", "--select", "+daily_usage", "+model_costs",
-        "+latency_percentiles", "--exclude-resource-type", "test", "unit_test",
-        cwd=REPO / "dbt_project",
-    )  # fmt: skip
+    cli(env, "extract", "--full-refresh", timeout=None)
+    dbt_build(data, "--select", "+daily_usage", "+model_costs", "+latency_percentiles")
     return data, truth_rows + kept
 
 

@@ -8,10 +8,7 @@ column: it fails naming the column, the others load, and the warehouse builds.""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 
 import duckdb
 import polars as pl
@@ -19,22 +16,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo import bad_input
-from tests.support.cli import REPO
+from tests.support.cli import cli, demo_env
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> dict:
     data = tmp_path_factory.mktemp("bad")
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
     demo = data / "demo"
-
-    def run(*args: str, code: int = 0) -> str:
-        proc = subprocess.run([sys.executable, "-m", "warehouse", *args], cwd=REPO, env=env,
-                              capture_output=True, text=True)  # fmt: skip
-        assert proc.returncode == code, proc.stdout[-3000:] + proc.stderr[-3000:]
-        return proc.stdout + proc.stderr
-
-    run("demo", "--days", "2", "--calls-per-day", "300", "--end-date", "2025-06-24", "--bad-input")
+    # the demo's sources and a broken one (below)
+    env = demo_env(data, data / "sources.toml")
+    cli(env, "demo", "--days", "2", "--calls-per-day", "300", "--end-date", "2025-06-24",
+        "--bad-input", timeout=None)  # fmt: skip
     # schema drift: a gateway whose chat_logs lacks the required column `prompt`
     broken = data / "broken_gateway.db"
     db = sqlite3.connect(broken)
@@ -48,11 +40,10 @@ def warehouse(tmp_path_factory) -> dict:
         f'\n[[source]]\nname = "broken_gw"\nsystem = "ml_gateway"\nurl = "sqlite:///{broken}"\n'
     )
     (data / "sources.toml").write_text(sources, encoding="utf-8")
-    env["WAREHOUSE_SOURCES"] = str(data / "sources.toml")
-    extract_out = run("extract", code=1)
+    extract_out = cli(env, "extract", code=1, timeout=None)
     # every model builds; the build fails (exit 1) on one test only: broken_gw is
     # configured but has never landed (marts.source_freshness: never_loaded)
-    build_out = run("build", code=1)
+    build_out = cli(env, "build", code=1, timeout=None)
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:
         w = {

@@ -11,12 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tests.support.cli import REPO, demo_sources
-
-
-def _demo(out: Path, seed: int, calls: int) -> pl.DataFrame:
-    demo_sources(out, 2, calls, "2025-06-24", "--seed", str(seed))
-    return pl.read_parquet(out / "truth" / "generations.parquet")
+from tests.support.cli import REPO, cli, demo, demo_env, make
 
 
 def _generations(data_dir: Path) -> pl.DataFrame:
@@ -25,19 +20,11 @@ def _generations(data_dir: Path) -> pl.DataFrame:
 
 
 def test_two_warehouses_stay_separate(tmp_path):
-    truth_a = _demo(tmp_path / "src_a", seed=1, calls=120)
-    truth_b = _demo(tmp_path / "src_b", seed=2, calls=80)
+    truth_a = demo(tmp_path / "src_a", 2, 120, seed=1)
+    truth_b = demo(tmp_path / "src_b", 2, 80, seed=2)
     for name in ("a", "b"):
-        env = dict(
-            os.environ,
-            WAREHOUSE_SOURCES=str(tmp_path / f"src_{name}" / "sources.toml"),
-            WAREHOUSE_DATA_DIR=str(tmp_path / f"wh_{name}"),
-        )
-        proc = subprocess.run(
-            ["make", "--no-print-directory", "ingest", "build"],
-            cwd=REPO, env=env, capture_output=True, text=True,
-        )  # fmt: skip
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        env = demo_env(tmp_path / f"wh_{name}", tmp_path / f"src_{name}" / "sources.toml")
+        make(env, "ingest", "build")
     got_a, got_b = _generations(tmp_path / "wh_a"), _generations(tmp_path / "wh_b")
     # 2 days of 120 and 80 calls, and a tenth more of otel_genai spans
     assert got_a.height == truth_a.height == 240 + 24
@@ -50,7 +37,10 @@ def test_two_warehouses_stay_separate(tmp_path):
 
 
 def test_dbt_build_by_hand_with_the_environment_active(tmp_path):
-    truth = _demo(tmp_path / "src", seed=3, calls=60)
+    truth = demo(tmp_path / "src", 2, 60, seed=3)
+    # by hand, as a user would: not warehouse.paths.dbt_env's environment, no DBT_ variable
+    # but the two that keep dbt's own files out of the checkout (dbt finds the profile in
+    # dbt_project/)
     script = (
         f"source {REPO}/.venv/bin/activate && make --no-print-directory ingest && "
         "(cd dbt_project && dbt build --quiet)"
@@ -71,16 +61,10 @@ def test_build_output_is_quiet_and_ends_with_its_warnings(tmp_path):
     """`python -m warehouse build` into a pipe (as under cron): no colour codes, a few lines
     instead of dbt's ~800, ending with a summary that names every unpriced model of the
     demo; dbt's full log, also without colour codes, stays in the data dir."""
-    _demo(tmp_path / "src", seed=42, calls=60)
-    env = dict(
-        os.environ,
-        WAREHOUSE_SOURCES=str(tmp_path / "src" / "sources.toml"),
-        WAREHOUSE_DATA_DIR=str(tmp_path / "wh"),
-    )
-    py = sys.executable
-    subprocess.run([py, "-m", "warehouse", "extract"], cwd=REPO, env=env, check=True,
-                   capture_output=True)  # fmt: skip
-    proc = subprocess.run([py, "-m", "warehouse", "build"], cwd=REPO, env=env,
+    demo(tmp_path / "src", 2, 60, seed=42)
+    env = demo_env(tmp_path / "wh", tmp_path / "src" / "sources.toml")
+    cli(env, "extract", timeout=None)
+    proc = subprocess.run([sys.executable, "-m", "warehouse", "build"], cwd=REPO, env=env,
                           capture_output=True, text=True)  # fmt: skip
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
@@ -105,7 +89,7 @@ def test_make_ingest_build_builds_past_a_failed_source_and_fails(tmp_path):
     """`make ingest build` with one source that cannot be read: the healthy sources reach
     the marts, the broken one is named at the end, and the exit status is non-zero (as in
     `make nightly`; make used to stop at the failed ingest and build nothing)."""
-    truth = _demo(tmp_path / "src", seed=5, calls=60)
+    truth = demo(tmp_path / "src", 2, 60, seed=5)
     demo_sources = (tmp_path / "src" / "sources.toml").read_text()
     healthy = [
         "[[source]]" + block
@@ -118,7 +102,7 @@ def test_make_ingest_build_builds_past_a_failed_source_and_fails(tmp_path):
     )
     sources = tmp_path / "sources.toml"
     sources.write_text("\n".join([*healthy, broken]))
-    env = dict(os.environ, WAREHOUSE_SOURCES=str(sources), WAREHOUSE_DATA_DIR=str(tmp_path / "wh"))
+    env = demo_env(tmp_path / "wh", sources)
     proc = subprocess.run(
         ["make", "--no-print-directory", "ingest", "build"],
         cwd=REPO, env=env, capture_output=True, text=True,

@@ -4,14 +4,13 @@ source is counted once, and a source configured again comes back whole."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from tests.support.cli import cli, demo_sources
+from tests.support.cli import cli, demo_env, demo_sources
 
 
 def _sources_toml(path: Path, entries: list[tuple[str, str, Path]]) -> Path:
@@ -25,7 +24,8 @@ def _sources_toml(path: Path, entries: list[tuple[str, str, Path]]) -> Path:
     return path
 
 
-def _marts(data_dir: Path) -> dict[str, pl.DataFrame]:
+def _mart_counts(data_dir: Path) -> dict[str, pl.DataFrame]:
+    """The calls each mart counts (and generations' keys), per source where it says."""
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         q = {
             "generations": "select source_name, source_key, status, latency_ms "
@@ -65,11 +65,10 @@ def test_removed_renamed_and_readded_sources(tmp_path):
     systems = sorted(truth["source_system"].unique())
     all_five = [(f"demo_{s}", s, src / (s if s == "otel_genai" else f"{s}.db")) for s in systems]
     data = tmp_path / "wh"
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
-    env["WAREHOUSE_SOURCES"] = str(_sources_toml(tmp_path / "all.toml", all_five))
+    env = demo_env(data, _sources_toml(tmp_path / "all.toml", all_five))
     cli(env, "extract")
     cli(env, "build")
-    _check(_marts(data), truth)
+    _check(_mart_counts(data), truth)
 
     # one source, renamed: the other four leave, the renamed one is counted once
     env["WAREHOUSE_SOURCES"] = str(
@@ -87,7 +86,7 @@ def test_removed_renamed_and_readded_sources(tmp_path):
     trips = truth.filter(pl.col("source_system") == "trip_planner").with_columns(
         source_name=pl.lit("trips")
     )
-    _check(_marts(data), trips)
+    _check(_mart_counts(data), trips)
     # nothing was deleted: the parked files are still there
     parked = data / "landing" / ".parked"
     assert {p.name for p in parked.glob("*/*")} == {n for n, _s, _d in all_five}
@@ -99,7 +98,7 @@ def test_removed_renamed_and_readded_sources(tmp_path):
     assert f"source trips is no longer configured: its {n_trips:,} calls left the marts" in out
     assert not re.search(r"source demo_\w+ is no longer configured", out), out
     cli(env, "build")
-    _check(_marts(data), truth)
+    _check(_mart_counts(data), truth)
 
     # forget deletes a parked source's files only, and refuses a configured one
     versions = data / "landing" / ".versions" / "trip_planner"
@@ -111,4 +110,4 @@ def test_removed_renamed_and_readded_sources(tmp_path):
     assert (versions / "demo_trip_planner").is_dir()
     assert not list(parked.glob("*/trips"))
     cli(env, "build")
-    _check(_marts(data), truth)
+    _check(_mart_counts(data), truth)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,8 +17,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.support.cli import REPO, demo_env, run
 from tests.support.demo_warehouse import BUILD_LOG, copy_of, shared_demo_warehouse
+from tests.support.marts import dbt_build
+from warehouse.paths import DBT_DIR
 
 M = Decimal(1_000_000)
 IG_FT = "ft:gpt-4o-mini-2024-07-18:acme-ig::B7xKp2Qd"
@@ -255,18 +255,13 @@ def test_reconciliation_shows_the_ignored_cache_discount(warehouse, truth):
 def _rebuild_with_overrides(warehouse: Path, tmp_path: Path, overrides: str) -> None:
     project = tmp_path / "dbt_project"
     if not project.exists():
-        shutil.copytree(
-            REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs")
-        )
+        shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     (project / "seeds" / "model_price_overrides.csv").write_text(overrides, encoding="utf-8")
-    env = demo_env(warehouse)
-    env["DBT_PROFILES_DIR"] = str(project)
-    env["DBT_TARGET_PATH"] = str(tmp_path / "target")
-    env["DBT_LOG_PATH"] = str(tmp_path / "logs")
-    dbt = str(Path(sys.executable).parent / "dbt")
     # the seed and every model downstream of it; the first build ran the tests
-    run([dbt, "build", "--select", "model_price_overrides+", "--exclude-resource-type",
-          "test", "--exclude-resource-type", "unit_test"], env, cwd=project)  # fmt: skip
+    dbt_build(
+        warehouse, "--select", "model_price_overrides+", project=project, timeout=900,
+        DBT_TARGET_PATH=str(tmp_path / "target"), DBT_LOG_PATH=str(tmp_path / "logs"),
+    )  # fmt: skip
 
 
 HEADER = "provider,model,valid_from,valid_to,input_per_1m,output_per_1m,cache_read_per_1m,"

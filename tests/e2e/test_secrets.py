@@ -4,10 +4,7 @@ of every Parquet file and of every table in the DuckDB file."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tests.support.cli import REPO
+from tests.support.cli import cli, demo_env
 
 # table -> secret columns (text2sql, seed 002)
 SECRET_COLUMNS = {
@@ -81,19 +78,12 @@ def _hits(arr: pa.Array, markers: set[str], values: set[str]) -> list[str]:
 
 def test_no_secret_or_clear_personal_data_lands(tmp_path):
     data = tmp_path / "wh"
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data))
-    env["WAREHOUSE_SOURCES"] = str(data / "demo" / "sources.toml")
-    py = sys.executable
-
-    def run(*args: str) -> None:
-        proc = subprocess.run([py, "-m", "warehouse", *args], cwd=REPO, env=env,
-                              capture_output=True, text=True)  # fmt: skip
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-
-    run("demo", "--days", "2", "--calls-per-day", "200", "--end-date", "2025-06-24")
+    env = demo_env(data)
+    cli(env, "demo", "--days", "2", "--calls-per-day", "200", "--end-date", "2025-06-24",
+        timeout=None)  # fmt: skip
     markers, values = _plant(data / "demo")
-    run("extract")
-    run("build")
+    cli(env, "extract", timeout=None)
+    cli(env, "build", timeout=None)
 
     parquet_files = [p for p in (data / "landing").rglob("*.parquet")]
     assert len(parquet_files) > 20

@@ -22,9 +22,10 @@ from ingest import systems
 from ingest.config import Source, load_sources
 from ingest.extract import extract_all
 from tests.support import pgserver
-from tests.support.cli import REPO
+from tests.support.cli import REPO, cli
+from tests.support.marts import dbt_build, marts
 from tests.support.postgres import copy_sqlite_to_postgres
-from warehouse.paths import dbt_env as _env
+from warehouse.paths import dbt_env
 
 PW_ENV = "WH_TEST_PG_PASSWORD"
 SYSTEMS = ("instagram_feed", "ml_gateway")
@@ -74,31 +75,12 @@ def _password(monkeypatch):
     monkeypatch.setenv(PW_ENV, pgserver.PASSWORD)
 
 
-def _build(data: Path, tests: bool = False) -> None:
-    """dbt build, with its tests or (to compare marts between runs) seeds and models only."""
-    if tests:
-        args = [sys.executable, "-m", "warehouse", "build"]
-    else:
-        args = [str(Path(sys.executable).parent / "dbt"), "build", "--quiet",
-                "--exclude-resource-type", "test", "unit_test"]  # fmt: skip
-    proc = subprocess.run(
-        args, cwd=REPO / "dbt_project", env=_env(data), capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-
-
 MARTS = ["generations", "daily_usage", "model_costs", "latency_percentiles", "sessions",
          "feed_outputs", "users"]  # fmt: skip
 
 
 def _marts(data: Path) -> dict[str, pl.DataFrame]:
-    out = {}
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        for m in MARTS:
-            df = con.sql(f"select * from marts.{m}").pl()
-            df = df.drop([c for c in df.columns if c in ("loaded_at", "last_loaded_at")])
-            out[m] = df.sort(df.columns, nulls_last=True)
-    return out
+    return marts(data, MARTS, drop=("loaded_at", "last_loaded_at"))
 
 
 def _assert_same_marts(a: dict, b: dict) -> None:
@@ -111,6 +93,7 @@ def _assert_same_marts(a: dict, b: dict) -> None:
 # The same at scale (1M rows a system, with rows/s against COPY): bench/pg_ingest.py.
 
 
+@pytest.mark.e2e  # builds the warehouse
 def test_20k_rows_each_land_with_their_types_and_marts_equal_truth(pg, tmp_path):
     truth = _generate(tmp_path / "src", days=10, calls_per_day=13_334)
     counts = truth.group_by("source_system").len()
@@ -140,7 +123,7 @@ def test_20k_rows_each_land_with_their_types_and_marts_equal_truth(pg, tmp_path)
     assert logs.schema.field("createdAt").type == pa.timestamp("us")
     del feeds, logs
 
-    _build(data, tests=True)
+    cli(dbt_env(data), "build", timeout=None)  # with the data tests
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         g = con.sql(
             """select source_name, source_key, started_at, input_tokens, output_tokens,
@@ -198,6 +181,7 @@ def _rows_by_table(results) -> dict[str, int]:
     return {f"{r.source.name}.{t.table}": t.rows for r in results for t in r.tables}
 
 
+@pytest.mark.e2e  # builds the warehouse
 def test_incremental_runs_land_exactly_what_is_new(pg, small, tmp_path):
     path = _fresh_db(pg, small, "incr")
     sources = load_sources(path)
@@ -209,13 +193,13 @@ def test_incremental_runs_land_exactly_what_is_new(pg, small, tmp_path):
         _rows_by_table(first)["gw_pg.chat_logs"] + _rows_by_table(first)["ig_pg.instagram_feeds"]
         == n_calls
     )
-    _build(data)
+    dbt_build(data)
     before = _marts(data)
 
     # nothing new: nothing lands, the marts do not move
     again = extract_all(sources, data)
     assert sum(_rows_by_table(again).values()) == 0, _rows_by_table(again)
-    _build(data)
+    dbt_build(data)
     _assert_same_marts(before, _marts(data))
 
     # A late update inside the look-back window, 25 new gateway calls (stamped after the
@@ -248,7 +232,7 @@ def test_incremental_runs_land_exactly_what_is_new(pg, small, tmp_path):
     assert third["gw_pg.chat_logs"] == 26
     assert third["ig_pg.instagram_feeds"] == 30
     assert sum(third.values()) == 56
-    _build(data)
+    dbt_build(data)
     after = _marts(data)
     assert after["generations"].height == before["generations"].height + 55
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
@@ -262,7 +246,7 @@ def test_incremental_runs_land_exactly_what_is_new(pg, small, tmp_path):
     full = extract_all(sources, data, full_refresh=True)
     assert all(r.status == "ok" for r in full)
     assert len(list((data / "landing" / "ml_gateway" / "gw_pg" / "chat_logs").glob("*"))) == 1
-    _build(data, tests=True)
+    cli(dbt_env(data), "build", timeout=None)  # with the data tests
     _assert_same_marts(after, _marts(data))
 
 
@@ -272,7 +256,7 @@ FAULTS = ["mid-write", "after-read", "before-publish", "after-publish"]
 
 
 def _ingest_cli(data: Path, sources: Path, fault: str | None = None):
-    env = _env(data)
+    env = dbt_env(data)
     env["WAREHOUSE_SOURCES"] = str(sources)
     env[PW_ENV] = pgserver.PASSWORD
     env.pop("WAREHOUSE_FAULT", None)
@@ -289,6 +273,7 @@ def _visible_files(data: Path) -> list[Path]:
     return sorted((data / "landing").glob("*/*/*/*.parquet"))
 
 
+@pytest.mark.e2e  # builds the warehouse
 def test_sigkill_at_any_point_then_rerun_equals_an_uninterrupted_run(pg, small, tmp_path):
     path = _fresh_db(pg, small, "crash")
 
@@ -311,7 +296,7 @@ def test_sigkill_at_any_point_then_rerun_equals_an_uninterrupted_run(pg, small, 
         assert _ingest_cli(crashed[fault], path).returncode == 0
     add_rows("k1")
     assert _ingest_cli(ref, path).returncode == 0
-    _build(ref)
+    dbt_build(ref)
     want = _marts(ref)
 
     for fault in FAULTS:
@@ -325,7 +310,7 @@ def test_sigkill_at_any_point_then_rerun_equals_an_uninterrupted_run(pg, small, 
         for f in visible:  # every visible file is whole
             pq.read_metadata(f)
         assert _ingest_cli(data, path).returncode == 0, fault
-        _build(data)
+        dbt_build(data)
         _assert_same_marts(want, _marts(data))
         assert not list((data / "landing").rglob("*.partial")), fault
 

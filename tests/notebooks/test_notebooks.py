@@ -59,7 +59,7 @@ CANONICAL = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse(tmp_path_factory: pytest.TempPathFactory, builds_a_warehouse: None) -> Path:
     data = tmp_path_factory.mktemp("nb_warehouse")
     env = demo_env(data)
     cli(env, "demo", "--days", str(DAYS), "--calls-per-day", str(CALLS_PER_DAY), "--end-date", END)

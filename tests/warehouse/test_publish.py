@@ -6,14 +6,15 @@ mart."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 
-from tests.support.cli import REPO
+from tests.support.cli import run
+from warehouse.dbt_runner import dbt_executable
+from warehouse.paths import DBT_DIR, dbt_env, dbt_target_dir
 from warehouse.publish import BUILDER_DB, PUBLISHED, READERS_DB, publish
 
 
@@ -131,16 +132,8 @@ def test_old_publications_stay_while_a_process_holds_them(tmp_path):
 
 
 def test_the_publishing_model_comes_after_every_mart(tmp_path):
-    env = dict(
-        os.environ,
-        WAREHOUSE_DATA_DIR=str(tmp_path),
-        DBT_PROFILES_DIR=str(REPO / "dbt_project"),
-        DBT_TARGET_PATH=str(tmp_path / "target"),
-        DBT_LOG_PATH=str(tmp_path / "logs"),
-    )
-    dbt = Path(sys.executable).parent / "dbt"
-    subprocess.run([str(dbt), "parse", "--quiet"], cwd=REPO / "dbt_project", env=env, check=True)
-    nodes = json.loads((tmp_path / "target" / "manifest.json").read_text())["nodes"]
+    run([dbt_executable(), "parse", "--quiet"], dbt_env(tmp_path), cwd=DBT_DIR, timeout=None)
+    nodes = json.loads((dbt_target_dir(tmp_path) / "manifest.json").read_text())["nodes"]
     publisher = next(n for n in nodes.values() if n["name"] == "published_relations")
     marts = {
         uid
@@ -182,6 +175,6 @@ def test_reports_whose_marts_did_not_change_are_known(tmp_path):
             for uid, marts in exposures.items()
         },
     }
-    (tmp_path / "dbt" / "target").mkdir(parents=True)
-    (tmp_path / "dbt" / "target" / "manifest.json").write_text(json.dumps(manifest))
+    dbt_target_dir(tmp_path).mkdir(parents=True)
+    (dbt_target_dir(tmp_path) / "manifest.json").write_text(json.dumps(manifest))
     assert unchanged_notebooks(tmp_path) == {"usage"}

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 
 from ingest import registry
-from tests.support.cli import REPO, demo_sources
+from tests.support.cli import REPO, cli, demo_env, demo_sources
 
-
-def _demo(src: Path) -> None:
-    demo_sources(src, 1, 40, "2025-06-24")
+pytestmark = pytest.mark.e2e
 
 
 def _entries(sources_toml: Path) -> dict[str, str]:
@@ -28,10 +27,6 @@ def _entries(sources_toml: Path) -> dict[str, str]:
     systems = [re.search(r'system = "(\w+)"', b) for b in blocks]
     assert all(systems), sources_toml
     return {m[1]: "[[source]]" + b for m, b in zip(systems, blocks, strict=True) if m}
-
-
-def _env(tmp_path: Path, sources: Path) -> dict[str, str]:
-    return dict(os.environ, WAREHOUSE_DATA_DIR=str(tmp_path / "wh"), WAREHOUSE_SOURCES=str(sources))
 
 
 def _freshness(data_dir: Path) -> dict[str, str]:
@@ -59,15 +54,10 @@ def _age(data_dir: Path, system: str, table: str, hours: float) -> None:
 def test_a_lone_source_passes_the_nightly(tmp_path):
     """One trip_planner source: the other four systems have no source, so nothing of
     theirs can be stale (`dbt source freshness` said ERROR STALE for each of them)."""
-    _demo(tmp_path / "src")
+    demo_sources(tmp_path / "src", 1, 40, "2025-06-24")
     sources = tmp_path / "sources.toml"
     sources.write_text(_entries(tmp_path / "src" / "sources.toml")["trip_planner"])
-    proc = subprocess.run(
-        [sys.executable, "-m", "warehouse", "nightly", "--no-notebooks"],
-        cwd=REPO, env=_env(tmp_path, sources), capture_output=True, text=True,
-    )  # fmt: skip
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
+    out = cli(demo_env(tmp_path / "wh", sources), "nightly", "--no-notebooks", timeout=None)
     assert "STALE" not in out.upper()
     assert _freshness(tmp_path / "wh") == {"demo_trip_planner": "ok"}
     table = pq.read_table(registry.registry_path(tmp_path / "wh"))
@@ -78,14 +68,14 @@ def test_a_lone_source_passes_the_nightly(tmp_path):
 
 
 def test_stale_and_never_loaded_sources_are_named_and_fail_the_build(tmp_path):
-    _demo(tmp_path / "src")
+    demo_sources(tmp_path / "src", 1, 40, "2025-06-24")
     sources = tmp_path / "sources.toml"
     missing = tmp_path / "nowhere" / "gateway.db"
     sources.write_text(
         (tmp_path / "src" / "sources.toml").read_text()
         + f'\n[[source]]\nname = "gw_missing"\nsystem = "ml_gateway"\nurl = "sqlite:///{missing}"\n'
     )
-    env = _env(tmp_path, sources)
+    env = demo_env(tmp_path / "wh", sources)
     extract = subprocess.run(
         [sys.executable, "-m", "warehouse", "extract"], cwd=REPO, env=env, capture_output=True,
         text=True,

@@ -19,14 +19,17 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from tests.support.cli import cli
-from tests.warehouse.nightly.test_nightly_refresh import _demo, _env
+from tests.support.cli import cli, demo_env, demo_sources
+from tests.support.marts import marts
 from warehouse import dbt_runner
 from warehouse.nightly import dbt_build_args
+from warehouse.publish import BUILDER_DB
 
 GARBAGE = b"not a parquet file: the refresh must not open this load again\n"
-# marts.source_freshness says how old each source is as of its build
-BUILD_TIME_COLUMNS = {"source_freshness": {"checked_at", "hours_since_load"}}
+# marts.source_freshness (the only mart with these columns) says how old each source is
+# as of its build
+BUILD_TIME_COLUMNS = ("checked_at", "hours_since_load")
+CALLS_PER_DAY = 100
 # text2sql calls of three old days (UTC) whose tokens change at the source, and one
 # call that moves from the first of them to another old day
 CHANGED_DAYS = ("2025-06-02", "2025-06-09", "2025-06-16")
@@ -93,34 +96,21 @@ def _with_lookback(sources_toml: Path, source: str, hours: int) -> None:
 
 def _marts(data_dir: Path) -> dict[str, pl.DataFrame]:
     """Every relation of the marts schema of the builder's database, sorted."""
-    with duckdb.connect(str(data_dir / "builder.duckdb"), read_only=True) as con:
-        names = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        out = {}
-        for name in names:
-            df = con.sql(f"select * from marts.{name}").pl()
-            df = df.drop(*BUILD_TIME_COLUMNS.get(name, set()))
-            out[name] = df.sort(pl.all())
-        return out
+    return marts(data_dir, db=BUILDER_DB, drop=BUILD_TIME_COLUMNS)
 
 
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory):
+def refreshed(tmp_path_factory, builds_a_warehouse):
     tmp = tmp_path_factory.mktemp("landing_reads")
-    env = _env(tmp)
     data_dir, src = tmp / "wh", tmp / "src"
-    _demo(src, 30, "2025-06-23")
+    env = demo_env(data_dir, src / "sources.toml")
+    demo_sources(src, 30, CALLS_PER_DAY, "2025-06-23")
     cli(env, "nightly", "--no-notebooks")  # the first refresh: everything is new
     processed = _landed_load_files(data_dir)
 
     # day 31 arrives, old calls of three old days change, a user is deleted; the
     # text2sql source re-reads 40 days, so its load lands the changed rows again
-    _demo(src, 31, "2025-06-24")
+    demo_sources(src, 31, CALLS_PER_DAY, "2025-06-24")
     changed, moved, deleted_user = _change_old_calls(src / "text2sql.db")
     _with_lookback(src / "sources.toml", "demo_text2sql", 40 * 24)
     cli(env, "extract")

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import subprocess
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
-from tests.support.cli import REPO, demo_sources
+from tests.support.cli import REPO, demo, demo_env, make
+from tests.support.marts import marts
 from warehouse import dbt_runner
 from warehouse.nightly import EXIT_LOCKED
+
+pytestmark = pytest.mark.e2e
 
 MARTS = (
     "generations", "daily_usage", "model_costs", "latency_percentiles", "model_latency_daily",
@@ -30,36 +33,12 @@ MAY_BE_EMPTY = ("quarantined_rows",)
 CALLS = 100
 
 
-def _demo(src: Path, days: int, end_date: str) -> pl.DataFrame:
-    """Same seed and start day: the first days are the same calls (checked below)."""
-    return pl.read_parquet(demo_sources(src, days, CALLS, end_date))
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    return dict(
-        os.environ,
-        WAREHOUSE_DATA_DIR=str(tmp_path / "wh"),
-        WAREHOUSE_SOURCES=str(tmp_path / "src" / "sources.toml"),
-        NIGHTLY_ARGS="--no-notebooks",
-    )
-
-
-def _nightly(env: dict[str, str]) -> subprocess.Popen:
+def _started_nightly(env: dict[str, str]) -> subprocess.Popen:
+    """`make nightly`, started (two at once below); its output, stderr included, on stdout."""
     return subprocess.Popen(
         ["make", "--no-print-directory", "nightly"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-
-
-def _run(env: dict[str, str]) -> None:
-    proc = _nightly(env)
-    out, _ = proc.communicate()
-    assert proc.returncode == 0, out[-4000:]
-
-
-def _marts(data_dir: Path) -> dict[str, pl.DataFrame]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        return {m: con.sql(f"select * from marts.{m} order by all").pl() for m in MARTS}
 
 
 def _full_rebuild(data_dir: Path) -> dict[str, pl.DataFrame]:
@@ -67,7 +46,7 @@ def _full_rebuild(data_dir: Path) -> dict[str, pl.DataFrame]:
     assert dbt_runner.run(
         data_dir, "run", "--full-refresh", "--select", *MARTS, "published_relations"
     ).ok
-    return _marts(data_dir)
+    return marts(data_dir, MARTS)
 
 
 def _assert_same(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
@@ -152,17 +131,18 @@ def _late_otel_span(
 
 
 def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
-    env = _env(tmp_path)
     data_dir, src = tmp_path / "wh", tmp_path / "src"
-    truth30 = _demo(src, 30, "2025-06-23")  # 30 days of history
-    _run(env)  # first refresh: everything is new
+    env = demo_env(data_dir, src / "sources.toml", NIGHTLY_ARGS="--no-notebooks")
+    # same seed and start day: the first days are the same calls (checked below)
+    truth30 = demo(src, 30, CALLS, "2025-06-23")  # 30 days of history
+    make(env, "nightly")  # first refresh: everything is new
 
     # day 31 arrives at the source (regenerated: the first 30 days are unchanged)
-    truth31 = _demo(src, 31, "2025-06-24")
+    truth31 = demo(src, 31, CALLS, "2025-06-24")
     old_days = truth31.filter(pl.col("started_at").dt.date() < pl.date(2025, 6, 24))
     assert_frame_equal(old_days.sort(pl.all()), truth30.sort(pl.all()))
     # two refreshes started together: one runs, the other exits with the lock message
-    first, second = _nightly(env), _nightly(env)
+    first, second = _started_nightly(env), _started_nightly(env)
     outs = [p.communicate()[0] for p in (first, second)]
     codes = sorted(p.returncode for p in (first, second))
     assert codes == [0, 2], outs  # make's own exit status for a failed recipe
@@ -170,15 +150,15 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     assert "another nightly refresh" in refused and f"Error {EXIT_LOCKED}" in refused
     assert "== nightly: extract" not in refused  # it did nothing
 
-    nightly = _marts(data_dir)
+    nightly = marts(data_dir, MARTS)
     assert nightly["generations"].height == truth31.height
     assert nightly["daily_usage"]["requests"].sum() == truth31.height
     full = _full_rebuild(data_dir)
     _assert_same(nightly, full)
 
     # nothing new: nothing lands and no mart changes
-    _run(env)
-    _assert_same(_marts(data_dir), full)
+    make(env, "nightly")
+    _assert_same(marts(data_dir, MARTS), full)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         runs = con.execute(
             "select refresh_id, rows_landed, status from marts.refresh_runs "
@@ -197,8 +177,8 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
         (pl.col("usage_date") == pl.date(2025, 6, 22))
         & (pl.col("source_system") == "ai_process_log")
     )
-    _run(env)
-    after_nightly = _marts(data_dir)
+    make(env, "nightly")
+    after_nightly = marts(data_dir, MARTS)
     after = after_nightly["daily_usage"].filter(
         (pl.col("usage_date") == pl.date(2025, 6, 22))
         & (pl.col("source_system") == "ai_process_log")
@@ -227,8 +207,8 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     # and an OpenTelemetry span exported late, on that day too, with a latency (the
     # text2sql call has none)
     _late_otel_span(src / "otel_genai" / "late-1.json", error=False)
-    _run(env)
-    nightly = _marts(data_dir)
+    make(env, "nightly")
+    nightly = marts(data_dir, MARTS)
     late = nightly["generations"].filter(pl.col("source_key") == str(late_id))
     stretched = nightly["sessions"].filter(pl.col("session_id") == late["session_id"][0])
     before = full["sessions"].filter(pl.col("session_id") == late["session_id"][0])
@@ -259,8 +239,8 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     # and another span, the only call of 2025-04-20
     lone_span = "ef" * 8
     _late_otel_span(src / "otel_genai" / "late-3.json", False, dt.date(2025, 4, 20), lone_span)
-    _run(env)
-    nightly = _marts(data_dir)
+    make(env, "nightly")
+    nightly = marts(data_dir, MARTS)
     assert nightly["daily_usage"].filter(lone_day)["requests"].sum() == 2
     for m in ("latency_percentiles", "model_latency_daily", "latency_sketches"):
         assert nightly[m].filter(lone_day).height == 0, m
@@ -272,8 +252,8 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     # every daily mart (a delete+insert alone replaces only the days that still have
     # rows), and the call is counted once
     _late_otel_span(src / "otel_genai" / "late-4.json", False, dt.date(2025, 4, 21), lone_span)
-    _run(env)
-    nightly = _marts(data_dir)
+    make(env, "nightly")
+    nightly = marts(data_dir, MARTS)
     moved_span = nightly["generations"].filter(pl.col("source_key").str.ends_with(lone_span))
     assert moved_span["started_on"].to_list() == [dt.date(2025, 4, 21)]
     assert nightly["generations"]["generation_id"].is_unique().all()

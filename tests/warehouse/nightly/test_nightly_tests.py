@@ -17,28 +17,26 @@ planted where the expected outcome follows from where they are:
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from tests.support.cli import cli, demo_sources
+from tests.support.cli import cli, demo_env, demo_sources
 from warehouse import dbt_runner
+from warehouse.paths import dbt_target_dir
+
+pytestmark = pytest.mark.e2e
 
 OLD_DAY = "2025-06-16"  # day 3 of 10: far from the extract's 24 h look-back
 LOOKBACK_DAY = "2025-06-22"  # day 9: rebuilt by generations' look-back (lookback_days 1)
 NEW_DAY = "2025-06-24"  # day 11
 
 
-def _demo(src: Path, days: int, end_date: str) -> None:
-    """Same seed and start: the 11-day demo's first 10 days are the 10-day demo's."""
-    demo_sources(src, days, 60, end_date)
-
-
 def _results(data_dir: Path) -> dict[str, tuple[str, int]]:
     """The last dbt invocation's tests: name -> (status, failing rows)."""
-    path = data_dir / "dbt" / "target" / "run_results.json"
+    path = dbt_target_dir(data_dir) / "run_results.json"
     out = {}
     for r in json.loads(path.read_text(encoding="utf-8"))["results"]:
         kind, _, name, *_ = r["unique_id"].split(".")
@@ -127,15 +125,14 @@ def _plant_in_warehouse(data_dir: Path) -> dict[str, str]:
 
 def test_nightly_tests_see_rebuilt_rows_and_new_keys_a_full_run_every_row(tmp_path):
     src, data_dir = tmp_path / "src", tmp_path / "wh"
-    env = dict(
-        os.environ, WAREHOUSE_DATA_DIR=str(data_dir), WAREHOUSE_SOURCES=str(src / "sources.toml")
-    )
-    _demo(src, 10, "2025-06-23")
+    env = demo_env(data_dir, src / "sources.toml")
+    # same seed and start: the 11-day demo's first 10 days are the 10-day demo's
+    demo_sources(src, 10, 60, "2025-06-23")
     cli(env, "nightly", "--no-notebooks")  # the first refresh: every model new
     first = _results(data_dir)
     assert all(status in ("pass", "warn") for status, _ in first.values()), first
 
-    _demo(src, 11, NEW_DAY)  # day 11 arrives
+    demo_sources(src, 11, 60, NEW_DAY)  # day 11 arrives
     _plant_at_source(src)
     planted = _plant_in_warehouse(data_dir)
     out = cli(env, "nightly", "--no-notebooks", code=1)

@@ -7,17 +7,15 @@ generations, requests in daily_usage, requests in model_costs."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 
-from tests.support.cli import REPO, demo_sources
+from tests.support.cli import demo, demo_env, make
 
 pytestmark = pytest.mark.e2e
 
@@ -48,19 +46,6 @@ with open(out, "w") as f:
 """
 
 
-def _demo(src: Path, days: int, end_date: str) -> pl.DataFrame:
-    demo_sources(src, days, 100, end_date)
-    return pl.read_parquet(src / "truth" / "generations.parquet")
-
-
-def _nightly(env: dict[str, str]) -> None:
-    proc = subprocess.run(
-        ["make", "--no-print-directory", "nightly"],
-        cwd=REPO, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-
-
 def _reader(readers_db: Path, out: Path, stop: Path, mode: str) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-c", READER, str(readers_db), str(out), str(stop), mode],
@@ -72,15 +57,10 @@ def _reader(readers_db: Path, out: Path, stop: Path, mode: str) -> subprocess.Po
 
 def test_a_reader_holding_the_warehouse_open_sees_old_or_new_never_a_mix(tmp_path):
     data, src = tmp_path / "wh", tmp_path / "src"
-    env = dict(
-        os.environ,
-        WAREHOUSE_DATA_DIR=str(data),
-        WAREHOUSE_SOURCES=str(src / "sources.toml"),
-        NIGHTLY_ARGS="--no-notebooks",
-    )
-    old = _demo(src, 3, "2025-06-23")
-    _nightly(env)
-    new = _demo(src, 4, "2025-06-24")  # a fourth day arrives
+    env = demo_env(data, src / "sources.toml", NIGHTLY_ARGS="--no-notebooks")
+    old = demo(src, 3, 100, "2025-06-23")
+    make(env, "nightly")
+    new = demo(src, 4, 100, "2025-06-24")  # a fourth day arrives
     assert new.height > old.height
 
     stop = tmp_path / "stop"
@@ -90,7 +70,7 @@ def test_a_reader_holding_the_warehouse_open_sees_old_or_new_never_a_mix(tmp_pat
     }
     try:
         time.sleep(0.5)  # both have queried the old marts
-        _nightly(env)  # with a connection held open the whole time
+        make(env, "nightly")  # with a connection held open the whole time
         time.sleep(0.5)  # the reconnecting reader has seen the new marts
     finally:
         stop.touch()

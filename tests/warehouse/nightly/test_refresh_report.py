@@ -4,15 +4,15 @@ log is written before the reports (status so far) and replaced at its end."""
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
 
 import pyarrow.parquet as pq
+import pytest
 
-from tests.support.cli import REPO, demo_sources
+from tests.support.cli import cli, demo_env, demo_sources
 from warehouse.nightly import RUNLOG_DIR
+
+pytestmark = pytest.mark.e2e
 
 
 def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
@@ -29,13 +29,7 @@ def test_report_of_a_failed_refresh_names_the_failed_source_first(tmp_path):
         f'url = "sqlite:///{missing}"\n'
     )
     data_dir = tmp_path / "wh"
-    env = dict(os.environ, WAREHOUSE_DATA_DIR=str(data_dir), WAREHOUSE_SOURCES=str(sources))
-    proc = subprocess.run(
-        [sys.executable, "-m", "warehouse", "nightly"], cwd=REPO, env=env, capture_output=True,
-        text=True,
-    )  # fmt: skip
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 1, out[-4000:]
+    out = cli(demo_env(data_dir, sources), "nightly", code=1, timeout=None)
     assert "== nightly: notebooks ok" in out, out[-4000:]
 
     page = html.unescape((data_dir / "reports" / "quality.html").read_text())
