@@ -1,46 +1,81 @@
--- The days an incremental mart rebuilds (docs/nightly.md), for a
--- delete+insert on its day column:
--- 1. the days of upstream rows landed after the newest row the mart holds;
--- 2. with `key`: the days the mart holds those rows under now (a row whose
---    timestamp changed leaves its old day too);
--- 3. the look-back: the mart's last `lookback_days` days before its newest
---    (var, default 1 = the ingest's default lookback_hours of 24), for late
---    changes that do not carry a newer _loaded_at (e.g. a trip_planner node
---    status that changes a generation landed earlier).
-{% macro nightly_days(
-    upstream, upstream_day, upstream_loaded_at,
-    target_day, target_loaded_at, key=none
+{#- The days an incremental mart by day rebuilds in a nightly build
+    (docs/nightly.md), worked out before the build as literal values, the same
+    for its pre-hook (which deletes them, macro delete_days) and its select
+    (which re-inserts them): so a day that lost its last row goes, whatever the
+    cause, and the select's filter reaches the upstream's scans (zone maps on
+    loaded_at and on the call time) instead of computing every row. Returns
+    none for "every day" (`costs`: the mart has costs and the price data
+    changed: no frozen costs), else a list of ISO dates:
+    1. the days of `upstream` rows loaded after the newest row the mart holds;
+    2. with `key`: the days the mart holds those rows under now (a row whose
+       timestamp changed leaves its old day too); `upstream_key` names the key
+       upstream when it is named otherwise there;
+    3. the look-back: the mart's last `lookback_days` days (var, default 1 =
+       the ingest's default lookback_hours of 24), for late changes that carry
+       no newer loaded_at (e.g. a trip_planner node status that changes a
+       generation landed earlier);
+    4. the days whose row count differs from the upstream's (macro
+       days_out_of_step: a source left the sources file or came back, with no
+       newer loaded_at to show it). `out_of_step='sources_changed'` looks only
+       when the landed sources differ from those the mart holds (an upstream
+       that is a view over the staging tables, where counting every day is a
+       full pass); target_count, upstream_where, upstream_count: what is
+       counted (days_out_of_step). -#}
+{% macro rebuilt_days(
+    upstream, upstream_day, target_day, upstream_loaded_at='loaded_at',
+    target_loaded_at='loaded_at', key=none, upstream_key=none, costs=false,
+    out_of_step='always', target_count='1', upstream_where='true',
+    upstream_count='1'
 ) -%}
-    {%- set newest -%}
-        (
-            select
-                coalesce(
-                    max({{ target_loaded_at }}),
-                    cast('1900-01-01' as {{ timestamptz_type() }})
-                )
-            from {{ this }}
-        )
-    {%- endset %}
-    select {{ upstream_day }} as nightly_day
-    from {{ upstream }}
-    where {{ upstream_loaded_at }} > {{ newest }}
-    {%- if key %}
-        union
-        select {{ target_day }} as nightly_day
-        from {{ this }}
-        where {{ key }} in (
-            select {{ key }}
+    {%- if costs and run_query(
+        "select " ~ prices_changed() ~ " as changed"
+    ).columns[0].values()[0] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set held = run_query(
+        "select cast(max(" ~ target_loaded_at ~ ") as " ~ string_type() ~ ")"
+        ~ (", " ~ sorted_distinct_text('source_name')
+           if out_of_step == 'sources_changed' else "")
+        ~ " from " ~ this
+    ).rows[0] -%}
+    {%- set newest = timestamptz_literal(held[0] or '1900-01-01 00:00:00+00') -%}
+    {%- set check_counts = out_of_step == 'always' -%}
+    {%- if out_of_step == 'sources_changed' -%}
+        {%- set holds = (held[1] or '').split(',') | reject('equalto', '') | list -%}
+        {%- set check_counts = (landed_call_sources() | sort) != (holds | sort) -%}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct nightly_day from (
+            select {{ upstream_day }} as nightly_day
             from {{ upstream }}
             where {{ upstream_loaded_at }} > {{ newest }}
-        )
-    {%- endif %}
-        union
-        select {{ target_day }} as nightly_day
-        from {{ this }}
-        where {{ target_day }} >= (
-            select max({{ target_day }}) - {{ var('lookback_days', 1) }}
-            from {{ this }}
-        )
+            {%- if key %}
+                union
+                select {{ target_day }} from {{ this }}
+                where {{ key }} in (
+                    select {{ upstream_key or key }} from {{ upstream }}
+                    where {{ upstream_loaded_at }} > {{ newest }}
+                )
+            {%- endif %}
+            union
+            select {{ target_day }} from {{ this }}
+            where {{ target_day }} >= (
+                select max({{ target_day }}) - {{ var('lookback_days', 1) }}
+                from {{ this }}
+            )
+            {%- if check_counts %}
+                union
+                {{ days_out_of_step(
+                    upstream, upstream_day, target_day,
+                    target_count=target_count, upstream_where=upstream_where,
+                    upstream_count=upstream_count
+                ) }}
+            {%- endif %}
+        ) as days
+        where nightly_day is not null
+        order by 1
+    {%- endset -%}
+    {{ return(query_days(query)) }}
 {%- endmacro %}
 
 
@@ -83,56 +118,6 @@
 {% macro generations_on_nightly_days() -%}
     select * from {{ ref('generations') }}
     {{ daily_mart_day_filter('started_on') }}
-{%- endmacro %}
-
-
-{#- The days an incremental build of `this` rebuilds from `upstream` (a view
-    over the staging tables), worked out before the build with literal
-    values, so that the filter the model then applies reaches the staging
-    tables' scans (zone maps on loaded_at and on the call time) instead of
-    computing every row of the view. Returns none for "every day" (price data
-    changed), else a list of ISO dates:
-    1. the days of upstream rows loaded after the newest row `this` holds, and
-       the days `this` holds those rows' keys under now;
-    2. the look-back: the last `lookback_days` days `this` holds;
-    3. only when the set of landed sources differs from the sources `this`
-       holds (a source left the sources file or came back): every day whose
-       row count differs from the upstream's. -#}
-{% macro literal_nightly_days(upstream, key, landed_sources, costs=true) -%}
-    {%- set watermark = run_query(
-        "select cast(max(loaded_at) as " ~ string_type() ~ "), "
-        ~ sorted_distinct_text('source_name') ~ " from " ~ this
-    ) -%}
-    {%- set newest = watermark.columns[0].values()[0] or '1900-01-01 00:00:00+00' -%}
-    {%- set held = (watermark.columns[1].values()[0] or '').split(',') | reject('equalto', '') | list -%}
-    {%- if costs -%}
-        {%- set changed = run_query(
-            "select " ~ prices_changed() ~ " as changed"
-        ).columns[0].values()[0] -%}
-        {%- if changed -%}{{ return(none) }}{%- endif -%}
-    {%- endif -%}
-    {%- set query -%}
-        select distinct started_date as nightly_day
-        from {{ upstream }}
-        where loaded_at > {{ timestamptz_literal(newest) }}
-        union
-        select started_on from {{ this }}
-        where {{ key }} in (
-            select {{ key }} from {{ upstream }}
-            where loaded_at > {{ timestamptz_literal(newest) }}
-        )
-        union
-        select started_on from {{ this }}
-        where started_on >= (
-            select max(started_on) - {{ var('lookback_days', 1) }} from {{ this }}
-        )
-        {%- if (landed_sources | sort) != (held | sort) %}
-            union
-            {{ days_out_of_step(upstream, 'started_date', 'started_on') }}
-        {%- endif %}
-        order by 1
-    {%- endset -%}
-    {{ return(query_days(query)) }}
 {%- endmacro %}
 
 
@@ -193,70 +178,14 @@
 {%- endmacro %}
 
 
-{#- The days a mart with one row per call of `system` (feed_outputs: day
-    column `target_day`, the call's loaded_at in `target_loaded_at`, its
-    generation_id in `target_key`) rebuilds, worked out before the build as
-    literal values (so the filters reach the staging scans): none for every
-    day (price data changed), else ISO dates: the days of the system's
-    generations rows loaded after the newest the mart holds, the days the mart
-    holds those calls under (a call whose timestamp moved), the look-back, and
-    the days whose row count differs from generations'. -#}
-{% macro literal_call_days(system, target_day, target_loaded_at, target_key) -%}
-    {%- if run_query(
-        "select " ~ prices_changed() ~ " as changed"
-    ).columns[0].values()[0] -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set newest = run_query(
-        "select cast(max(" ~ target_loaded_at ~ ") as " ~ string_type() ~ ") from "
-        ~ this
-    ).columns[0].values()[0] or '1900-01-01 00:00:00+00' -%}
-    {%- set query -%}
-        select distinct started_on as nightly_day
-        from {{ generations_of_system(system) }}
-        where loaded_at > {{ timestamptz_literal(newest) }}
-        union
-        select {{ target_day }} from {{ this }}
-        where {{ target_key }} in (
-            select generation_id from {{ generations_of_system(system) }}
-            where loaded_at > {{ timestamptz_literal(newest) }}
-        )
-        union
-        select {{ target_day }} from {{ this }}
-        where {{ target_day }} >= (
-            select max({{ target_day }}) - {{ var('lookback_days', 1) }}
-            from {{ this }}
-        )
-        union
-        {{ days_out_of_step(
-            generations_of_system(system), 'started_on', target_day
-        ) }}
-        order by 1
-    {%- endset -%}
-    {{ return(query_days(query)) }}
-{%- endmacro %}
-
-
 {#- The days a daily mart (day column usage_date, newest loaded_at of its rows
-    in last_loaded_at) rebuilds in a nightly build, worked out before the
-    build as literal values, the same for its pre-hook (which deletes them) and
-    its select (which rebuilds them from the upstream rows of those days): so a
-    day that lost its last row goes, whatever the cause. Returns none for
-    "every day" (the mart has costs and the price data changed), else ISO
-    dates: the days of upstream rows loaded after the newest the mart holds,
-    the look-back, and the days whose row count differs from the upstream's
-    (a source left or came back). The model's meta `nightly_days` says what
-    it counts: `upstream` generations (default) or daily_usage; `target_count`
-    (default requests) the upstream rows one row stands for; `counted` the
-    upstream rows it counts; `costs` (default false). -#}
+    in last_loaded_at) rebuilds in a nightly build: rebuilt_days, with what the
+    mart counts from its model's meta `nightly_days`: `upstream` generations
+    (default) or daily_usage; `target_count` (default requests) the upstream
+    rows one row stands for; `counted` the upstream rows it counts; `costs`
+    (default false). -#}
 {% macro daily_mart_days() -%}
     {%- set spec = (config.get('meta') or {}).get('nightly_days') or {} -%}
-    {%- if spec.get('costs') -%}
-        {%- set changed = run_query(
-            "select " ~ prices_changed() ~ " as changed"
-        ).columns[0].values()[0] -%}
-        {%- if changed -%}{{ return(none) }}{%- endif -%}
-    {%- endif -%}
     {%- if spec.get('upstream') == 'daily_usage' -%}
         {%- set upstream, day, loaded_at, upstream_count = (
             ref('daily_usage'), 'usage_date', 'last_loaded_at', 'requests'
@@ -266,23 +195,14 @@
             ref('generations'), 'started_on', 'loaded_at', '1'
         ) -%}
     {%- endif -%}
-    {%- set query -%}
-        select distinct nightly_day from (
-            {{ nightly_days(
-                upstream, day, loaded_at, 'usage_date', 'last_loaded_at'
-            ) }}
-            union
-            {{ days_out_of_step(
-                upstream, day, 'usage_date',
-                target_count=spec.get('target_count', 'requests'),
-                upstream_where=spec.get('counted', 'true'),
-                upstream_count=upstream_count
-            ) }}
-        ) as days
-        where nightly_day is not null
-        order by 1
-    {%- endset -%}
-    {{ return(query_days(query)) }}
+    {{ return(rebuilt_days(
+        upstream, day, 'usage_date',
+        upstream_loaded_at=loaded_at, target_loaded_at='last_loaded_at',
+        costs=spec.get('costs', false),
+        target_count=spec.get('target_count', 'requests'),
+        upstream_where=spec.get('counted', 'true'),
+        upstream_count=upstream_count
+    )) }}
 {%- endmacro %}
 
 

@@ -5,18 +5,18 @@
 -- posted again by a tenant: marts.feed_caption_repeats.
 -- Incremental by created_on (docs/nightly.md): a nightly build deletes
 -- (pre-hook) and re-inserts the days whose instagram_feed calls changed
--- (macro literal_call_days, the same day set for both), reading the staging
+-- (macro rebuilt_days, the same day set for both), reading the staging
 -- rows of those days only.
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='created_on',
-        on_schema_change='fail',
         pre_hook="{% if is_incremental() and execute %}{{ delete_days(
             'created_on',
-            literal_call_days(
-                'instagram_feed', 'created_on', 'loaded_at', 'feed_output_id'
+            rebuilt_days(
+                generations_of_system('instagram_feed'), 'started_on',
+                'created_on', key='feed_output_id',
+                upstream_key='generation_id', costs=true
             )
         ) }}{% endif %}",
     )
@@ -24,8 +24,9 @@
 
 {%- set feeds_on_days, generations_on_days = 'true', 'true' %}
 {%- if is_incremental() and execute %}
-    {%- set days = literal_call_days(
-        'instagram_feed', 'created_on', 'loaded_at', 'feed_output_id'
+    {%- set days = rebuilt_days(
+        generations_of_system('instagram_feed'), 'started_on', 'created_on',
+        key='feed_output_id', upstream_key='generation_id', costs=true
     ) %}
     {%- if days %}
         {%- set feeds_on_days = "created_at >= "

@@ -1,21 +1,19 @@
 -- Incremental (docs/nightly.md): a nightly build deletes (pre-hook) and
 -- re-inserts the days that new or changed rows touch (macro
--- literal_nightly_days, the same day set for both);
+-- rebuilt_days, the same day set for both);
 -- --full-refresh rebuilds every day, with the same rows. Tested at night on
 -- the rebuilt days (macros/nightly_tests.sql).
 -- depends_on: {{ ref('stg_landing__call_loads') }}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='started_on',
-        on_schema_change='fail',
         meta={'nightly_tests': {'loaded_at': 'loaded_at', 'day': 'started_on'}},
         pre_hook="{% if is_incremental() and execute %}{{ delete_days(
             'started_on',
-            literal_nightly_days(
-                ref('int_generations_priced'), 'generation_id',
-                landed_call_sources()
+            rebuilt_days(
+                ref('int_generations_priced'), 'started_date', 'started_on',
+                key='generation_id', costs=true, out_of_step='sources_changed'
             )
         ) }}{% endif %}",
     )
@@ -27,9 +25,9 @@ priced as (
 
     select * from {{ ref('int_generations_priced') }}
     {% if is_incremental() and execute %}
-        {%- set days = literal_nightly_days(
-            ref('int_generations_priced'), 'generation_id',
-            landed_call_sources()
+        {%- set days = rebuilt_days(
+            ref('int_generations_priced'), 'started_date', 'started_on',
+            key='generation_id', costs=true, out_of_step='sources_changed'
         ) %}
         {%- if days is none %}
             -- new price data: every day again (no frozen costs)

@@ -8,9 +8,7 @@
 {{
     config(
         materialized=keyed_incremental(),
-        incremental_strategy='delete+insert',
         unique_key='session_id',
-        on_schema_change='fail',
         pre_hook="{{ drop_rebuilt_keys_without_calls(
             'session_id', 'started_at', 'ended_at') }}",
     )

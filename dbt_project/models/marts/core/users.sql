@@ -8,9 +8,7 @@
 {{
     config(
         materialized=keyed_incremental(),
-        incremental_strategy='delete+insert',
         unique_key='user_id',
-        on_schema_change='fail',
         pre_hook="{{ drop_rebuilt_keys_without_calls(
             'user_id', 'first_activity_at', 'last_activity_at',
             held_where='generations > 0',

@@ -8,7 +8,6 @@
     config(
         materialized=keyed_incremental(),
         incremental_strategy='append',
-        on_schema_change='fail',
         pre_hook="{{ drop_superseded_set_aside() }}",
     )
 }}

@@ -3,17 +3,12 @@
 -- latency bucket. Percentiles over any window of days, sources and models come
 -- from merging these rows (macro sketch_percentiles; warehouse/sketches.py),
 -- within relative_error of the exact percentile, without reading the calls.
--- Incremental by usage_date, as the daily marts (docs/nightly.md): the
--- pre-hook of a nightly build deletes the days whose calls changed (macro
--- daily_mart_days, counting the successful calls with a latency) and the
--- select re-inserts them.
+-- Incremental by usage_date, as the daily marts of this folder (their config,
+-- dbt_project.yml; docs/nightly.md): the pre-hook of a nightly build deletes
+-- the days whose calls changed (macro daily_mart_days, counting the successful
+-- calls with a latency) and the select re-inserts them.
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='usage_date',
-        on_schema_change='fail',
-        pre_hook="{{ delete_daily_mart_days() }}",
         meta={'nightly_days': {
             'target_count': 'calls',
             'counted': "status = 'success' and latency_ms is not null"
