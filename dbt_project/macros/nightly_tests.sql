@@ -40,14 +40,16 @@
             env_var('WAREHOUSE_NIGHTLY_TESTS', 'false') in ('true', '1')
             or var('nightly_tests', false) in (true, 'true', 'True', 1, '1')
         )
-        and nightly_test_scope_supported()
     ) }}
 {%- endmacro %}
 
 
 {#- on-run-start: the scoped models' watermarks before the build (one row per
-    model that exists), and an empty table of days; nothing without var
-    nightly_tests. -#}
+    model that exists), and an empty table of days; nothing without the
+    nightly tests. Each statement runs on its own (run_query: Spark's session
+    takes one statement at a time), as a table dropped and created again
+    (plain Parquet tables on Spark have no `create or replace`). The hook
+    itself renders empty. -#}
 {% macro record_nightly_test_watermarks() -%}
     {%- if execute and nightly_tests_enabled() -%}
         {%- set selects = [] -%}
@@ -62,26 +64,37 @@
             {%- if rel is not none -%}
                 {%- do selects.append(
                     "select '" ~ node.unique_id ~ "', "
-                    ~ "cast(max(" ~ scope.loaded_at ~ ") as timestamptz), "
-                    ~ (("cast(max(" ~ scope.day ~ ") as date)") if scope.day else "null")
+                    ~ "cast(max(" ~ scope.loaded_at ~ ") as "
+                    ~ timestamptz_type() ~ "), "
+                    ~ (("cast(max(" ~ scope.day ~ ") as date)")
+                       if scope.day else "cast(null as date)")
                     ~ " from " ~ rel
                 ) -%}
             {%- endif -%}
         {%- endfor -%}
-        create or replace table {{ target.schema }}.nightly_test_scope as
-        select
-            cast(null as varchar) as model_id,
-            cast(null as timestamptz) as newest_loaded_at,
-            cast(null as date) as newest_day
-        where false
-        {%- for s in selects %}
-            union all
-            {{ s }}
-        {%- endfor %};
-        create or replace table {{ target.schema }}.nightly_test_days (
-            model_id varchar,
-            nightly_day date
-        )
+        {%- set scope_table = target.schema ~ '.nightly_test_scope' -%}
+        {%- set days_table = target.schema ~ '.nightly_test_days' -%}
+        {#- Spark's catalog has no schema of the target's own until one is made -#}
+        {%- do run_query('create schema if not exists ' ~ target.schema) -%}
+        {%- do run_query('drop table if exists ' ~ scope_table) -%}
+        {%- set create_scope -%}
+            create table {{ scope_table }} {{ scratch_table_format() }} as
+            select
+                cast(null as {{ string_type() }}) as model_id,
+                cast(null as {{ timestamptz_type() }}) as newest_loaded_at,
+                cast(null as date) as newest_day
+            where false
+            {%- for s in selects %}
+                union all
+                {{ s }}
+            {%- endfor %}
+        {%- endset -%}
+        {%- do run_query(create_scope) -%}
+        {%- do run_query('drop table if exists ' ~ days_table) -%}
+        {%- do run_query(
+            'create table ' ~ days_table ~ ' (model_id ' ~ string_type()
+            ~ ', nightly_day date) ' ~ scratch_table_format()
+        ) -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -186,8 +199,8 @@
         {%- do on.append('tested.' ~ k ~ ' is not distinct from in_scope.' ~ k) -%}
     {%- endfor -%}
     {{ return(
-        '(select tested.* from ' ~ tested ~ ' as tested semi join ('
-        ~ 'select distinct ' ~ keys | join(', ') ~ ' from ' ~ tested
+        '(select tested.* from ' ~ tested ~ ' as tested ' ~ semi_join()
+        ~ ' (select distinct ' ~ keys | join(', ') ~ ' from ' ~ tested
         ~ ' as scoped where ' ~ in_scope ~ ') as in_scope on '
         ~ on | join(' and ') ~ ') as dbt_subquery'
     ) }}

@@ -43,19 +43,22 @@
 {%- endmacro %}
 
 
-{#- Whether the nightly refresh's data tests can be scoped to what it rebuilt
-    (macros/nightly_tests.sql): its watermark tables are created with
-    `create or replace table` in one multi-statement hook, which plain Parquet
-    tables on Spark do not take. On Spark the nightly's tests read every row,
-    as a full build's do. -#}
-{% macro nightly_test_scope_supported() -%}
-    {{ return(adapter.dispatch('nightly_test_scope_supported', 'llm_usage_warehouse')()) }}
+{#- The nightly tests' scratch tables (macros/nightly_tests.sql): DuckDB's
+    own tables; plain Parquet tables on Spark. -#}
+{% macro scratch_table_format() -%}
+    {{ return(adapter.dispatch('scratch_table_format', 'llm_usage_warehouse')()) }}
 {%- endmacro %}
 
-{% macro default__nightly_test_scope_supported() -%}
-    {{ return(true) }}
+{% macro default__scratch_table_format() -%}{%- endmacro %}
+
+{% macro spark__scratch_table_format() -%}using parquet{%- endmacro %}
+
+
+{#- `a semi join b on …`: the rows of a with a match in b, each once. -#}
+{% macro semi_join() -%}
+    {{ return(adapter.dispatch('semi_join', 'llm_usage_warehouse')()) }}
 {%- endmacro %}
 
-{% macro spark__nightly_test_scope_supported() -%}
-    {{ return(false) }}
-{%- endmacro %}
+{% macro default__semi_join() -%}semi join{%- endmacro %}
+
+{% macro spark__semi_join() -%}left semi join{%- endmacro %}
