@@ -36,11 +36,7 @@ priced as (
                 started_at >= {{ timestamptz_literal(days[0] ~ ' 00:00:00+00') }}
                 and started_at < {{ timestamptz_literal(days[-1] ~ ' 00:00:00+00') }}
                 + interval 1 day
-                and started_date in (
-                    {%- for d in days %}
-                        date '{{ d }}'{{ ',' if not loop.last }}
-                    {%- endfor %}
-                )
+                and started_date in ({{ date_list(days) }})
         {%- else %}
             where false
         {%- endif %}
