@@ -264,3 +264,14 @@
         {{ delete_days('usage_date', daily_mart_days()) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- A filter on the instant `ts` to the days `days` (ISO dates, sorted): a
+    range first, which zone maps on `ts` can answer, then the days
+    themselves. -#}
+{% macro day_filter(ts, days) -%}
+    {{ ts }} >= {{ timestamptz_literal(days[0] ~ ' 00:00:00+00') }}
+    and {{ ts }} < {{ timestamptz_literal(days[-1] ~ ' 00:00:00+00') }}
+    + interval 1 day
+    and {{ utc_date(ts) }} in ({{ date_list(days) }})
+{%- endmacro %}

@@ -3,20 +3,110 @@
 -- one row per step span, in the workflow its parent chain leads to (the
 -- topmost GenAI span above it: a workflow or agent span, else the step
 -- itself), numbered in start order within that workflow.
+-- Incremental by trace (docs/nightly.md): every row depends on its trace's
+-- spans only, so a nightly build works out again the traces with a span
+-- loaded after the newest step it holds, and every trace of a source whose
+-- step count differs from the staging's (a source that came back, or loads
+-- landed out of order); delete+insert replaces those traces whole. The
+-- pre-hook deletes the rows of sources no longer landed and of a step span
+-- exported again as a model call span. A table on Spark (keyed_incremental).
+{{
+    config(
+        materialized=keyed_incremental(),
+        incremental_strategy='delete+insert',
+        unique_key=['source_name', 'trace_id'],
+        on_schema_change='fail',
+        meta={'nightly_tests': {'loaded_at': 'loaded_at'}},
+        pre_hook="{% if is_incremental() %}
+            delete from {{ this }}
+            where
+                source_name not in (
+                    select source_name
+                    from {{ ref('stg_otel_genai__step_spans') }}
+                )
+                or node_key in (
+                    select span_record_key
+                    from {{ ref('stg_otel_genai__llm_spans') }}
+                    where loaded_at > (select max(loaded_at) from {{ this }})
+                )
+        {% endif %}",
+    )
+}}
+
 with recursive
 
-step_spans as (
+{% if is_incremental() %}
+    -- the traces worked out again (see above)
+    traces_rebuilt as (
+
+        select
+            source_name,
+            trace_id
+        from {{ ref('stg_otel_genai__step_spans') }}
+        where loaded_at > (select max(loaded_at) from {{ this }})
+        union
+        select
+            source_name,
+            trace_id
+        from {{ ref('stg_otel_genai__llm_spans') }}
+        where loaded_at > (select max(loaded_at) from {{ this }})
+        union
+        select
+            spans.source_name,
+            spans.trace_id
+        from {{ ref('stg_otel_genai__step_spans') }} as spans
+        where spans.source_name in (
+            select coalesce(staged.source_name, held.source_name)
+            from (
+                select
+                    source_name,
+                    count(*) as steps
+                from {{ ref('stg_otel_genai__step_spans') }}
+                group by source_name
+            ) as staged
+            full outer join (
+                select
+                    source_name,
+                    count(*) as steps
+                from {{ this }}
+                group by source_name
+            ) as held
+                on staged.source_name = held.source_name
+            where staged.steps is distinct from held.steps
+        )
+
+    ),
+{% endif %}
+
+staged_step_spans as (
 
     select * from {{ ref('stg_otel_genai__step_spans') }}
 
 ),
 
-llm_spans as (
+staged_llm_spans as (
 
     select * from {{ ref('stg_otel_genai__llm_spans') }}
     where quarantine_rule is null
 
 ),
+
+{% for spans in ['step_spans', 'llm_spans'] %}
+    {{ spans }} as (
+
+        select * from staged_{{ spans }}
+        {% if is_incremental() -%}
+            where exists (
+                select 1
+                from traces_rebuilt
+                where
+                    traces_rebuilt.source_name = staged_{{ spans }}.source_name
+                    and traces_rebuilt.trace_id = staged_{{ spans }}.trace_id
+            )
+        {%- endif %}
+
+    ),
+{% endfor %}
 
 genai_spans as (
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 MARTS = (
     "generations", "daily_usage", "model_costs", "latency_percentiles", "model_latency_daily",
-    "latency_sketches", "sessions", "users", "feed_outputs", "quarantined_rows",
+    "latency_sketches", "sessions", "users", "feed_outputs", "quarantined_rows", "generated_sql",
 )  # fmt: skip
 # the demo sets no row aside: quarantined_rows fills only in the last steps below
 MAY_BE_EMPTY = ("quarantined_rows",)
@@ -41,16 +41,31 @@ def _started_nightly(env: dict[str, str]) -> subprocess.Popen:
     )  # fmt: skip
 
 
+# an intermediate table kept up to date incrementally (by trace): compared too
+STEPS = "int_otel_genai__steps"
+
+
+def _with_steps(data_dir: Path, marts_read: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """`marts_read` and every row of STEPS, from the builder's database."""
+    with duckdb.connect(str(data_dir / "builder.duckdb"), read_only=True) as con:
+        steps = con.sql(f"select * from intermediate.{STEPS} order by all").pl()
+    return marts_read | {STEPS: steps}
+
+
+def _nightly_marts(data_dir: Path) -> dict[str, pl.DataFrame]:
+    return _with_steps(data_dir, marts(data_dir, MARTS))
+
+
 def _full_rebuild(data_dir: Path) -> dict[str, pl.DataFrame]:
     # published_relations: the readers' database shows the rebuilt marts
     assert dbt_runner.run(
-        data_dir, "run", "--full-refresh", "--select", *MARTS, "published_relations"
+        data_dir, "run", "--full-refresh", "--select", *MARTS, STEPS, "published_relations"
     ).ok
-    return marts(data_dir, MARTS)
+    return _nightly_marts(data_dir)
 
 
 def _assert_same(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
-    for m in MARTS:
+    for m in (*MARTS, STEPS):
         assert a[m].height > 0 or m in MAY_BE_EMPTY, m
         assert_frame_equal(a[m], b[m], check_exact=True), m
 
@@ -106,6 +121,66 @@ def _update_text2sql_call(db: Path, call_id: str, assignment: str, *params: obje
     assert n == 1
 
 
+# a query no query_analytics call has (until the last steps below): its chat message
+# is a generated_sql row of its own
+LONE_QUERY = "00000000-0000-4000-8000-00000000c0de"
+
+
+def _chat_only_message(db: Path, day: str) -> str:
+    """Point the first chat message with SQL of `day` at LONE_QUERY; return its id."""
+    con = sqlite3.connect(db)
+    with con:
+        (message_id,) = con.execute(
+            "select id from chat_messages where sql_query is not null "
+            "and timestamp between ? and ? order by id limit 1",
+            (f"{day} 00:00", f"{day} 23:59"),
+        ).fetchone()
+        con.execute("update chat_messages set query_id = ? where id = ?", (LONE_QUERY, message_id))
+    con.close()
+    return message_id
+
+
+def _late_call_of_lone_query(db: Path) -> str:
+    """A new query_analytics call of LONE_QUERY, a copy of the newest call (tokens made
+    positive) made when that call was written; return its id."""
+    con = sqlite3.connect(db)
+    with con:
+        new_id = "00000000-0000-4000-8000-00000000ca11"
+        con.execute(
+            "insert into query_analytics select ?, ?, user_id, question, sql_query, "
+            "execution_time, row_count, success, error_message, chart_type, "
+            "abs(prompt_tokens), completion_tokens, total_tokens, llm_model, "
+            "llm_cost_estimate, created_at, created_at "
+            "from query_analytics order by created_at desc limit 1",
+            (new_id, LONE_QUERY),
+        )
+    con.close()
+    return new_id
+
+
+def _late_message_of_old_call(db: Path, day: str) -> tuple[str, str]:
+    """A new chat message with SQL, written now (read within the look-back), showing the
+    SQL of the first call of `day` that has one: in that call's session, with an id
+    that sorts before every other; return (message id, call id)."""
+    con = sqlite3.connect(db)
+    with con:
+        call_id, query, session = con.execute(
+            "select q.id, q.query_id, min(m.session_id) from query_analytics q "
+            "join chat_messages m on m.query_id = q.query_id and m.sql_query is not null "
+            "where q.timestamp between ? and ? group by q.id, q.query_id order by q.id limit 1",
+            (f"{day} 00:00", f"{day} 23:59"),
+        ).fetchone()
+        message_id = "00000000-0000-4000-8000-0000000000aa"
+        con.execute(
+            "insert into chat_messages (id, session_id, message_type, content, query_id, "
+            "sql_query, timestamp, sequence_number) select ?, ?, 'assistant', 'late', ?, "
+            "'select 1', max(timestamp), 99 from chat_messages",
+            (message_id, session, query),
+        )
+    con.close()
+    return message_id, call_id
+
+
 def _late_otel_span(
     path: Path, error: bool, day: dt.date = dt.date(2025, 5, 2), span_id: str = "cd" * 8
 ) -> None:
@@ -130,15 +205,48 @@ def _late_otel_span(
     path.write_text(json.dumps(request))
 
 
+def _late_step_span(path: Path, data_dir: Path) -> tuple[str, str, dt.datetime]:
+    """An OTLP/JSON export of a tool span, 5 ms long, under the root step of the first
+    trace landed before 2025-06-10, starting 1 ms after it; return (the trace id, the
+    tool span's node_key, its start)."""
+    with duckdb.connect(str(data_dir / "builder.duckdb"), read_only=True) as con:
+        root = con.execute(
+            "select trace_id, span_id, started_at from staging.stg_otel_genai__step_spans "
+            "where parent_span_id is null and started_at < '2025-06-10' "
+            "order by trace_id limit 1"
+        ).fetchone()
+    assert root is not None
+    trace_id, root_id, root_start = root
+    started = root_start + dt.timedelta(milliseconds=1)
+    start = int(started.timestamp() * 10**6) * 1000
+    span_id = "77" * 8
+    span = {
+        "traceId": trace_id, "spanId": span_id, "parentSpanId": root_id,
+        "name": "execute_tool late_tool", "kind": 1,
+        "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 5_000_000),
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}},
+            {"key": "gen_ai.tool.name", "value": {"stringValue": "late_tool"}},
+        ],
+        "status": {"code": 1},
+    }  # fmt: skip
+    resource = {"attributes": [{"key": "service.name", "value": {"stringValue": "late"}}]}
+    request = {"resourceSpans": [{"resource": resource, "scopeSpans": [{"spans": [span]}]}]}
+    path.write_text(json.dumps(request))
+    return trace_id, f"{trace_id}:{span_id}", started
+
+
 def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     data_dir, src = tmp_path / "wh", tmp_path / "src"
     env = demo_env(data_dir, src / "sources.toml", NIGHTLY_ARGS="--no-notebooks")
     # same seed and start day: the first days are the same calls (checked below)
     truth30 = demo(src, 30, CALLS, "2025-06-23")  # 30 days of history
+    lone_message = _chat_only_message(src / "text2sql.db", "2025-06-01")
     make(env, "nightly")  # first refresh: everything is new
 
     # day 31 arrives at the source (regenerated: the first 30 days are unchanged)
     truth31 = demo(src, 31, CALLS, "2025-06-24")
+    assert _chat_only_message(src / "text2sql.db", "2025-06-01") == lone_message
     old_days = truth31.filter(pl.col("started_at").dt.date() < pl.date(2025, 6, 24))
     assert_frame_equal(old_days.sort(pl.all()), truth30.sort(pl.all()))
     # two refreshes started together: one runs, the other exits with the lock message
@@ -150,7 +258,7 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     assert "another nightly refresh" in refused and f"Error {EXIT_LOCKED}" in refused
     assert "== nightly: extract" not in refused  # it did nothing
 
-    nightly = marts(data_dir, MARTS)
+    nightly = _nightly_marts(data_dir)
     assert nightly["generations"].height == truth31.height
     assert nightly["daily_usage"]["requests"].sum() == truth31.height
     full = _full_rebuild(data_dir)
@@ -158,7 +266,7 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
 
     # nothing new: nothing lands and no mart changes
     make(env, "nightly")
-    _assert_same(marts(data_dir, MARTS), full)
+    _assert_same(_nightly_marts(data_dir), full)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         runs = con.execute(
             "select refresh_id, rows_landed, status from marts.refresh_runs "
@@ -178,7 +286,7 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
         & (pl.col("source_system") == "ai_process_log")
     )
     make(env, "nightly")
-    after_nightly = marts(data_dir, MARTS)
+    after_nightly = _nightly_marts(data_dir)
     after = after_nightly["daily_usage"].filter(
         (pl.col("usage_date") == pl.date(2025, 6, 22))
         & (pl.col("source_system") == "ai_process_log")
@@ -199,6 +307,13 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     bad = next(c[0] for c in calls if c[1] != session_key)  # another session's call
     _update_text2sql_call(src / "text2sql.db", moved, "timestamp = ?", "2025-05-02 12:00:00")
     _update_text2sql_call(src / "text2sql.db", bad, "prompt_tokens = -5")
+    # and the chat message of 2025-06-01 without a call gets one, today: its own row
+    # leaves generated_sql (a day the new rows do not touch); and a call of 2025-06-05
+    # gets a new chat message today, which it shows from then on
+    lone_row = f"chat_messages:{lone_message}"
+    assert after_nightly["generated_sql"]["generation_id"].str.ends_with(lone_row).sum() == 1
+    new_call = _late_call_of_lone_query(src / "text2sql.db")
+    message, gains = _late_message_of_old_call(src / "text2sql.db", "2025-06-05")
     # and a late call in a session of 2025-06-10, dated 2025-06-21: the session now
     # spans 12 days, of which the refresh rebuilds only the last
     _, late_id = _late_ai_process_log_row(
@@ -207,8 +322,13 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     # and an OpenTelemetry span exported late, on that day too, with a latency (the
     # text2sql call has none)
     _late_otel_span(src / "otel_genai" / "late-1.json", error=False)
+    # and a tool span exported late into an old trace, before its other steps: the
+    # trace's steps are numbered again
+    steps_trace, late_step, late_start = _late_step_span(
+        src / "otel_genai" / "late-step.json", data_dir
+    )
     make(env, "nightly")
-    nightly = marts(data_dir, MARTS)
+    nightly = _nightly_marts(data_dir)
     late = nightly["generations"].filter(pl.col("source_key") == str(late_id))
     stretched = nightly["sessions"].filter(pl.col("session_id") == late["session_id"][0])
     before = full["sessions"].filter(pl.col("session_id") == late["session_id"][0])
@@ -225,6 +345,17 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     lone_day = pl.col("usage_date") == pl.date(2025, 5, 2)
     for m in ("latency_percentiles", "model_latency_daily"):
         assert nightly[m].filter(lone_day)["requests_with_latency"].to_list() == [1], m
+    trace_steps = nightly[STEPS].filter(pl.col("trace_id") == steps_trace)
+    before_steps = after_nightly[STEPS].filter(pl.col("trace_id") == steps_trace)
+    assert trace_steps.height == before_steps.height + 1
+    order = dict(zip(trace_steps["node_key"], trace_steps["execution_order"], strict=True))
+    assert order[late_step] == before_steps.filter(pl.col("started_at") < late_start).height + 1
+    assert order[late_step] < trace_steps.height  # a step that started later moved up one
+    sql_rows = nightly["generated_sql"]
+    assert not sql_rows["generation_id"].str.ends_with(lone_row).any()
+    by_key = dict(zip(sql_rows["source_key"], sql_rows["chat_message_key"], strict=True))
+    assert by_key[new_call] == lone_message
+    assert by_key[gains] == message
     set_aside = nightly["quarantined_rows"].filter(pl.col("source_row_key") == bad)
     assert set_aside["rule"].to_list() == ["negative_tokens"]
     assert bad not in nightly["generations"]["source_key"].to_list()
@@ -240,7 +371,7 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     lone_span = "ef" * 8
     _late_otel_span(src / "otel_genai" / "late-3.json", False, dt.date(2025, 4, 20), lone_span)
     make(env, "nightly")
-    nightly = marts(data_dir, MARTS)
+    nightly = _nightly_marts(data_dir)
     assert nightly["daily_usage"].filter(lone_day)["requests"].sum() == 2
     for m in ("latency_percentiles", "model_latency_daily", "latency_sketches"):
         assert nightly[m].filter(lone_day).height == 0, m
@@ -253,7 +384,7 @@ def test_nightly_equals_full_rebuild_and_is_idempotent(tmp_path):
     # rows), and the call is counted once
     _late_otel_span(src / "otel_genai" / "late-4.json", False, dt.date(2025, 4, 21), lone_span)
     make(env, "nightly")
-    nightly = marts(data_dir, MARTS)
+    nightly = _nightly_marts(data_dir)
     moved_span = nightly["generations"].filter(pl.col("source_key").str.ends_with(lone_span))
     assert moved_span["started_on"].to_list() == [dt.date(2025, 4, 21)]
     assert nightly["generations"]["generation_id"].is_unique().all()

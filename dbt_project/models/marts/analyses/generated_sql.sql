@@ -2,17 +2,74 @@
 -- (ingest/sql_facts.py): one row per generation. A kept query_analytics call
 -- is one; an assistant chat message carrying SQL whose query_id matches no
 -- query_analytics row at all is one too (source_table chat_messages).
+-- Incremental by generated_on (docs/nightly.md): a nightly build deletes
+-- (pre-hook) and re-inserts the days that new or changed text2sql rows touch
+-- (macro generated_sql_days, the same day set for both), reading the staging
+-- rows of those days and the chat messages of their queries only.
+{{
+    config(
+        materialized='incremental',
+        unique_key='generated_on',
+        partition_by=['generated_on'] if target.type == 'spark' else none,
+        meta={'nightly_tests': {'loaded_at': 'loaded_at', 'day': 'generated_on'}},
+        pre_hook="{% if is_incremental() and execute %}{{ delete_days(
+            'generated_on', generated_sql_days()
+        ) }}{% endif %}",
+    )
+}}
+
+{%- set calls_on_days, messages_on_days = 'true', 'true' %}
+{%- if is_incremental() and execute %}
+    {%- set days = generated_sql_days() %}
+    {%- if days %}
+        {%- set calls_on_days = day_filter('executed_at', days) %}
+        {%- set messages_on_days = day_filter('sent_at', days) %}
+    {%- elif days is not none %}
+        {%- set calls_on_days, messages_on_days = 'false', 'false' %}
+    {%- endif %}
+{%- endif %}
+
 with
+
+-- every call: a chat message whose query has one is no generation of its own
+all_queries as (
+
+    select
+        source_name,
+        query_key
+    from {{ ref('stg_text2sql__query_analytics') }}
+
+),
 
 query_analytics as (
 
     select * from {{ ref('stg_text2sql__query_analytics') }}
+    where {{ calls_on_days }}
 
 ),
 
 chat_messages as (
 
     select * from {{ ref('stg_text2sql__chat_messages') }}
+    where {{ messages_on_days }}
+
+),
+
+-- the chat messages of the calls' queries, of any day
+query_messages as (
+
+    select messages.*
+    from {{ ref('stg_text2sql__chat_messages') }} as messages
+    where
+        messages.query_key is not null
+        and messages.sql_query is not null
+        and exists (
+            select 1
+            from query_analytics
+            where
+                query_analytics.source_name = messages.source_name
+                and query_analytics.query_key = messages.query_key
+        )
 
 ),
 
@@ -29,8 +86,7 @@ chat_sql_by_query as (
         query_key,
         min(chat_message_key) as chat_message_key,
         min(sql_query) as chat_sql_query
-    from chat_messages
-    where query_key is not null and sql_query is not null
+    from query_messages
     group by source_name, query_key
 
 ),
@@ -47,6 +103,7 @@ from_calls as (
         query_analytics.source_name
         || ':'
         || query_analytics.user_key as user_id,
+        query_analytics.query_key,
         query_analytics.sql_query,
         query_analytics.sql_parses,
         query_analytics.sql_parse_error,
@@ -63,7 +120,8 @@ from_calls as (
         (
             chat_sql_by_query.chat_sql_query = query_analytics.sql_query
         ) as chat_sql_matches,
-        query_analytics.executed_at as generated_at
+        query_analytics.executed_at as generated_at,
+        query_analytics.loaded_at
     from query_analytics
     left join chat_sql_by_query
         on
@@ -85,6 +143,7 @@ from_chat_only as (
         chat_messages.source_name
         || ':'
         || chat_sessions.user_key as user_id,
+        chat_messages.query_key,
         chat_messages.sql_query,
         chat_messages.sql_parses,
         chat_messages.sql_parse_error,
@@ -99,7 +158,8 @@ from_chat_only as (
         chat_messages.error_message,
         chat_messages.chat_message_key,
         cast(null as boolean) as chat_sql_matches,
-        chat_messages.sent_at as generated_at
+        chat_messages.sent_at as generated_at,
+        chat_messages.loaded_at
     from chat_messages
     left join chat_sessions
         on
@@ -109,10 +169,10 @@ from_chat_only as (
         chat_messages.sql_query is not null
         and not exists (
             select 1
-            from query_analytics
+            from all_queries
             where
-                query_analytics.source_name = chat_messages.source_name
-                and query_analytics.query_key = chat_messages.query_key
+                all_queries.source_name = chat_messages.source_name
+                and all_queries.query_key = chat_messages.query_key
         )
 
 ),
@@ -135,6 +195,7 @@ final as (
         source_table,
         source_key,
         user_id,
+        query_key,
         chat_message_key,
 
         ---------- strings
@@ -156,11 +217,17 @@ final as (
         is_success as app_marked_success,
         chat_sql_matches,
 
+        ---------- dates
+        {{ utc_date('generated_at') }} as generated_on,
+
         ---------- timestamps
-        generated_at
+        generated_at,
+        loaded_at
 
     from generations_sql
 
 )
 
+-- stored day by day, as marts.generations: a refresh rewrites a few row groups
 select * from final
+order by generated_on

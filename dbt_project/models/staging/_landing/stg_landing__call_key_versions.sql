@@ -5,12 +5,14 @@
 -- incremental run reads only the files of loads it holds no version of
 -- (docs/nightly.md), and appends their versions. The independent count behind
 -- stg_landing__call_loads and marts.landing_accounting: a version is replaced
--- by the key's next load, whatever the staging models keep.
+-- by the key's next load, whatever the staging models keep. Tested at night on
+-- the versions of the loads it appended (macros/nightly_tests.sql).
 {{ config(
     materialized=keyed_incremental(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ drop_call_key_versions_to_reread() }}",
+    meta={'nightly_tests': {'loaded_at': 'loaded_at'}},
 ) }}
 
 {%- set plans = call_key_plans() %}
