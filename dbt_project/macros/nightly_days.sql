@@ -267,11 +267,32 @@
 
 
 {#- A filter on the instant `ts` to the days `days` (ISO dates, sorted): a
-    range first, which zone maps on `ts` can answer, then the days
-    themselves. -#}
-{% macro day_filter(ts, days) -%}
+    range first, which zone maps on `ts` can answer, then the days themselves
+    (`day`: a column holding the UTC day of `ts`, else computed). -#}
+{% macro day_filter(ts, days, day=none) -%}
     {{ ts }} >= {{ timestamptz_literal(days[0] ~ ' 00:00:00+00') }}
     and {{ ts }} < {{ timestamptz_literal(days[-1] ~ ' 00:00:00+00') }}
     + interval 1 day
-    and {{ utc_date(ts) }} in ({{ date_list(days) }})
+    and {{ day or utc_date(ts) }} in ({{ date_list(days) }})
+{%- endmacro %}
+
+
+{#- The days marts.generations rebuilds (rebuilt_days over its upstream):
+    one place for its pre-hook and its select. -#}
+{% macro generations_days() -%}
+    {{ return(rebuilt_days(
+        ref('int_generations_priced'), 'started_date', 'started_on',
+        key='generation_id', costs=true, out_of_step='sources_changed'
+    )) }}
+{%- endmacro %}
+
+
+{#- The days marts.feed_outputs rebuilds (rebuilt_days over the
+    instagram_feed rows of generations): one place for its pre-hook and its
+    select. -#}
+{% macro feed_outputs_days() -%}
+    {{ return(rebuilt_days(
+        generations_of_system('instagram_feed'), 'started_on', 'created_on',
+        key='feed_output_id', upstream_key='generation_id', costs=true
+    )) }}
 {%- endmacro %}

@@ -5,29 +5,21 @@
 -- posted again by a tenant: marts.feed_caption_repeats.
 -- Incremental by created_on (docs/nightly.md): a nightly build deletes
 -- (pre-hook) and re-inserts the days whose instagram_feed calls changed
--- (macro rebuilt_days, the same day set for both), reading the staging
+-- (macro feed_outputs_days, the same day set for both), reading the staging
 -- rows of those days only.
 {{
     config(
         materialized='incremental',
         unique_key='created_on',
         pre_hook="{% if is_incremental() and execute %}{{ delete_days(
-            'created_on',
-            rebuilt_days(
-                generations_of_system('instagram_feed'), 'started_on',
-                'created_on', key='feed_output_id',
-                upstream_key='generation_id', costs=true
-            )
+            'created_on', feed_outputs_days()
         ) }}{% endif %}",
     )
 }}
 
 {%- set feeds_on_days, generations_on_days = 'true', 'true' %}
 {%- if is_incremental() and execute %}
-    {%- set days = rebuilt_days(
-        generations_of_system('instagram_feed'), 'started_on', 'created_on',
-        key='feed_output_id', upstream_key='generation_id', costs=true
-    ) %}
+    {%- set days = feed_outputs_days() %}
     {%- if days %}
         {%- set feeds_on_days = "created_at >= "
             ~ timestamptz_literal(days[0] ~ " 00:00:00+00")

@@ -1,6 +1,6 @@
 -- Incremental (docs/nightly.md): a nightly build deletes (pre-hook) and
 -- re-inserts the days that new or changed rows touch (macro
--- rebuilt_days, the same day set for both);
+-- generations_days, the same day set for both);
 -- --full-refresh rebuilds every day, with the same rows. Tested at night on
 -- the rebuilt days (macros/nightly_tests.sql).
 -- depends_on: {{ ref('stg_landing__call_loads') }}
@@ -10,11 +10,7 @@
         unique_key='started_on',
         meta={'nightly_tests': {'loaded_at': 'loaded_at', 'day': 'started_on'}},
         pre_hook="{% if is_incremental() and execute %}{{ delete_days(
-            'started_on',
-            rebuilt_days(
-                ref('int_generations_priced'), 'started_date', 'started_on',
-                key='generation_id', costs=true, out_of_step='sources_changed'
-            )
+            'started_on', generations_days()
         ) }}{% endif %}",
     )
 }}
@@ -25,18 +21,11 @@ priced as (
 
     select * from {{ ref('int_generations_priced') }}
     {% if is_incremental() and execute %}
-        {%- set days = rebuilt_days(
-            ref('int_generations_priced'), 'started_date', 'started_on',
-            key='generation_id', costs=true, out_of_step='sources_changed'
-        ) %}
+        {%- set days = generations_days() %}
         {%- if days is none %}
             -- new price data: every day again (no frozen costs)
         {%- elif days %}
-            where
-                started_at >= {{ timestamptz_literal(days[0] ~ ' 00:00:00+00') }}
-                and started_at < {{ timestamptz_literal(days[-1] ~ ' 00:00:00+00') }}
-                + interval 1 day
-                and started_date in ({{ date_list(days) }})
+            where {{ day_filter('started_at', days, 'started_date') }}
         {%- else %}
             where false
         {%- endif %}
