@@ -27,6 +27,28 @@
     out_of_step='always', target_count='1', upstream_where='true',
     upstream_count='1'
 ) -%}
+    {%- set args = [
+        upstream, upstream_day, target_day, upstream_loaded_at,
+        target_loaded_at, key, upstream_key, costs, out_of_step,
+        target_count, upstream_where, upstream_count
+    ] -%}
+    {%- set cache_key = 'rebuilt_days:' ~ this ~ ':' ~ (args | join('|')) -%}
+    {%- set cache = nightly_days_cache() -%}
+    {%- if cache_key not in cache -%}
+        {%- do cache.update({cache_key: worked_out_rebuilt_days(*args)}) -%}
+    {%- else -%}
+        {%- do log('nightly days of ' ~ this ~ ': worked out before, reused') -%}
+    {%- endif -%}
+    {{ return(cache[cache_key]) }}
+{%- endmacro %}
+
+
+{#- The days of rebuilt_days, worked out (the same arguments). -#}
+{% macro worked_out_rebuilt_days(
+    upstream, upstream_day, target_day, upstream_loaded_at,
+    target_loaded_at, key, upstream_key, costs, out_of_step, target_count,
+    upstream_where, upstream_count
+) -%}
     {%- if costs and run_query(
         "select " ~ prices_changed() ~ " as changed"
     ).columns[0].values()[0] -%}
@@ -76,6 +98,20 @@
         order by 1
     {%- endset -%}
     {{ return(query_days(query)) }}
+{%- endmacro %}
+
+
+{#- Day sets worked out in this dbt invocation, by model and arguments: a
+    mart's select (compiled first) and its pre-hook (rendered just before it
+    runs, nothing built in between) ask for the same day set, whose query
+    reads whole columns of the upstream, so the second asks the first's
+    answer. Kept in the graph dict dbt hands to every render of one
+    invocation (a new process, a new dict: nothing outlives the build). -#}
+{% macro nightly_days_cache() -%}
+    {%- if 'llm_usage_warehouse_nightly_days' not in graph -%}
+        {%- do graph.update({'llm_usage_warehouse_nightly_days': {}}) -%}
+    {%- endif -%}
+    {{ return(graph['llm_usage_warehouse_nightly_days']) }}
 {%- endmacro %}
 
 

@@ -138,6 +138,10 @@ def test_nightly_tests_see_rebuilt_rows_and_new_keys_a_full_run_every_row(tmp_pa
     out = cli(env, "nightly", "--no-notebooks", code=1)
     assert "dbt build failed" in out, out[-3000:]
     night = _results(data_dir)
+    # generations' days, which its select and its pre-hook both need, worked out once
+    log = (data_dir / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8")
+    relation = '"builder"."marts"."generations"'
+    assert f"nightly days of {relation}: worked out before, reused" in log
 
     with duckdb.connect(str(data_dir / "builder.duckdb"), read_only=True) as con:
         held = con.execute(
