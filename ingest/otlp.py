@@ -253,6 +253,39 @@ def _lines(path: Path, offset: int) -> tuple[list[bytes], int, bool]:
     return [*lines, rest], offset + len(data), True
 
 
+def _schema(table: Table) -> pa.Schema:
+    return pa.schema([pa.field(c.name, c.kind.arrow_type) for c in table.columns])
+
+
+def _record_batch(schema: pa.Schema, rows: list[dict[str, Any]]) -> pa.RecordBatch:
+    arrays = [pa.array([r[f.name] for r in rows], f.type) for f in schema]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+class _Batches:
+    """Rows per table of otel_genai, turned into Arrow batches of BATCH_ROWS as they come."""
+
+    def __init__(self) -> None:
+        self.schemas = {t.name: _schema(t) for t in og.SYSTEM.tables}
+        self.pending: dict[str, list[dict[str, Any]]] = {name: [] for name in self.schemas}
+        self.batches: dict[str, list[pa.RecordBatch]] = {name: [] for name in self.schemas}
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self.pending[table].append(row)
+        if len(self.pending[table]) >= BATCH_ROWS:
+            self._flush(table)
+
+    def _flush(self, table: str) -> None:
+        if self.pending[table]:
+            self.batches[table].append(_record_batch(self.schemas[table], self.pending[table]))
+            self.pending[table] = []
+
+    def done(self) -> dict[str, list[pa.RecordBatch]]:
+        for table in self.schemas:
+            self._flush(table)
+        return self.batches
+
+
 class OtlpReader:
     """Presents a folder of OTLP/JSON exports as the two tables of otel_genai."""
 
@@ -267,7 +300,7 @@ class OtlpReader:
 
             raise SourceError(f"source {source.name}: folder not found: {self.root}")
         self._marks: dict[str, dict | None] = {}
-        self._parsed: dict[str, tuple[dict[str, list[dict]], dict]] = {}
+        self._parsed: dict[str, tuple[dict[str, list[pa.RecordBatch]], dict]] = {}
 
     def tables(self) -> set[str]:
         return {t.name for t in og.SYSTEM.tables}
@@ -282,15 +315,18 @@ class OtlpReader:
     def file_marks(self, table: str) -> dict:
         return self._parse(table)[1]
 
-    def _parse(self, table: str) -> tuple[dict[str, list[dict]], dict]:
+    def _parse(self, table: str) -> tuple[dict[str, list[pa.RecordBatch]], dict]:
         marks = self._marks.get(table) or {}
         key = json.dumps(marks, sort_keys=True)
         if key not in self._parsed:
             self._parsed[key] = self._read_all(marks)
         return self._parsed[key]
 
-    def _read_all(self, marks: dict) -> tuple[dict[str, list[dict]], dict]:
-        rows: dict[str, list[dict]] = {t.name: [] for t in og.SYSTEM.tables}
+    def _read_all(self, marks: dict) -> tuple[dict[str, list[pa.RecordBatch]], dict]:
+        """Every span of the files new or grown since `marks`, per table, as Arrow
+        batches: the rows of a batch are Python dicts only until it fills (a dict per
+        span for the whole folder held ~4 GiB at 1.5M spans), and the file marks."""
+        rows = _Batches()
         new_marks: dict[str, dict] = {}
         for path in sorted(p for p in self.root.iterdir() if is_export(p)):
             name = path.name
@@ -314,7 +350,7 @@ class OtlpReader:
                 try:
                     docs = self._whole(path)
                 except (OSError, EOFError) as e:  # a truncated or corrupt gzip file
-                    rows[og.LLM_TABLE].append(_bad_line(name, 0, f"file=cannot be read ({e})"))
+                    rows.add(og.LLM_TABLE, _bad_line(name, 0, f"file=cannot be read ({e})"))
                     docs = []
                 new_marks[name] = {"offset": size, "size": size, "head": head,
                                    "head_len": head_len, "lines": len(docs),
@@ -332,11 +368,11 @@ class OtlpReader:
                     doc = json.loads(raw)
                 except ValueError as e:
                     bad = _bad_line(name, number, f"line=not JSON ({getattr(e, 'msg', e)})")
-                    rows[og.LLM_TABLE].append(bad)
+                    rows.add(og.LLM_TABLE, bad)
                     continue
                 for table, row in spans_of_request(doc, name, number, self.source):
-                    rows[table].append(row)
-        return rows, new_marks
+                    rows.add(table, row)
+        return rows.done(), new_marks
 
     @staticmethod
     def _whole(path: Path) -> list[tuple[int, bytes]]:
@@ -350,12 +386,8 @@ class OtlpReader:
         return [(1, data)]
 
     def batches(self, table: Table, present: set[str], since: object) -> Iterator[pa.RecordBatch]:
-        rows = self._parse(table.name)[0][table.name]
-        schema = pa.schema([pa.field(c.name, c.kind.arrow_type) for c in table.columns])
-        for i in range(0, max(len(rows), 1), BATCH_ROWS):
-            part = rows[i : i + BATCH_ROWS]
-            arrays = [pa.array([r[f.name] for r in part], f.type) for f in schema]
-            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+        parsed = self._parse(table.name)[0][table.name]
+        yield from parsed or [_record_batch(_schema(table), [])]
 
     def close(self) -> None:
         pass
