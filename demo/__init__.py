@@ -56,13 +56,11 @@ GENERATORS: dict[str, Any] = {
     name: importlib.import_module(f"demo._{name}") for name in DECLARED_SYSTEMS
 }
 # the systems written as a database (TABLES, a Generator over a DbWriter), sharing
-# calls_per_day: system -> (generator module, share of calls in percent, timezone written
-# to sources.toml), each the module's own SHARE and TIMEZONE. The others write a folder
-# of exports (otel_genai), extra to calls_per_day.
-SYSTEMS: dict[str, tuple[Any, int, str]] = {
-    name: (m, m.SHARE, m.TIMEZONE) for name, m in GENERATORS.items() if hasattr(m, "TABLES")
-}
-SHARES = {name: share for name, (_, share, _) in SYSTEMS.items()}
+# calls_per_day: system -> generator module, with its SHARE of the calls in percent and
+# the TIMEZONE written to sources.toml. The others write a folder of exports
+# (otel_genai), extra to calls_per_day.
+SYSTEMS: dict[str, Any] = {name: m for name, m in GENERATORS.items() if hasattr(m, "TABLES")}
+SHARES = {name: m.SHARE for name, m in SYSTEMS.items()}
 # every error message the generators write -> why the call failed (generations.error_class)
 ERROR_CAUSES: dict[str, str] = {
     **_texts.ERROR_CAUSES,
@@ -134,7 +132,8 @@ def daily_counts(calls_per_day: int) -> dict[str, int]:
 
 def _sources_toml(final_dir: pathlib.Path) -> str:
     parts = []
-    for system, (_, _, tz) in SYSTEMS.items():
+    for system, module in SYSTEMS.items():
+        tz = module.TIMEZONE
         path = (final_dir / f"{system}.db").as_posix()
         parts.append(
             "[[source]]\n"
@@ -197,7 +196,7 @@ def _run_system(system: str, tmp: pathlib.Path, options: DemoOptions) -> dict[st
     Each system draws from its own child of SeedSequence(seed), so systems can run in any
     order or in parallel processes with identical results.
     """
-    module = SYSTEMS[system][0]
+    module = SYSTEMS[system]
     seed = np.random.SeedSequence(options.seed).spawn(len(SYSTEMS))[list(SYSTEMS).index(system)]
     n = daily_counts(options.calls_per_day)[system]
     start_us = _epoch_us(options.start_date)
@@ -220,7 +219,7 @@ def _run_parallel(tmp: pathlib.Path, options: DemoOptions, workers: int) -> dict
     no re-import of the caller's __main__ (which breaks scripts without a main guard).
     """
     counts = daily_counts(options.calls_per_day)
-    todo = sorted(SYSTEMS, key=lambda s: -counts[s] * SYSTEMS[s][0].COST_WEIGHT)  # biggest first
+    todo = sorted(SYSTEMS, key=lambda s: -counts[s] * SYSTEMS[s].COST_WEIGHT)  # biggest first
     opts = json.dumps(
         {
             "days": options.days,
