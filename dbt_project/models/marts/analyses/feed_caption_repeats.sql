@@ -18,9 +18,6 @@ repeats as (
         source_name,
         tenant_id,
         caption_fingerprint,
-        min(
-            {{ normalized_caption('instagram_ad_copy') }}
-        ) as normalized_caption,
         min(instagram_ad_copy) as example_copy,
         count(*) as posts,
         count(distinct instagram_ad_copy) as distinct_copies,
@@ -44,7 +41,10 @@ final as (
         caption_fingerprint,
 
         ---------- strings
-        normalized_caption,
+        -- the fingerprint is the md5 of the normalized caption, so every post
+        -- of a group has this one: normalized once per repeated caption, not
+        -- once per post
+        {{ normalized_caption('example_copy') }} as normalized_caption,
         example_copy,
 
         ---------- numerics
