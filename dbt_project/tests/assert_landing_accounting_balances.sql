@@ -19,7 +19,7 @@ select
     count(*),
     null,
     null
-from {{ ref('int_generations_unioned') }} as g
+from {{ ref('generations') }} as g
 where not exists (
     select 1 from {{ ref('landing_accounting') }} as a
     where
