@@ -2,9 +2,9 @@
 -- (in generations), set aside (quarantined_rows) or an older version of a
 -- key that a newer load replaced. The test
 -- assert_landing_accounting_balances fails the build when rows_landed
--- differs from the sum of the three. Clean rows are counted in marts.generations
--- itself, as a refresh left it: a day the nightly rebuilt wrong does not
--- balance.
+-- differs from the sum of the three. Clean rows are counted in
+-- marts.generations itself, as a refresh left it: a day the nightly rebuilt
+-- wrong does not balance.
 with
 
 loads as (
