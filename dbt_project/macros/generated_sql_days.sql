@@ -20,14 +20,9 @@
     the sources the mart holds (a source left the sources file or came back,
     with no newer loaded_at to show it), else a list of ISO dates. -#}
 {% macro generated_sql_days() -%}
-    {%- set cache_key = 'generated_sql_days:' ~ this -%}
-    {%- set cache = nightly_days_cache() -%}
-    {%- if cache_key not in cache -%}
-        {%- do cache.update({cache_key: worked_out_generated_sql_days()}) -%}
-    {%- else -%}
-        {%- do log('nightly days of ' ~ this ~ ': worked out before, reused') -%}
-    {%- endif -%}
-    {{ return(cache[cache_key]) }}
+    {{ return(nightly_days_once(
+        'generated_sql_days', worked_out_generated_sql_days
+    )) }}
 {%- endmacro %}
 
 

@@ -32,14 +32,7 @@
         target_loaded_at, key, upstream_key, costs, out_of_step,
         target_count, upstream_where, upstream_count
     ] -%}
-    {%- set cache_key = 'rebuilt_days:' ~ this ~ ':' ~ (args | join('|')) -%}
-    {%- set cache = nightly_days_cache() -%}
-    {%- if cache_key not in cache -%}
-        {%- do cache.update({cache_key: worked_out_rebuilt_days(*args)}) -%}
-    {%- else -%}
-        {%- do log('nightly days of ' ~ this ~ ': worked out before, reused') -%}
-    {%- endif -%}
-    {{ return(cache[cache_key]) }}
+    {{ return(nightly_days_once('rebuilt_days', worked_out_rebuilt_days, args)) }}
 {%- endmacro %}
 
 
@@ -106,12 +99,21 @@
     runs, nothing built in between) ask for the same day set, whose query
     reads whole columns of the upstream, so the second asks the first's
     answer. Kept in the graph dict dbt hands to every render of one
-    invocation (a new process, a new dict: nothing outlives the build). -#}
-{% macro nightly_days_cache() -%}
+    invocation (a new process, a new dict: nothing outlives the build).
+    `worker`: the macro that works the day set out, called with `args` the
+    first time; `name` and `args` key the answer with the model. -#}
+{% macro nightly_days_once(name, worker, args=[]) -%}
     {%- if 'llm_usage_warehouse_nightly_days' not in graph -%}
         {%- do graph.update({'llm_usage_warehouse_nightly_days': {}}) -%}
     {%- endif -%}
-    {{ return(graph['llm_usage_warehouse_nightly_days']) }}
+    {%- set cache = graph['llm_usage_warehouse_nightly_days'] -%}
+    {%- set cache_key = name ~ ':' ~ this ~ ':' ~ (args | join('|')) -%}
+    {%- if cache_key not in cache -%}
+        {%- do cache.update({cache_key: worker(*args)}) -%}
+    {%- else -%}
+        {%- do log('nightly days of ' ~ this ~ ': worked out before, reused') -%}
+    {%- endif -%}
+    {{ return(cache[cache_key]) }}
 {%- endmacro %}
 
 

@@ -148,3 +148,20 @@
         '{{ replacement | replace("\\", "\\\\") }}'
     )
 {%- endmacro %}
+
+
+{#- A number for every row of a select, unique within it, to join the rows on
+    in place of a key of several text columns. DuckDB numbers them as they
+    come (the CTE holding them must be materialized, materialized_cte, so
+    every reference sees the same numbers); Spark needs an order, so it
+    numbers them in the order of `order_by` (the row's key, to be the same on
+    every evaluation of an inlined CTE). -#}
+{% macro row_ids(order_by) -%}
+    {{ return(adapter.dispatch('row_ids', 'llm_usage_warehouse')(order_by)) }}
+{%- endmacro %}
+
+{% macro default__row_ids(order_by) -%}row_number() over (){%- endmacro %}
+
+{% macro spark__row_ids(order_by) -%}
+    row_number() over (order by {{ order_by | join(', ') }})
+{%- endmacro %}

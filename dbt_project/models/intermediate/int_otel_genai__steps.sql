@@ -33,24 +33,20 @@
     )
 }}
 
-with recursive
+with
 
 {% if is_incremental() %}
     -- the traces worked out again (see above)
     traces_rebuilt as (
 
-        select
-            source_name,
-            trace_id
-        from {{ ref('stg_otel_genai__step_spans') }}
-        where loaded_at > (select max(loaded_at) from {{ this }})
-        union
-        select
-            source_name,
-            trace_id
-        from {{ ref('stg_otel_genai__llm_spans') }}
-        where loaded_at > (select max(loaded_at) from {{ this }})
-        union
+        {% for spans in ['step_spans', 'llm_spans'] %}
+            select
+                source_name,
+                trace_id
+            from {{ ref('stg_otel_genai__' ~ spans) }}
+            where loaded_at > (select max(loaded_at) from {{ this }})
+            union
+        {% endfor %}
         select
             spans.source_name,
             spans.trace_id
@@ -108,64 +104,80 @@ staged_llm_spans as (
     ),
 {% endfor %}
 
-genai_spans as (
+genai_spans as {{ materialized_cte() }} (
 
-    -- every span a parent chain can pass through
-    {% for spans in ['step_spans', 'llm_spans'] %}
-        select
-            source_name,
-            trace_id,
-            span_id,
-            parent_span_id,
-            workflow_name,
-            agent_name,
-            span_name
-        from {{ spans }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    -- every span a parent chain can pass through, numbered (node_id) to
+    -- follow the chains on one integer instead of source, trace and span id
+    {%- set span_key = ['source_name', 'trace_id', 'span_id', 'node_kind'] %}
+    select
+        {{ row_ids(span_key) }} as node_id,
+        spans.*
+    from (
+        {% for spans in ['step_spans', 'llm_spans'] %}
+            select
+                source_name,
+                trace_id,
+                span_id,
+                parent_span_id,
+                workflow_name,
+                agent_name,
+                span_name,
+                '{{ spans }}' as node_kind
+            from {{ spans }}
+            {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+    ) as spans
 
 ),
 
-parent_chain as (
+-- Each span's topmost ancestor by pointer doubling: a span's parent among
+-- the GenAI spans of its trace (the span itself at the top of its chain),
+-- then six times the ancestor of the ancestor, which reaches 2^6 = 64 steps
+-- up: the top of every chain of up to 64 spans (a cycle in bad input ends
+-- there). Six joins of two integers each, where a recursive CTE holds a
+-- row per span and ancestor (it ran out of memory at 3e7 calls).
+ancestors_0 as {{ materialized_cte() }} (
 
     select
-        source_name,
-        trace_id,
-        span_id as step_span_id,
-        span_id as ancestor_span_id,
-        parent_span_id,
-        0 as depth
-    from step_spans
-    union all
-    select
-        parent_chain.source_name,
-        parent_chain.trace_id,
-        parent_chain.step_span_id,
-        genai_spans.span_id as ancestor_span_id,
-        genai_spans.parent_span_id,
-        parent_chain.depth + 1 as depth
-    from parent_chain
-    inner join genai_spans
+        spans.node_id,
+        coalesce(min(parents.node_id), spans.node_id) as ancestor_id
+    from genai_spans as spans
+    left join genai_spans as parents
         on
-            parent_chain.source_name = genai_spans.source_name
-            and parent_chain.trace_id = genai_spans.trace_id
-            and parent_chain.parent_span_id = genai_spans.span_id
-    where parent_chain.depth < 64  -- a cycle in bad input ends here
+            spans.source_name = parents.source_name
+            and spans.trace_id = parents.trace_id
+            and spans.parent_span_id = parents.span_id
+    group by spans.node_id
 
 ),
+
+{% for step in range(1, 7) %}
+    ancestors_{{ step }} as {{ materialized_cte() }} (
+
+        select
+            spans.node_id,
+            ancestors.ancestor_id
+        from ancestors_{{ step - 1 }} as spans
+        inner join ancestors_{{ step - 1 }} as ancestors
+            on spans.ancestor_id = ancestors.node_id
+
+    ),
+{% endfor %}
 
 workflow_roots as (
 
     select
-        source_name,
-        trace_id,
-        step_span_id,
-        ancestor_span_id as root_span_id
-    from parent_chain
-    qualify row_number() over (
-        partition by source_name, trace_id, step_span_id
-        order by depth desc
-    ) = 1
+        steps.source_name,
+        steps.trace_id,
+        steps.span_id as step_span_id,
+        roots.span_id as root_span_id,
+        roots.workflow_name,
+        roots.agent_name,
+        roots.span_name
+    from genai_spans as steps
+    inner join ancestors_6 on steps.node_id = ancestors_6.node_id
+    inner join genai_spans as roots on ancestors_6.ancestor_id = roots.node_id
+    where steps.node_kind = 'step_spans'
 
 ),
 
@@ -196,7 +208,9 @@ steps_joined as (
         ) as node_name,
         coalesce(step_spans.operation_name, 'other') as node_type,
         coalesce(
-            roots.workflow_name, roots.agent_name, roots.span_name
+            workflow_roots.workflow_name,
+            workflow_roots.agent_name,
+            workflow_roots.span_name
         ) as workflow_name,
         case
             when
@@ -235,11 +249,6 @@ steps_joined as (
             step_spans.source_name = workflow_roots.source_name
             and step_spans.trace_id = workflow_roots.trace_id
             and step_spans.span_id = workflow_roots.step_span_id
-    left join genai_spans as roots
-        on
-            workflow_roots.source_name = roots.source_name
-            and workflow_roots.trace_id = roots.trace_id
-            and workflow_roots.root_span_id = roots.span_id
 
 )
 

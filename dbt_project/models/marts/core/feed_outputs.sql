@@ -21,11 +21,7 @@
 {%- if is_incremental() and execute %}
     {%- set days = feed_outputs_days() %}
     {%- if days %}
-        {%- set feeds_on_days = "created_at >= "
-            ~ timestamptz_literal(days[0] ~ " 00:00:00+00")
-            ~ " and created_at < "
-            ~ timestamptz_literal(days[-1] ~ " 00:00:00+00")
-            ~ " + interval 1 day" %}
+        {%- set feeds_on_days = day_filter('created_at', days) %}
         {%- set generations_on_days = 'started_on in ('
             ~ date_list(days) ~ ')' %}
     {%- elif days is not none %}
